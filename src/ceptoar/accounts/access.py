@@ -1,0 +1,127 @@
+"""Who may see and change what in the registry. Every page, export and admin screen asks here.
+
+The rule of the seeds: a member's contacts are seen by the member itself, by the secretariat of
+each CEPTOAR it belongs to, and by the national hub — never by other members. Contacts of the
+structure above a member (its CEPTOAR, the sub-group that relays to it) are shown to it so it
+knows whom to call.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ceptoar.accounts.models import Role
+from ceptoar.registry.models import Contact, Membership, Organisation, OrganisationKind, Oversight
+
+_EVERYTHING_ROLES = (Role.HUB_STAFF, Role.AUDITOR)
+_SECRETARIAT_ROLES = (Role.SECRETARIAT, Role.COORDINATOR)
+_EDITOR_ROLES = (Role.HUB_STAFF, Role.SECRETARIAT, Role.COORDINATOR, Role.MEMBER_POC)
+
+
+def _is_active_person(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def sees_everything(user) -> bool:
+    """Hub staff and auditors (at the hub) and superusers see the whole registry."""
+    if not _is_active_person(user):
+        return False
+    if user.is_superuser:
+        return True
+    organisation = user.organisation
+    return organisation is not None and organisation.kind == OrganisationKind.HUB and user.has_role(
+        *_EVERYTHING_ROLES
+    )
+
+
+def ceptoars_served_by(user) -> QuerySet[Organisation]:
+    """The CEPTOARs for which this user works as secretariat or coordinator.
+
+    A secretariat user belongs either to the CEPTOAR itself or to the organisation named as its
+    secretariat (e.g. 全国銀行協会 for the banks' CEPTOAR).
+    """
+    if not _is_active_person(user) or user.organisation_id is None or not user.has_role(*_SECRETARIAT_ROLES):
+        return Organisation.objects.none()
+    return Organisation.objects.ceptoars().filter(
+        Q(pk=user.organisation_id) | Q(ceptoar_profile__secretariat_id=user.organisation_id)
+    )
+
+
+def ceptoars_overseen_by(user) -> QuerySet[Organisation]:
+    if not _is_active_person(user) or user.organisation_id is None or not user.has_role(Role.MINISTRY_LIAISON):
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        pk__in=Oversight.objects.filter(ministry_id=user.organisation_id).values("ceptoar_id")
+    )
+
+
+def contact_organisations_visible_to(user) -> QuerySet[Organisation]:
+    """The organisations whose points of contact and rules acceptance this user may read."""
+    if not _is_active_person(user):
+        return Organisation.objects.none()
+    if sees_everything(user):
+        return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    own = user.organisation_id
+    condition = Q(pk=own)
+
+    # Upward: the CEPTOARs the user's organisation belongs to and the sub-groups that relay to it.
+    links = Membership.objects.filter(member_id=own)
+    condition |= Q(pk__in=links.values("ceptoar_id")) | Q(pk__in=links.exclude(via=None).values("via_id"))
+
+    served = ceptoars_served_by(user)
+    if served.exists():
+        served_ids = served.values("pk")
+        condition |= Q(pk__in=served_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=served_ids)
+        condition |= Q(pk__in=Membership.objects.filter(ceptoar_id__in=served_ids).values("member_id"))
+        condition |= Q(pk__in=Oversight.objects.filter(ceptoar_id__in=served_ids).values("ministry_id"))
+        condition |= Q(kind=OrganisationKind.HUB)
+
+    overseen = ceptoars_overseen_by(user)
+    if overseen.exists():
+        overseen_ids = overseen.values("pk")
+        condition |= Q(pk__in=overseen_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=overseen_ids)
+        condition |= Q(kind=OrganisationKind.HUB)
+    return Organisation.objects.filter(condition)
+
+
+def can_view_contacts(user, organisation: Organisation) -> bool:
+    return contact_organisations_visible_to(user).filter(pk=organisation.pk).exists()
+
+
+def contacts_visible_to(user) -> QuerySet[Contact]:
+    return Contact.objects.filter(organisation__in=contact_organisations_visible_to(user))
+
+
+def organisations_maintained_by(user) -> QuerySet[Organisation]:
+    """The organisations whose contacts this user may change and whose registry upkeep they answer for."""
+    if not _is_active_person(user):
+        return Organisation.objects.none()
+    if user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF)):
+        return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    condition = Q()
+    matched = False
+    if user.has_role(Role.MEMBER_POC, *_SECRETARIAT_ROLES, Role.MINISTRY_LIAISON):
+        condition |= Q(pk=user.organisation_id)
+        matched = True
+    served = ceptoars_served_by(user)
+    if served.exists():
+        served_ids = served.values("pk")
+        condition |= Q(pk__in=served_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=served_ids)
+        condition |= Q(pk__in=Membership.objects.filter(ceptoar_id__in=served_ids).values("member_id"))
+        matched = True
+    return Organisation.objects.filter(condition) if matched else Organisation.objects.none()
+
+
+def can_edit_contacts(user, organisation: Organisation) -> bool:
+    return organisations_maintained_by(user).filter(pk=organisation.pk).exists()
+
+
+def can_use_admin(user) -> bool:
+    """The Django admin is for the people who keep the registry; what they see there is still filtered."""
+    return _is_active_person(user) and user.is_staff and (
+        user.is_superuser or user.has_role(*_EDITOR_ROLES, Role.AUDITOR)
+    )

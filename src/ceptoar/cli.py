@@ -1,0 +1,29 @@
+"""The `ceptoar` command: Django's management commands under the platform's own name.
+
+    ceptoar demo [--no-serve]     load the demo population (and serve it)
+    ceptoar serve                 serve the platform on 127.0.0.1:8000
+    ceptoar map --format csv      print the CEPTOAR characteristics map
+    ceptoar import registry FILE  load registry records from JSON, all or nothing
+    ceptoar totp USER             current TOTP code of a demo account
+    ceptoar help                  every command
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ceptoar.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "ceptoar"
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as error:
+        sys.exit(f"ceptoar: configuration error: {error}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from ceptoar.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("tree/", views.tree, name="tree"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/<str:code>/", views.organisation_detail, name="organisation_detail"),
+    path("contacts/<int:pk>/verify/", views.contact_verify, name="contact_verify"),
+    path("map/", views.ceptoar_map, name="map"),
+    path("map.csv", views.ceptoar_map_csv, name="map_csv"),
+    path("map.xlsx", views.ceptoar_map_xlsx, name="map_xlsx"),
+    path("freshness/", views.freshness, name="freshness"),
+]
