@@ -125,3 +125,28 @@ def can_use_admin(user) -> bool:
     return _is_active_person(user) and user.is_staff and (
         user.is_superuser or user.has_role(*_EDITOR_ROLES, Role.AUDITOR)
     )
+
+
+def organisations_watched_by(user) -> QuerySet[Organisation]:
+    """The organisations whose contact upkeep this user follows (the freshness page).
+
+    Those the user maintains, plus for a ministry liaison the CEPTOARs it oversees and their
+    sub-groups; hub staff and auditors everything. Never the structure above the user's own
+    organisation (its CEPTOAR, the relaying sub-group, the hub): a member sees only itself, as it
+    cannot fix anyone else's contacts. Always a subset of `contact_organisations_visible_to`.
+    """
+    if not _is_active_person(user):
+        return Organisation.objects.none()
+    if sees_everything(user):
+        return Organisation.objects.all()
+    if user.organisation_id is None:
+        return Organisation.objects.none()
+    condition = Q(pk=user.organisation_id) | Q(pk__in=organisations_maintained_by(user).values("pk"))
+    overseen_ids = ceptoars_overseen_by(user).values("pk")
+    condition |= Q(pk__in=overseen_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=overseen_ids)
+    return Organisation.objects.filter(condition)
+
+
+def can_view_ceptoar_map(user) -> bool:
+    """The CEPTOAR characteristics map holds no contacts and was published by NISC: anyone logged in."""
+    return _is_active_person(user)

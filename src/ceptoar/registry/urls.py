@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ceptoar.registry import views
+from ceptoar.registry import map_views, views
 
 app_name = "registry"
 
@@ -9,8 +9,8 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisation_list"),
     path("organisations/<str:code>/", views.organisation_detail, name="organisation_detail"),
     path("contacts/<int:pk>/verify/", views.contact_verify, name="contact_verify"),
-    path("map/", views.ceptoar_map, name="map"),
-    path("map.csv", views.ceptoar_map_csv, name="map_csv"),
-    path("map.xlsx", views.ceptoar_map_xlsx, name="map_xlsx"),
+    path("map/", map_views.ceptoar_map, name="map"),
+    path("map.csv", map_views.ceptoar_map_csv, name="map_csv"),
+    path("map.xlsx", map_views.ceptoar_map_xlsx, name="map_xlsx"),
     path("freshness/", views.freshness, name="freshness"),
 ]
