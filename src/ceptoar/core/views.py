@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ceptoar.accounts import access
+from ceptoar.accounts.models import Role
 from ceptoar.registry import services
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
@@ -12,19 +13,17 @@ def health(request):
 
 
 def home(request):
-    counts = dict(
-        Organisation.objects.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n")
-    )
-    scope = access.organisations_maintained_by(request.user)
+    counts = dict(Organisation.objects.order_by().values_list("kind").annotate(n=Count("pk")))
+    user = request.user
     context = {
         "sector_count": Sector.objects.count(),
         "ceptoar_count": counts.get(OrganisationKind.CEPTOAR, 0),
-        "member_count": counts.get(OrganisationKind.MEMBER, 0) + counts.get(OrganisationKind.RELATED_BODY, 0),
-        "ministry_count": counts.get(OrganisationKind.MINISTRY, 0),
+        "member_count": counts.get(OrganisationKind.MEMBER, 0),
+        "organisation_count": sum(counts.values()),
         "lacking_poc_count": services.organisations_lacking_poc(
-            access.contact_organisations_visible_to(request.user)
+            access.contact_organisations_visible_to(user)
         ).count(),
-        "maintains_registry": scope.exists(),
-        "own_organisation": request.user.organisation,
+        "own_organisation": user.organisation,
+        "role_labels": [label for value, label in Role.choices if value in user.roles],
     }
     return render(request, "core/home.html", context)
