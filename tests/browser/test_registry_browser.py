@@ -27,11 +27,11 @@ def _log_in(page, username: str, with_totp: bool) -> None:
     page.goto("/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", "ceptoar-demo")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").first.click()
     if with_totp:
         page.wait_for_selector("input[name=code]")
         page.fill("input[name=code]", _totp_now(username))
-        page.locator("form button[type=submit]").last.click()
+        page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(lambda url: "/accounts/" not in url)
 
 
@@ -75,10 +75,10 @@ def test_staff_login_refuses_a_wrong_second_factor(page):
     page.goto("/")
     page.fill("input[name=login]", "demo-hub")
     page.fill("input[name=password]", "ceptoar-demo")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_selector("input[name=code]")
     page.fill("input[name=code]", "000000" if _totp_now("demo-hub") != "000000" else "111111")
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     assert "/accounts/" in page.url
     assert page.locator("input[name=code]").count() == 1
