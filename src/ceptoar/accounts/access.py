@@ -150,3 +150,27 @@ def organisations_watched_by(user) -> QuerySet[Organisation]:
 def can_view_ceptoar_map(user) -> bool:
     """The CEPTOAR characteristics map holds no contacts and was published by NISC: anyone logged in."""
     return _is_active_person(user)
+
+
+def can_edit_structure(user) -> bool:
+    """Sectors, organisation kinds and parents, CEPTOAR profiles, oversight and council seats: the hub's
+    upkeep. Memberships are not structure in this sense: a secretariat keeps those of its CEPTOAR."""
+    return _is_active_person(user) and (
+        user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF))
+    )
+
+
+def roles_grantable_by(user) -> frozenset[str]:
+    """The roles this user may hand out (in the admin). Whom to is bounded by `organisations_maintained_by`;
+    what a role lets its holder see is bounded by the holder's organisation, so this only stops a member
+    or secretariat from minting staff roles of the hub."""
+    if not _is_active_person(user):
+        return frozenset()
+    if can_edit_structure(user):
+        return frozenset(Role.values)
+    grantable: set[str] = set()
+    if user.has_role(*_SECRETARIAT_ROLES):
+        grantable |= {Role.SECRETARIAT, Role.COORDINATOR, Role.MEMBER_POC, Role.MEMBER_ANALYST}
+    if user.has_role(Role.MEMBER_POC):
+        grantable |= {Role.MEMBER_POC, Role.MEMBER_ANALYST}
+    return frozenset(grantable)
