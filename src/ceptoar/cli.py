@@ -1,11 +1,11 @@
 """The `ceptoar` command: Django's management commands under the platform's own name.
 
-    ceptoar demo [--no-serve]     load the demo population (and serve it)
-    ceptoar serve                 serve the platform on 127.0.0.1:8000
-    ceptoar map --format csv      print the CEPTOAR characteristics map
-    ceptoar import registry FILE  load registry records from JSON, all or nothing
-    ceptoar totp USER             current TOTP code of a demo account
-    ceptoar help                  every command
+ceptoar demo [--no-serve]     load the demo population (and serve it)
+ceptoar serve                 serve the platform on 127.0.0.1:8000
+ceptoar map --format csv      print the CEPTOAR characteristics map
+ceptoar import registry FILE  load registry records from JSON, all or nothing
+ceptoar totp USER             current TOTP code of a demo account
+ceptoar help                  every command
 """
 
 import os

@@ -26,7 +26,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off.")
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
+    )
 
 
 def env_int(name: str, default: int, minimum: int | None = None) -> int:
@@ -85,7 +87,9 @@ def secret_key(var_dir: Path, debug: bool) -> str:
     key = env_str("CEPTOAR_SECRET_KEY")
     if key:
         if len(key) < 32:
-            raise ImproperlyConfigured("CEPTOAR_SECRET_KEY is shorter than 32 characters; generate a longer one.")
+            raise ImproperlyConfigured(
+                "CEPTOAR_SECRET_KEY is shorter than 32 characters; generate a longer one."
+            )
         return key
     key_file = var_dir / "secret-key"
     if key_file.exists():

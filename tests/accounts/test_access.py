@@ -22,7 +22,11 @@ def test_member_sees_itself_and_the_structure_above_it_but_no_other_member(demo_
 
 def test_member_reached_through_a_relay_hub_sees_that_hub(demo_user):
     via = Membership.objects.get(member__code="water-0001").via.code
-    assert codes(access.contact_organisations_visible_to(demo_user("demo-water"))) == {"water-0001", "water", via}
+    assert codes(access.contact_organisations_visible_to(demo_user("demo-water"))) == {
+        "water-0001",
+        "water",
+        via,
+    }
 
 
 def test_secretariat_sees_every_member_of_its_ceptoar_and_no_member_of_another(demo_user):
@@ -34,7 +38,9 @@ def test_secretariat_sees_every_member_of_its_ceptoar_and_no_member_of_another(d
 
 
 def test_secretariat_staff_employed_by_the_secretariat_organisation_serve_its_ceptoar():
-    user = User.objects.create_user("zengin-staff", organisation=Organisation.objects.get(code="zenginkyo-systems"))
+    user = User.objects.create_user(
+        "zengin-staff", organisation=Organisation.objects.get(code="zenginkyo-systems")
+    )
     RoleGrant.objects.create(user=user, role=Role.SECRETARIAT)
     assert codes(access.ceptoars_served_by(user)) == {"banks"}
     assert access.can_view_contacts(user, Organisation.objects.get(code="banks-1738"))
@@ -76,5 +82,7 @@ def test_editing_rights(demo_user):
     assert not access.can_edit_contacts(member, other)
     assert not access.can_edit_contacts(analyst, own)  # analysts read; POCs keep the contacts
     assert access.can_edit_contacts(demo_user("demo-secretariat"), other)
-    assert not access.can_edit_contacts(demo_user("demo-secretariat"), Organisation.objects.get(code="gas-0001"))
+    assert not access.can_edit_contacts(
+        demo_user("demo-secretariat"), Organisation.objects.get(code="gas-0001")
+    )
     assert not access.can_edit_contacts(demo_user("demo-auditor"), own)  # auditors only read

@@ -61,7 +61,9 @@ def test_a_recovery_code_works_in_place_of_totp(client, demo_user):
 
 @pytest.mark.parametrize("role", [Role.HUB_STAFF, Role.MINISTRY_LIAISON, Role.SECRETARIAT, Role.COORDINATOR])
 def test_staff_role_without_an_authenticator_must_enrol_before_anything_else(client, role):
-    user = User.objects.create_user("new-staff", password="a-long-password-1", organisation=Organisation.objects.get(code="banks"))
+    user = User.objects.create_user(
+        "new-staff", password="a-long-password-1", organisation=Organisation.objects.get(code="banks")
+    )
     RoleGrant.objects.create(user=user, role=role)
     client.post(LOGIN, {"login": "new-staff", "password": "a-long-password-1"})
     for path in (reverse("home"), reverse("registry:organisation_list"), reverse("registry:map")):
@@ -79,7 +81,9 @@ def test_staff_role_without_an_authenticator_must_enrol_before_anything_else(cli
 
 @pytest.mark.parametrize("role", [Role.MEMBER_POC, Role.MEMBER_ANALYST, Role.AUDITOR])
 def test_roles_outside_the_mfa_requirement_are_not_forced_to_enrol(client, role):
-    user = User.objects.create_user("new-member", password="a-long-password-1", organisation=Organisation.objects.get(code="banks-0003"))
+    user = User.objects.create_user(
+        "new-member", password="a-long-password-1", organisation=Organisation.objects.get(code="banks-0003")
+    )
     RoleGrant.objects.create(user=user, role=role)
     client.force_login(user)
     assert client.get(reverse("home")).status_code == 200
@@ -93,7 +97,14 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client):
 
 
 def test_self_signup_is_closed(client):
-    response = client.post("/accounts/signup/", {"username": "intruder", "email": "x@example.jp",
-                                                 "password1": "a-long-password-1", "password2": "a-long-password-1"})
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "intruder",
+            "email": "x@example.jp",
+            "password1": "a-long-password-1",
+            "password2": "a-long-password-1",
+        },
+    )
     assert not User.objects.filter(username="intruder").exists()
     assert "signup_closed" in [t.name.rsplit("/", 1)[-1].split(".")[0] for t in response.templates]

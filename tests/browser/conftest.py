@@ -49,7 +49,9 @@ def served_demo(tmp_path_factory):
     subprocess.run([CEPTOAR, "demo", "--no-serve"], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
     log = open(var_dir / "server.log", "wb")  # noqa: SIM115 — closed after the server stops
-    server = subprocess.Popen([CEPTOAR, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [CEPTOAR, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -59,7 +61,9 @@ def served_demo(tmp_path_factory):
                     break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{(var_dir / 'server.log').read_text()}") from None
+                raise RuntimeError(
+                    f"the server did not start:\n{(var_dir / 'server.log').read_text()}"
+                ) from None
             time.sleep(0.3)
     yield base_url
     server.terminate()
@@ -77,8 +81,14 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

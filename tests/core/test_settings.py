@@ -23,7 +23,10 @@ def run_check(tmp_path, **env):
     ("env", "message"),
     [
         ({"CEPTOAR_DEBUG": "maybe"}, "CEPTOAR_DEBUG='maybe' is not a boolean"),
-        ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL='mysql://root@localhost/x' is not supported"),
+        (
+            {"DATABASE_URL": "mysql://root@localhost/x"},
+            "DATABASE_URL='mysql://root@localhost/x' is not supported",
+        ),
         ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432"}, "names no database"),
         ({"CEPTOAR_SECRET_KEY": "short"}, "CEPTOAR_SECRET_KEY is shorter than 32 characters"),
     ],
@@ -37,9 +40,21 @@ def test_bad_settings_stop_the_command_with_a_clear_message(tmp_path, env, messa
 
 def test_without_database_url_the_sqlite_file_lives_under_var(tmp_path):
     result = subprocess.run(
-        [CEPTOAR, "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DATABASES['default']['NAME'])"],
-        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "CEPTOAR_VAR_DIR": str(tmp_path)},
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            CEPTOAR,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; print(settings.DATABASES['default']['NAME'])",
+        ],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "CEPTOAR_VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert result.stdout.strip() == str(tmp_path / "ceptoar.sqlite3")
     # A generated key is kept so sessions survive restarts, readable only by its owner.
@@ -48,9 +63,22 @@ def test_without_database_url_the_sqlite_file_lives_under_var(tmp_path):
 
 def test_database_url_selects_postgresql(tmp_path):
     result = subprocess.run(
-        [CEPTOAR, "shell", "--no-imports", "-c", "from django.conf import settings; d = settings.DATABASES['default']; "
-                                 "print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'])"],
-        env={**os.environ, "CEPTOAR_VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@db.example:5433/reg"},
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            CEPTOAR,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['ENGINE'], d['NAME'], d['HOST'], d['PORT'])",
+        ],
+        env={
+            **os.environ,
+            "CEPTOAR_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://u@db.example:5433/reg",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert result.stdout.split() == ["django.db.backends.postgresql", "reg", "db.example", "5433"]

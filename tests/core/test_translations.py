@@ -36,7 +36,9 @@ def test_every_extracted_string_has_a_japanese_translation(tmp_path):
     catalogue = polib.pofile(str(CATALOGUE / "django.po"))
     translated = {_key(e) for e in catalogue.translated_entries() if "fuzzy" not in e.flags}
     missing = [e.msgid for e in extracted if _key(e) not in translated]
-    assert not missing, f"{len(missing)} strings lack a Japanese translation in {CATALOGUE / 'django.po'}: {missing[:20]}"
+    assert not missing, (
+        f"{len(missing)} strings lack a Japanese translation in {CATALOGUE / 'django.po'}: {missing[:20]}"
+    )
 
 
 def test_the_compiled_catalogue_matches_the_source_catalogue():
@@ -51,4 +53,6 @@ def test_the_compiled_catalogue_matches_the_source_catalogue():
         if e.msgid
     }
     source = {k: (s, {int(i): v for i, v in p.items()}) for k, (s, p) in source.items()}
-    assert compiled == source, "django.mo is stale: run `cd src/ceptoar && ../../.venv/bin/ceptoar compilemessages`"
+    assert compiled == source, (
+        "django.mo is stale: run `cd src/ceptoar && ../../.venv/bin/ceptoar compilemessages`"
+    )

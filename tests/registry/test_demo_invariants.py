@@ -26,9 +26,9 @@ pytestmark = pytest.mark.django_db
 
 def test_structure_matches_the_seed_map():
     assert Organisation.objects.filter(kind=OrganisationKind.HUB).count() == 1
-    assert set(Organisation.objects.filter(kind=OrganisationKind.MINISTRY).values_list("name", flat=True)) == {
-        "総務省", "金融庁", "国土交通省", "経済産業省", "厚生労働省"
-    }
+    assert set(
+        Organisation.objects.filter(kind=OrganisationKind.MINISTRY).values_list("name", flat=True)
+    ) == {"総務省", "金融庁", "国土交通省", "経済産業省", "厚生労働省"}
     assert Sector.objects.count() == 10
     ceptoars = Organisation.objects.ceptoars()
     assert ceptoars.count() == 14
@@ -36,13 +36,18 @@ def test_structure_matches_the_seed_map():
     # Every CEPTOAR is overseen by exactly one ministry and sits on the CEPTOAR Council.
     assert Oversight.objects.values("ceptoar").annotate(n=Count("pk")).filter(n=1).count() == 14
     assert Organisation.objects.get(code="ceptoar-council").council_seats.count() == 14
-    finance = Organisation.objects.get(code="finance-council").council_seats.values_list("ceptoar__code", flat=True)
+    finance = Organisation.objects.get(code="finance-council").council_seats.values_list(
+        "ceptoar__code", flat=True
+    )
     assert set(finance) == {"banks", "securities", "life-insurance", "non-life-insurance"}
 
 
 def test_member_counts_per_ceptoar_and_unit_are_the_seeds():
     counted = Counter(
-        {(c, u): n for c, u, n in Membership.objects.values_list("ceptoar__code", "unit").annotate(n=Count("pk"))}
+        {
+            (c, u): n
+            for c, u, n in Membership.objects.values_list("ceptoar__code", "unit").annotate(n=Count("pk"))
+        }
     )
     expected = Counter({(s.code, g.unit): g.count for s in seed_map.CEPTOARS for g in s.members})
     assert counted == expected

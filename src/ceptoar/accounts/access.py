@@ -29,8 +29,10 @@ def sees_everything(user) -> bool:
     if user.is_superuser:
         return True
     organisation = user.organisation
-    return organisation is not None and organisation.kind == OrganisationKind.HUB and user.has_role(
-        *_EVERYTHING_ROLES
+    return (
+        organisation is not None
+        and organisation.kind == OrganisationKind.HUB
+        and user.has_role(*_EVERYTHING_ROLES)
     )
 
 
@@ -48,7 +50,11 @@ def ceptoars_served_by(user) -> QuerySet[Organisation]:
 
 
 def ceptoars_overseen_by(user) -> QuerySet[Organisation]:
-    if not _is_active_person(user) or user.organisation_id is None or not user.has_role(Role.MINISTRY_LIAISON):
+    if (
+        not _is_active_person(user)
+        or user.organisation_id is None
+        or not user.has_role(Role.MINISTRY_LIAISON)
+    ):
         return Organisation.objects.none()
     return Organisation.objects.filter(
         pk__in=Oversight.objects.filter(ministry_id=user.organisation_id).values("ceptoar_id")
@@ -122,8 +128,10 @@ def can_edit_contacts(user, organisation: Organisation) -> bool:
 
 def can_use_admin(user) -> bool:
     """The Django admin is for the people who keep the registry; what they see there is still filtered."""
-    return _is_active_person(user) and user.is_staff and (
-        user.is_superuser or user.has_role(*_EDITOR_ROLES, Role.AUDITOR)
+    return (
+        _is_active_person(user)
+        and user.is_staff
+        and (user.is_superuser or user.has_role(*_EDITOR_ROLES, Role.AUDITOR))
     )
 
 

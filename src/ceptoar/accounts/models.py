@@ -23,8 +23,12 @@ MFA_REQUIRED_ROLES = frozenset({Role.HUB_STAFF, Role.MINISTRY_LIAISON, Role.SECR
 
 class User(AbstractUser):
     organisation = models.ForeignKey(
-        "registry.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="users",
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
     )
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     # Demo accounts may have their current TOTP code printed by `ceptoar totp`; real ones never.
@@ -54,7 +58,9 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_grants")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_grants"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
 
     class Meta:

@@ -37,8 +37,11 @@ from ceptoar.registry.models import (
 SEED = 2009
 DEMO_PASSWORD = "ceptoar-demo"  # noqa: S105 — printed by `ceptoar demo`; demo accounts only
 # CEPTOARs that revised their rules for TLP 2.0; a few of their members have not accepted yet.
-REVISED_RULES = {"t-ceptoar": datetime.date(2024, 4, 1), "banks": datetime.date(2025, 4, 1),
-                 "water": datetime.date(2025, 10, 1)}
+REVISED_RULES = {
+    "t-ceptoar": datetime.date(2024, 4, 1),
+    "banks": datetime.date(2025, 4, 1),
+    "water": datetime.date(2025, 10, 1),
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,9 @@ def load_demo(today: datetime.date | None = None) -> DemoSummary:
     if is_loaded():
         return DemoSummary(already_loaded=True, users=list(DEMO_ACCOUNTS))
     if Organisation.objects.exists():
-        raise RuntimeError("The registry already holds organisations that are not the demo; load it into an empty database.")
+        raise RuntimeError(
+            "The registry already holds organisations that are not the demo; load it into an empty database."
+        )
     with transaction.atomic():
         return _Builder(today or timezone.localdate()).build()
 
@@ -118,16 +123,30 @@ class _Builder:
         return self.summary
 
     def _sectors(self) -> None:
-        objs = [Sector(code=c, name=n, name_en=e, position=i) for i, (c, n, e) in enumerate(seed_map.SECTORS, 1)]
+        objs = [
+            Sector(code=c, name=n, name_en=e, position=i) for i, (c, n, e) in enumerate(seed_map.SECTORS, 1)
+        ]
         for sector in Sector.objects.bulk_create(objs):
             self.sectors[sector.code] = sector
 
-    def _org(self, code: str, name: str, kind: str, sector: str | None = None, name_en: str = "",
-             parent: Organisation | None = None) -> Organisation:
+    def _org(
+        self,
+        code: str,
+        name: str,
+        kind: str,
+        sector: str | None = None,
+        name_en: str = "",
+        parent: Organisation | None = None,
+    ) -> Organisation:
         org = Organisation.objects.create(
-            code=code, name=name, name_en=name_en, kind=kind, parent=parent,
+            code=code,
+            name=name,
+            name_en=name_en,
+            kind=kind,
+            parent=parent,
             sector=self.sectors[sector] if sector else None,
-            domain=f"{code}.example.jp", postal_address=self.names.address(),
+            domain=f"{code}.example.jp",
+            postal_address=self.names.address(),
         )
         self.orgs[code] = org
         return org
@@ -145,25 +164,38 @@ class _Builder:
 
     def _ceptoars(self) -> None:
         for position, seed in enumerate(seed_map.CEPTOARS, 1):
-            ceptoar = self._org(seed.code, seed.name, OrganisationKind.CEPTOAR, seed.sector, name_en=seed.name_en)
+            ceptoar = self._org(
+                seed.code, seed.name, OrganisationKind.CEPTOAR, seed.sector, name_en=seed.name_en
+            )
             if seed.secretariat_is_ministry:
                 secretariat = self.orgs[seed.secretariat_code]
             else:
-                secretariat = self._org(seed.secretariat_code, seed.secretariat, OrganisationKind.RELATED_BODY,
-                                        seed.sector)
+                secretariat = self._org(
+                    seed.secretariat_code, seed.secretariat, OrganisationKind.RELATED_BODY, seed.sector
+                )
             CeptoarProfile.objects.create(
-                ceptoar=ceptoar, business_scope=seed.business_scope, secretariat=secretariat,
-                established_on=seed.established_on, poc_started_on=seed.poc_started_on,
-                information_shared=seed.information_shared, communication_means=list(seed.communication_means),
-                member_description=seed.member_description, features=seed.features,
-                analysis_functions=list(seed.analysis_functions), map_position=position,
+                ceptoar=ceptoar,
+                business_scope=seed.business_scope,
+                secretariat=secretariat,
+                established_on=seed.established_on,
+                poc_started_on=seed.poc_started_on,
+                information_shared=seed.information_shared,
+                communication_means=list(seed.communication_means),
+                member_description=seed.member_description,
+                features=seed.features,
+                analysis_functions=list(seed.analysis_functions),
+                map_position=position,
             )
             Oversight.objects.create(ministry=self.orgs[seed.ministry], ceptoar=ceptoar)
             CouncilSeat.objects.create(council=self.orgs[seed_map.CEPTOAR_COUNCIL[0]], ceptoar=ceptoar)
             if seed.council:
-                CouncilSeat.objects.create(council=self.orgs[seed.council], ceptoar=ceptoar, shown_on_map=True)
+                CouncilSeat.objects.create(
+                    council=self.orgs[seed.council], ceptoar=ceptoar, shown_on_map=True
+                )
             for suffix, name in seed.subgroups:
-                self._org(f"{seed.code}-{suffix}", name, OrganisationKind.SUBGROUP, seed.sector, parent=ceptoar)
+                self._org(
+                    f"{seed.code}-{suffix}", name, OrganisationKind.SUBGROUP, seed.sector, parent=ceptoar
+                )
 
     def _members(self) -> list[tuple[Organisation, Organisation]]:
         """Members in bulk; returns (member, ceptoar) pairs."""
@@ -176,9 +208,14 @@ class _Builder:
                     word = self._member_word(seed, group, i)
                     name = self.names.organisation(word, company=group.unit == "company")
                     code = f"{seed.code}-{index:04d}"
-                    org = Organisation(code=code, name=name, kind=OrganisationKind.MEMBER,
-                                       sector=self.sectors[seed.sector], domain=f"{code}.example.jp",
-                                       postal_address=self.names.address())
+                    org = Organisation(
+                        code=code,
+                        name=name,
+                        kind=OrganisationKind.MEMBER,
+                        sector=self.sectors[seed.sector],
+                        domain=f"{code}.example.jp",
+                        postal_address=self.names.address(),
+                    )
                     pending.append((org, seed, group, i))
         created = Organisation.objects.bulk_create([p[0] for p in pending], batch_size=1000)
         memberships = []
@@ -186,10 +223,16 @@ class _Builder:
         for org, (_unused, seed, group, i) in zip(created, pending, strict=True):
             self.orgs[org.code] = org
             ceptoar = self.orgs[seed.code]
-            memberships.append(Membership(
-                ceptoar=ceptoar, member=org, unit=group.unit, via=self._via(seed, org),
-                is_observer=i >= group.count - group.observers, joined_on=seed.poc_started_on,
-            ))
+            memberships.append(
+                Membership(
+                    ceptoar=ceptoar,
+                    member=org,
+                    unit=group.unit,
+                    via=self._via(seed, org),
+                    is_observer=i >= group.count - group.observers,
+                    joined_on=seed.poc_started_on,
+                )
+            )
             pairs.append((org, ceptoar))
         Membership.objects.bulk_create(memberships, batch_size=1000)
         return pairs
@@ -230,13 +273,25 @@ class _Builder:
                     availability, hours = Availability.ALWAYS, "24時間365日"
                 else:
                     name = self.names.person()
-                    title = {"head": "情報システム部長", "primary": "情報システム部 課長",
-                             "backup": "情報システム部 主任"}[role]
+                    title = {
+                        "head": "情報システム部長",
+                        "primary": "情報システム部 課長",
+                        "backup": "情報システム部 主任",
+                    }[role]
                     availability, hours = Availability.BUSINESS_HOURS, "平日 9:00–17:30"
-                contacts.append(Contact(
-                    organisation=org, kind=kind, name=name, title=title, role=role, availability=availability,
-                    hours_note=hours, last_verified_on=self._verified_on(), position=position,
-                ))
+                contacts.append(
+                    Contact(
+                        organisation=org,
+                        kind=kind,
+                        name=name,
+                        title=title,
+                        role=role,
+                        availability=availability,
+                        hours_note=hours,
+                        last_verified_on=self._verified_on(),
+                        position=position,
+                    )
+                )
                 channel_specs.append(self._channels(org, role, kind, len(contacts), means))
         created = Contact.objects.bulk_create(contacts, batch_size=2000)
         channels = [
@@ -251,18 +306,25 @@ class _Builder:
     def _contact_plan(self, org: Organisation) -> list[tuple[str, str]]:
         plan = [(ContactRole.PRIMARY, ContactKind.PERSON), (ContactRole.BACKUP, ContactKind.PERSON)]
         if org.kind in (OrganisationKind.HUB, OrganisationKind.MINISTRY, OrganisationKind.CEPTOAR):
-            plan += [(ContactRole.DESK_24X7, ContactKind.ROLE_MAILBOX), (ContactRole.HEAD, ContactKind.PERSON)]
+            plan += [
+                (ContactRole.DESK_24X7, ContactKind.ROLE_MAILBOX),
+                (ContactRole.HEAD, ContactKind.PERSON),
+            ]
         elif self.rng.random() < 0.3:
             plan.append((ContactRole.DESK_24X7, ContactKind.ROLE_MAILBOX))
         return plan
 
-    def _channels(self, org: Organisation, role: str, kind: str, n: int, means: set[str]) -> list[tuple[str, str]]:
+    def _channels(
+        self, org: Organisation, role: str, kind: str, n: int, means: set[str]
+    ) -> list[tuple[str, str]]:
         domain = org.domain
         if kind == ContactKind.ROLE_MAILBOX:
             channels = [(ChannelKind.EMAIL, f"soc@{domain}"), (ChannelKind.PHONE, self.names.phone())]
         else:
-            channels = [(ChannelKind.EMAIL, f"{self.names.email_local(n)}@{domain}"),
-                        (ChannelKind.PHONE, self.names.phone())]
+            channels = [
+                (ChannelKind.EMAIL, f"{self.names.email_local(n)}@{domain}"),
+                (ChannelKind.PHONE, self.names.phone()),
+            ]
         if role in (ContactRole.PRIMARY, ContactRole.HEAD) and self.rng.random() < 0.6:
             channels.append((ChannelKind.MOBILE, self.names.mobile()))
         if "fax" in means and role in (ContactRole.PRIMARY, ContactRole.DESK_24X7):
@@ -276,15 +338,25 @@ class _Builder:
         current: dict[int, list[HandlingRules]] = {}
         for seed in seed_map.CEPTOARS:
             ceptoar = self.orgs[seed.code]
-            versions = [HandlingRules.objects.create(
-                ceptoar=ceptoar, version=1, enacted_on=seed.rules_enacted_on,
-                title=f"{seed.name} 情報取扱いルール", text=_rules_text(seed.name, 1),
-            )]
+            versions = [
+                HandlingRules.objects.create(
+                    ceptoar=ceptoar,
+                    version=1,
+                    enacted_on=seed.rules_enacted_on,
+                    title=f"{seed.name} 情報取扱いルール",
+                    text=_rules_text(seed.name, 1),
+                )
+            ]
             if seed.code in REVISED_RULES:
-                versions.append(HandlingRules.objects.create(
-                    ceptoar=ceptoar, version=2, enacted_on=REVISED_RULES[seed.code],
-                    title=f"{seed.name} 情報取扱いルール (TLP 2.0 対応改定)", text=_rules_text(seed.name, 2),
-                ))
+                versions.append(
+                    HandlingRules.objects.create(
+                        ceptoar=ceptoar,
+                        version=2,
+                        enacted_on=REVISED_RULES[seed.code],
+                        title=f"{seed.name} 情報取扱いルール (TLP 2.0 対応改定)",
+                        text=_rules_text(seed.name, 2),
+                    )
+                )
             current[ceptoar.pk] = versions
         primary_names = dict(
             Contact.objects.filter(role=ContactRole.PRIMARY).values_list("organisation_id", "name")
@@ -296,10 +368,14 @@ class _Builder:
                 if self.rng.random() >= (0.985 if rules.version == 1 else 0.93):
                     continue
                 accepted_on = rules.enacted_on + datetime.timedelta(days=self.rng.randint(0, 60))
-                acceptances.append(RulesAcceptance(
-                    organisation=member, rules=rules, accepted_on=accepted_on,
-                    accepted_by_name=primary_names.get(member.pk, ""),
-                ))
+                acceptances.append(
+                    RulesAcceptance(
+                        organisation=member,
+                        rules=rules,
+                        accepted_on=accepted_on,
+                        accepted_by_name=primary_names.get(member.pk, ""),
+                    )
+                )
         RulesAcceptance.objects.bulk_create(acceptances, batch_size=5000)
 
     # -- people ------------------------------------------------------------------------------
@@ -309,9 +385,13 @@ class _Builder:
 
         for account in DEMO_ACCOUNTS:
             user = User.objects.create_user(
-                username=account.username, password=DEMO_PASSWORD, email=f"{account.username}@demo.example.jp",
-                organisation=self.orgs[account.organisation_code], display_name=account.display_name,
-                is_demo=True, is_staff=account.role in (Role.HUB_STAFF, Role.SECRETARIAT, Role.AUDITOR),
+                username=account.username,
+                password=DEMO_PASSWORD,
+                email=f"{account.username}@demo.example.jp",
+                organisation=self.orgs[account.organisation_code],
+                display_name=account.display_name,
+                is_demo=True,
+                is_staff=account.role in (Role.HUB_STAFF, Role.SECRETARIAT, Role.AUDITOR),
             )
             RoleGrant.objects.create(user=user, role=account.role)
             if account.role in MFA_REQUIRED_ROLES:

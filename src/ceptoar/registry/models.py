@@ -64,12 +64,20 @@ class Organisation(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices, db_index=True)
     sector = models.ForeignKey(
-        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True,
+        Sector,
+        verbose_name=_("sector"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="organisations",
     )
     # Only sub-groups and relay hubs have a parent: the CEPTOAR they relay for.
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent CEPTOAR"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("parent CEPTOAR"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="subgroups",
     )
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
@@ -128,7 +136,10 @@ class CeptoarProfile(models.Model):
     """What the CEPTOAR characteristics map (セプター特性把握マップ) shows for one CEPTOAR."""
 
     ceptoar = models.OneToOneField(
-        Organisation, verbose_name=_("CEPTOAR"), on_delete=models.CASCADE, related_name="ceptoar_profile",
+        Organisation,
+        verbose_name=_("CEPTOAR"),
+        on_delete=models.CASCADE,
+        related_name="ceptoar_profile",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
     business_scope = models.CharField(_("business scope"), max_length=100)
@@ -178,11 +189,17 @@ def _require_kind(organisation: Organisation | None, kind: str, field: str, mess
 
 class Oversight(models.Model):
     ministry = models.ForeignKey(
-        Organisation, verbose_name=_("sector ministry"), on_delete=models.CASCADE,
-        related_name="oversights", limit_choices_to={"kind": OrganisationKind.MINISTRY},
+        Organisation,
+        verbose_name=_("sector ministry"),
+        on_delete=models.CASCADE,
+        related_name="oversights",
+        limit_choices_to={"kind": OrganisationKind.MINISTRY},
     )
     ceptoar = models.ForeignKey(
-        Organisation, verbose_name=_("CEPTOAR"), on_delete=models.CASCADE, related_name="overseen_by",
+        Organisation,
+        verbose_name=_("CEPTOAR"),
+        on_delete=models.CASCADE,
+        related_name="overseen_by",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
 
@@ -196,7 +213,10 @@ class Oversight(models.Model):
 
     def clean(self) -> None:
         errors = _require_kind(
-            getattr(self, "ministry", None), OrganisationKind.MINISTRY, "ministry", _("Must be a sector ministry.")
+            getattr(self, "ministry", None),
+            OrganisationKind.MINISTRY,
+            "ministry",
+            _("Must be a sector ministry."),
         )
         errors |= _require_kind(
             getattr(self, "ceptoar", None), OrganisationKind.CEPTOAR, "ceptoar", _("Must be a CEPTOAR.")
@@ -207,11 +227,17 @@ class Oversight(models.Model):
 
 class CouncilSeat(models.Model):
     council = models.ForeignKey(
-        Organisation, verbose_name=_("council"), on_delete=models.CASCADE, related_name="council_seats",
+        Organisation,
+        verbose_name=_("council"),
+        on_delete=models.CASCADE,
+        related_name="council_seats",
         limit_choices_to={"kind": OrganisationKind.COUNCIL},
     )
     ceptoar = models.ForeignKey(
-        Organisation, verbose_name=_("CEPTOAR"), on_delete=models.CASCADE, related_name="councils",
+        Organisation,
+        verbose_name=_("CEPTOAR"),
+        on_delete=models.CASCADE,
+        related_name="councils",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
     # Whether the CEPTOAR map names the council in place of the CEPTOAR (as it does for finance).
@@ -249,7 +275,10 @@ class MemberUnit(models.TextChoices):
 
 class Membership(models.Model):
     ceptoar = models.ForeignKey(
-        Organisation, verbose_name=_("CEPTOAR"), on_delete=models.CASCADE, related_name="member_links",
+        Organisation,
+        verbose_name=_("CEPTOAR"),
+        on_delete=models.CASCADE,
+        related_name="member_links",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
     member = models.ForeignKey(
@@ -257,8 +286,12 @@ class Membership(models.Model):
     )
     # The sub-group or relay hub through which the CEPTOAR reaches this member; empty = directly.
     via = models.ForeignKey(
-        Organisation, verbose_name=_("through sub-group or relay hub"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="relayed_memberships",
+        Organisation,
+        verbose_name=_("through sub-group or relay hub"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relayed_memberships",
         limit_choices_to={"kind": OrganisationKind.SUBGROUP},
     )
     unit = models.CharField(_("counted as"), max_length=20, choices=MemberUnit.choices)
@@ -407,7 +440,10 @@ class HandlingRules(models.Model):
     """A version of a CEPTOAR's agreed rules on handling, confidentiality and onward disclosure."""
 
     ceptoar = models.ForeignKey(
-        Organisation, verbose_name=_("CEPTOAR"), on_delete=models.CASCADE, related_name="handling_rules",
+        Organisation,
+        verbose_name=_("CEPTOAR"),
+        on_delete=models.CASCADE,
+        related_name="handling_rules",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
     version = models.PositiveIntegerField(_("version"))
@@ -431,7 +467,10 @@ class HandlingRules(models.Model):
 
 class RulesAcceptance(models.Model):
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="rules_acceptances"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="rules_acceptances",
     )
     rules = models.ForeignKey(
         HandlingRules, verbose_name=_("rules version"), on_delete=models.PROTECT, related_name="acceptances"
@@ -439,8 +478,12 @@ class RulesAcceptance(models.Model):
     accepted_on = models.DateField(_("accepted on"))
     accepted_by_name = models.CharField(_("accepted by"), max_length=200)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("accepted by user"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -462,4 +505,6 @@ class RulesAcceptance(models.Model):
         if organisation.pk == rules.ceptoar_id:
             return
         if not Membership.objects.filter(ceptoar_id=rules.ceptoar_id, member=organisation).exists():
-            raise ValidationError({"rules": _("These rules belong to a CEPTOAR the organisation is not a member of.")})
+            raise ValidationError(
+                {"rules": _("These rules belong to a CEPTOAR the organisation is not a member of.")}
+            )

@@ -24,10 +24,12 @@ class Command(BaseCommand):
         if summary.already_loaded:
             self.stdout.write("The demo is already loaded (use --reset to load it afresh).")
         else:
-            self.stdout.write(self.style.SUCCESS(
-                f"Loaded the demo in {time.monotonic() - started:.1f} s: {summary.organisations:,} organisations, "
-                f"{summary.members:,} members, {summary.contacts:,} points of contact, {summary.channels:,} channels."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the demo in {time.monotonic() - started:.1f} s: {summary.organisations:,} organisations, "
+                    f"{summary.members:,} members, {summary.contacts:,} points of contact, {summary.channels:,} channels."
+                )
+            )
         self._print_logins(summary.users, host, port)
         if not no_serve:
             call_command("serve", host=host, port=port)
@@ -41,7 +43,9 @@ class Command(BaseCommand):
         write(f"Demo logins — open http://{host}:{port}/ ; every password is: {DEMO_PASSWORD}")
         for account in accounts:
             mfa = "TOTP" if account.role in MFA_REQUIRED_ROLES else "    "
-            write(f"  {account.username:<18} {mfa}  {Role(account.role).label:<28} {account.organisation_code}")
+            write(
+                f"  {account.username:<18} {mfa}  {Role(account.role).label:<28} {account.organisation_code}"
+            )
         write("Accounts marked TOTP ask for a one-time code after the password. Get the current one with:")
         write("  .venv/bin/ceptoar totp demo-hub        (or any other demo account name)")
         write("")

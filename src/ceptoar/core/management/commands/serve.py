@@ -19,7 +19,9 @@ class Command(BaseCommand):
         try:
             socket.create_server((host, port)).close()
         except OSError as error:
-            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}. Is another server running?") from None
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {error.strerror}. Is another server running?"
+            ) from None
         self.stdout.write(self.style.SUCCESS(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)"))
         self.stdout.flush()
         waitress.serve(application, host=host, port=port, threads=threads, ident="ceptoar", _quiet=True)
