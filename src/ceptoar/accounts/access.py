@@ -61,6 +61,15 @@ def ceptoars_overseen_by(user) -> QuerySet[Organisation]:
     )
 
 
+def _ceptoar_and_relays(ceptoar_ids) -> Q:
+    """The CEPTOARs themselves and their sub-groups and relay hubs."""
+    return Q(pk__in=ceptoar_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=ceptoar_ids)
+
+
+def _members_of(ceptoar_ids) -> Q:
+    return Q(pk__in=Membership.objects.filter(ceptoar_id__in=ceptoar_ids).values("member_id"))
+
+
 def contact_organisations_visible_to(user) -> QuerySet[Organisation]:
     """The organisations whose points of contact and rules acceptance this user may read."""
     if not _is_active_person(user):
@@ -79,16 +88,13 @@ def contact_organisations_visible_to(user) -> QuerySet[Organisation]:
     served = ceptoars_served_by(user)
     if served.exists():
         served_ids = served.values("pk")
-        condition |= Q(pk__in=served_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=served_ids)
-        condition |= Q(pk__in=Membership.objects.filter(ceptoar_id__in=served_ids).values("member_id"))
+        condition |= _ceptoar_and_relays(served_ids) | _members_of(served_ids)
         condition |= Q(pk__in=Oversight.objects.filter(ceptoar_id__in=served_ids).values("ministry_id"))
         condition |= Q(kind=OrganisationKind.HUB)
 
     overseen = ceptoars_overseen_by(user)
     if overseen.exists():
-        overseen_ids = overseen.values("pk")
-        condition |= Q(pk__in=overseen_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=overseen_ids)
-        condition |= Q(kind=OrganisationKind.HUB)
+        condition |= _ceptoar_and_relays(overseen.values("pk")) | Q(kind=OrganisationKind.HUB)
     return Organisation.objects.filter(condition)
 
 
@@ -116,8 +122,7 @@ def organisations_maintained_by(user) -> QuerySet[Organisation]:
     served = ceptoars_served_by(user)
     if served.exists():
         served_ids = served.values("pk")
-        condition |= Q(pk__in=served_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=served_ids)
-        condition |= Q(pk__in=Membership.objects.filter(ceptoar_id__in=served_ids).values("member_id"))
+        condition |= _ceptoar_and_relays(served_ids) | _members_of(served_ids)
         matched = True
     return Organisation.objects.filter(condition) if matched else Organisation.objects.none()
 
@@ -150,8 +155,7 @@ def organisations_watched_by(user) -> QuerySet[Organisation]:
     if user.organisation_id is None:
         return Organisation.objects.none()
     condition = Q(pk=user.organisation_id) | Q(pk__in=organisations_maintained_by(user).values("pk"))
-    overseen_ids = ceptoars_overseen_by(user).values("pk")
-    condition |= Q(pk__in=overseen_ids) | Q(kind=OrganisationKind.SUBGROUP, parent_id__in=overseen_ids)
+    condition |= _ceptoar_and_relays(ceptoars_overseen_by(user).values("pk"))
     return Organisation.objects.filter(condition)
 
 

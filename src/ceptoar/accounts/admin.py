@@ -118,3 +118,36 @@ class UserAdmin(AccessControlledAdmin, BaseUserAdmin):
             if not access.can_edit_structure(request.user):
                 fields.append("is_staff")
         return fields
+
+
+class _SuperuserOnly:
+    """allauth's own screens list every account's e-mail address and second factors, unfiltered by
+    organisation: only superusers may open them, whatever model permissions a staff account holds."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    has_change_permission = has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+
+def _restrict_allauth_admin() -> None:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    for model in (EmailAddress, Authenticator):
+        registered = admin.site._registry.get(model)
+        if registered is None:
+            continue
+        admin.site.unregister(model)
+        admin.site.register(
+            model, type(f"Restricted{type(registered).__name__}", (_SuperuserOnly, type(registered)), {})
+        )
+
+
+_restrict_allauth_admin()

@@ -383,6 +383,7 @@ class _Builder:
         from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
         from allauth.mfa.totp.internal.auth import TOTP
 
+        groups = _admin_groups()
         for account in DEMO_ACCOUNTS:
             user = User.objects.create_user(
                 username=account.username,
@@ -394,9 +395,34 @@ class _Builder:
                 is_staff=account.role in (Role.HUB_STAFF, Role.SECRETARIAT, Role.AUDITOR),
             )
             RoleGrant.objects.create(user=user, role=account.role)
+            if account.role in ADMIN_GROUP_BY_ROLE:
+                user.groups.add(groups[ADMIN_GROUP_BY_ROLE[account.role]])
             if account.role in MFA_REQUIRED_ROLES:
                 TOTP.activate(user, demo_totp_secret(account.username))
                 RecoveryCodes.activate(user)
+
+
+# Model permissions for the admin; what each person sees there is still narrowed by `accounts.access`.
+ADMIN_GROUP_BY_ROLE = {
+    Role.HUB_STAFF: "registry keepers",
+    Role.SECRETARIAT: "registry keepers",
+    Role.AUDITOR: "auditors",
+}
+
+
+def _admin_groups() -> dict:
+    from django.contrib.auth.models import Group, Permission
+
+    apps = ("registry", "accounts")
+    keepers, _ = Group.objects.get_or_create(name="registry keepers")
+    keepers.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=apps).exclude(codename__startswith="delete_")
+    )
+    auditors, _ = Group.objects.get_or_create(name="auditors")
+    auditors.permissions.set(
+        Permission.objects.filter(content_type__app_label__in=apps, codename__startswith="view_")
+    )
+    return {"registry keepers": keepers, "auditors": auditors}
 
 
 def _rules_text(ceptoar_name: str, version: int) -> str:
