@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.config import database_from_env, env_bool, env_list, env_str, secret_key
+from ceptoar.config import database_from_env, env_bool, env_int, env_list, env_str, secret_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("CEPTOAR_VAR_DIR") or Path.cwd() / "var").resolve()
@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "ceptoar.core",
     "ceptoar.accounts",
     "ceptoar.registry",
+    "ceptoar.sharing",
+    "ceptoar.alerts",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "ceptoar.core.context_processors.navigation",
             ],
         },
     },
@@ -126,6 +129,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Attachments to alerts: larger files are refused with a message naming the limit.
+CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
 # How long a point of contact may go unverified before the freshness page lists it.
 CEPTOAR_CONTACT_STALE_DAYS = 180

@@ -9,5 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("registry/", include("ceptoar.registry.urls")),
+    path("alerts/", include("ceptoar.alerts.urls")),
+    path("sharing/", include("ceptoar.sharing.urls")),
     path("admin/", admin.site.urls),
 ]

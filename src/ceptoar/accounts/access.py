@@ -186,3 +186,22 @@ def roles_grantable_by(user) -> frozenset[str]:
     if user.has_role(Role.MEMBER_POC):
         grantable |= {Role.MEMBER_POC, Role.MEMBER_ANALYST}
     return frozenset(grantable)
+
+
+_SENDER_ROLES = (Role.HUB_STAFF, Role.MINISTRY_LIAISON, Role.SECRETARIAT, Role.COORDINATOR)
+_SENDER_KINDS = (
+    OrganisationKind.HUB,
+    OrganisationKind.MINISTRY,
+    OrganisationKind.CEPTOAR,
+    OrganisationKind.SUBGROUP,
+)
+
+
+def can_send_alerts(user) -> bool:
+    """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward."""
+    return (
+        _is_active_person(user)
+        and user.organisation_id is not None
+        and user.organisation.kind in _SENDER_KINDS
+        and user.has_role(*_SENDER_ROLES)
+    )

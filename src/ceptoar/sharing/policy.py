@@ -1,0 +1,330 @@
+"""Who may see a shared item: the one visibility policy of the platform (DESIGN.md §3).
+
+Pages, lists, search, exports, e-mail, the API, TAXII and federation all ask here and nowhere else.
+
+An item is any model with the fields `tlp`, `audience` (a foreign key or one-to-one to `Audience`),
+`origin_organisation` and `author`. The rules:
+
+- inactive or anonymous users, and users without an organisation, see nothing;
+- the author always sees the item; the originating organisation sees it unless it is RED;
+- CLEAR and GREEN reach every organisation in the expanded audience and every named person;
+- AMBER and AMBER+STRICT reach the same, but only where the reader's organisation is bound by the
+  handling rules now in force at every CEPTOAR it belongs to;
+- RED reaches only the named people, under the same condition on their organisation;
+- an alert is also seen by the organisations it was sent to at its hop (`alerts.Recipient`: the
+  ministries for the hub's alert, the CEPTOARs for a ministry's relay), under the same marking rules,
+  so that each can relay it down the chain.
+
+Expansion of an audience to organisations:
+
+- community: every organisation;
+- sectors: organisations of those sectors, plus the members of the CEPTOARs of those sectors;
+- CEPTOARs: the CEPTOAR, its sub-groups (`Organisation.parent`) and its members (`Membership`);
+- sub-groups: the sub-group and the members it relays to (`Membership.via`);
+- organisations: themselves.
+
+`visible()` turns the reader into a few "keys" (their organisation, the CEPTOARs, sub-groups and
+sectors it belongs to) and asks the database whether an item's audience mentions any of them. Every
+key is a subquery, so the answer is one query whatever the size of the registry, and every test is an
+EXISTS, so an organisation reached by several routes never repeats an item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from ceptoar.accounts.models import Role
+from ceptoar.alerts.models import Alert, Recipient, Status
+from ceptoar.registry import services as registry_services
+from ceptoar.registry.models import Membership, Organisation
+from ceptoar.sharing.models import RULES_REQUIRED_TLPS, TLP_RANK, Audience, Tlp
+
+OPEN_TLPS = frozenset({Tlp.CLEAR, Tlp.GREEN})
+# AMBER and AMBER+STRICT: audience and named people, both bound by the rules; RED: named people only.
+RULES_AUDIENCE_TLPS = RULES_REQUIRED_TLPS - {Tlp.RED}
+
+_Sectors = Audience.sectors.through
+_Ceptoars = Audience.ceptoars.through
+_Subgroups = Audience.subgroups.through
+_Organisations = Audience.organisations.through
+_People = Audience.people.through
+
+# How many organisations or people an error message names before it says "and N more".
+_NAMED_IN_ERRORS = 5
+
+
+def _can_see_anything(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "organisation_id", None) is not None
+    )
+
+
+# -- the reader -----------------------------------------------------------------------------------
+
+
+def is_bound_by_current_rules_condition(organisation_id: int) -> Exists:
+    """True (as a query expression) unless the organisation lacks an acceptance of the rules now in force
+    at some CEPTOAR it is a member of. Members of no CEPTOAR, and CEPTOARs without rules in force, pass."""
+    unaccepted = registry_services.memberships_without_current_acceptance(
+        Membership.objects.filter(member_id=organisation_id)
+    )
+    return ~Exists(unaccepted)
+
+
+def is_bound_by_current_rules(organisation: Organisation) -> bool:
+    return (
+        Organisation.objects.filter(pk=organisation.pk)
+        .filter(is_bound_by_current_rules_condition(organisation.pk))
+        .exists()
+    )
+
+
+def _audience_reaches(organisation_id: int) -> Q:
+    """Items whose audience expands to this organisation, as a condition on the item (`audience_id`)."""
+    links = Membership.objects.filter(member_id=organisation_id)
+    audience = OuterRef("audience_id")
+    own = Organisation.objects.filter(pk=organisation_id)
+
+    # The CEPTOARs whose expansion holds the organisation: itself, the CEPTOAR it is a sub-group of,
+    # those it is a member of.
+    ceptoar_keys = (
+        Q(organisation_id=organisation_id)
+        | Q(organisation_id__in=own.exclude(parent=None).values("parent_id"))
+        | Q(organisation_id__in=links.values("ceptoar_id"))
+    )
+    # The sub-groups whose expansion holds it: itself, and those that relay to it.
+    subgroup_keys = Q(organisation_id=organisation_id) | Q(
+        organisation_id__in=links.exclude(via=None).values("via_id")
+    )
+    # The sectors whose expansion holds it: its own, and those of the CEPTOARs it is a member of.
+    sector_keys = Q(sector_id__in=own.exclude(sector=None).values("sector_id")) | Q(
+        sector_id__in=links.exclude(ceptoar__sector=None).values("ceptoar__sector_id")
+    )
+    return (
+        Q(audience__community=True)
+        | Exists(_Organisations.objects.filter(audience_id=audience, organisation_id=organisation_id))
+        | Exists(_Ceptoars.objects.filter(ceptoar_keys, audience_id=audience))
+        | Exists(_Subgroups.objects.filter(subgroup_keys, audience_id=audience))
+        | Exists(_Sectors.objects.filter(sector_keys, audience_id=audience))
+    )
+
+
+def _named_in_people(user_id: int) -> Exists:
+    return Exists(_People.objects.filter(audience_id=OuterRef("audience_id"), user_id=user_id))
+
+
+def visibility_condition(user) -> Q:
+    """The condition on an item's fields under which `user` may see it. Use `visible()` unless you are
+    composing a larger query (and then keep it the only source of the rule)."""
+    if not _can_see_anything(user):
+        return Q(pk__in=[])
+    organisation_id = user.organisation_id
+    named = _named_in_people(user.pk)
+    reached = _audience_reaches(organisation_id) | named
+    bound = is_bound_by_current_rules_condition(organisation_id)
+    # Written so that the audience test appears once in the SQL; `bound` does not depend on the item.
+    return (
+        Q(author_id=user.pk)
+        | (Q(origin_organisation_id=organisation_id) & ~Q(tlp=Tlp.RED))
+        | (reached & (Q(tlp__in=OPEN_TLPS) | (Q(tlp__in=RULES_AUDIENCE_TLPS) & bound)))
+        | (Q(tlp=Tlp.RED) & named & bound)
+    )
+
+
+def visible(user, queryset: QuerySet) -> QuerySet:
+    """The items of `queryset` that `user` may see: one query, no repeated rows."""
+    if not _can_see_anything(user):
+        return queryset.none()
+    return queryset.filter(visibility_condition(user))
+
+
+# Item kinds whose own lifecycle narrows the generic rule (e.g. drafts). `may_see` applies them so that
+# a detail page and the list it came from always agree.
+_MODEL_RULES: dict[str, Callable[[object, QuerySet], QuerySet]] = {}
+
+
+def _model_rule(label: str):
+    def register(function):
+        _MODEL_RULES[label] = function
+        return function
+
+    return register
+
+
+def visible_items(user, queryset: QuerySet) -> QuerySet:
+    """`visible()`, plus the rule of the item's own kind where it has one (`visible_alerts` for alerts)."""
+    rule = _MODEL_RULES.get(queryset.model._meta.label_lower)
+    if rule is not None:
+        return rule(user, queryset)
+    return visible(user, queryset)
+
+
+def may_see(user, item: Model) -> bool:
+    """Whether `user` may see this one item (asked of the same query as the lists, so they never disagree)."""
+    if not _can_see_anything(user) or item.pk is None:
+        return False
+    return visible_items(user, type(item)._default_manager.filter(pk=item.pk)).exists()
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+
+# Statuses in which an alert has left its originating organisation.
+SHARED_ALERT_STATUSES = (Status.PUBLISHED, Status.CLOSED)
+
+
+@_model_rule("alerts.alert")
+def visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Alerts `user` may see. Drafts and alerts awaiting approval stay inside the originating organisation
+    (a RED one with its author alone) until they are published."""
+    if queryset is None:
+        queryset = Alert.objects.all()
+    if not _can_see_anything(user):
+        return queryset.none()
+    unpublished_readers = Q(author_id=user.pk) | (
+        Q(origin_organisation_id=user.organisation_id) & ~Q(tlp=Tlp.RED)
+    )
+    # The organisations an alert was sent to at its hop (a ministry for the hub's alert, a CEPTOAR for the
+    # ministry's relay) see it so that they can pass it on, under the same marking rules as the audience.
+    # RED is never sent to organisations, only to named people.
+    sent_to_us = Exists(
+        Recipient.objects.filter(alert_id=OuterRef("pk"), organisation_id=user.organisation_id)
+    ) & (
+        Q(tlp__in=OPEN_TLPS)
+        | (Q(tlp__in=RULES_AUDIENCE_TLPS) & is_bound_by_current_rules_condition(user.organisation_id))
+    )
+    return queryset.filter(
+        (visibility_condition(user) | sent_to_us)
+        & (Q(status__in=SHARED_ALERT_STATUSES) | unpublished_readers)
+    )
+
+
+# -- audiences ------------------------------------------------------------------------------------
+
+
+def _expansion(audience_id: int) -> Q:
+    sectors = _Sectors.objects.filter(audience_id=audience_id).values("sector_id")
+    ceptoars = _Ceptoars.objects.filter(audience_id=audience_id).values("organisation_id")
+    subgroups = _Subgroups.objects.filter(audience_id=audience_id).values("organisation_id")
+    return (
+        Q(pk__in=_Organisations.objects.filter(audience_id=audience_id).values("organisation_id"))
+        | Q(sector_id__in=sectors)
+        | Q(pk__in=Membership.objects.filter(ceptoar__sector_id__in=sectors).values("member_id"))
+        | Q(pk__in=ceptoars)
+        | Q(parent_id__in=ceptoars)
+        | Q(pk__in=Membership.objects.filter(ceptoar_id__in=ceptoars).values("member_id"))
+        | Q(pk__in=subgroups)
+        | Q(pk__in=Membership.objects.filter(via_id__in=subgroups).values("member_id"))
+    )
+
+
+def ceptoar_family(ceptoar: Organisation) -> QuerySet[Organisation]:
+    """What an audience of this one CEPTOAR expands to: the CEPTOAR, its sub-groups and its members."""
+    return Organisation.objects.filter(
+        Q(pk=ceptoar.pk)
+        | Q(parent_id=ceptoar.pk)
+        | Q(pk__in=Membership.objects.filter(ceptoar_id=ceptoar.pk).values("member_id"))
+    )
+
+
+def audience_organisations(audience: Audience) -> QuerySet[Organisation]:
+    """Every organisation the audience expands to (not its named people), as one query."""
+    if audience.community:
+        return Organisation.objects.all()
+    return Organisation.objects.filter(_expansion(audience.pk))
+
+
+# -- relays ---------------------------------------------------------------------------------------
+
+
+def _named_list(names: list[str], total: int) -> str:
+    text = ", ".join(names)
+    if total > len(names):
+        text = _("%(names)s and %(count)d more") % {"names": text, "count": total - len(names)}
+    return text
+
+
+def relay_needs_approval(parent_item) -> bool:
+    """Whether relaying this item waits for its originator's approval (the caveat on the item)."""
+    return bool(getattr(parent_item, "relay_needs_originator_approval", False))
+
+
+def validate_relay(parent_item, tlp: str, audience: Audience) -> None:
+    """Raise ValidationError (keys `tlp`, `audience`, or non-field for a forbidden relay) unless a relay of
+    `parent_item` marked `tlp` for `audience` only keeps or narrows who may see it.
+
+    The marking may stay or be raised, never lowered. The audience may reach only organisations the parent
+    reaches; its named people must be named in the parent or belong to one of the parent's organisations
+    (for a RED parent, they must be named in it).
+    """
+    if getattr(parent_item, "no_onward_relay", False):
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    _("The originator has marked this item “no onward relay”: it may not be relayed.")
+                ]
+            }
+        )
+    errors: dict[str, list[str]] = {}
+    parent_tlp = Tlp(parent_item.tlp)
+    if tlp not in TLP_RANK:
+        errors["tlp"] = [_("Unknown TLP marking: %(value)s") % {"value": tlp}]
+    elif TLP_RANK[Tlp(tlp)] < TLP_RANK[parent_tlp]:
+        errors["tlp"] = [
+            _("A relay may keep the marking %(parent)s or raise it, never lower it to %(relay)s.")
+            % {"parent": parent_tlp.label, "relay": Tlp(tlp).label}
+        ]
+
+    audience_errors: list[str] = []
+    parent_organisations = audience_organisations(parent_item.audience)
+    if audience.community and not parent_item.audience.community:
+        audience_errors.append(_("The original was not sent to the whole community; a relay may not be."))
+    else:
+        wider = audience_organisations(audience).exclude(pk__in=parent_organisations.values("pk"))
+        extra = list(wider.order_by("code").values_list("name", flat=True)[: _NAMED_IN_ERRORS + 1])
+        if extra:
+            total = wider.count() if len(extra) > _NAMED_IN_ERRORS else len(extra)
+            audience_errors.append(
+                _("The relay would reach organisations the original does not: %(names)s.")
+                % {"names": _named_list(extra[:_NAMED_IN_ERRORS], total)}
+            )
+
+    allowed_people = Q(pk__in=parent_item.audience.people.values("pk"))
+    if parent_tlp != Tlp.RED:
+        allowed_people |= Q(organisation__in=parent_organisations.values("pk"))
+    strangers = audience.people.exclude(allowed_people)
+    extra_people = list(strangers.order_by("username")[: _NAMED_IN_ERRORS + 1])
+    if extra_people:
+        total = strangers.count() if len(extra_people) > _NAMED_IN_ERRORS else len(extra_people)
+        names = [str(person) for person in extra_people[:_NAMED_IN_ERRORS]]
+        if parent_tlp == Tlp.RED:
+            message = _("A relay of TLP:RED may name only people the original names, not: %(names)s.")
+        else:
+            message = _(
+                "A relay may name only people the original names or who belong to its organisations, "
+                "not: %(names)s."
+            )
+        audience_errors.append(message % {"names": _named_list(names, total)})
+    if audience_errors:
+        errors["audience"] = audience_errors
+    if errors:
+        raise ValidationError(errors)
+
+
+# -- the audit log --------------------------------------------------------------------------------
+
+
+def can_browse_audit(user) -> bool:
+    """The audit log (who read which AMBER+STRICT and RED items) is for auditors and superusers."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_role(Role.AUDITOR))
+    )

@@ -1,0 +1,53 @@
+"""Helpers shared by the alert page tests."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ceptoar.alerts import services
+from ceptoar.alerts.models import Alert, AlertAttachment
+from ceptoar.alerts.services import AudienceSpec
+from ceptoar.sharing.models import Audience, Tlp
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n"
+
+
+def pdf(name: str = "advisory.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
+
+
+def compose_data(**overrides) -> dict:
+    """What a hub officer fills in on the compose page: AMBER, for the finance sector."""
+    data = {
+        "title": "Ransomware campaign against internet banking",
+        "body": "## 概要\n\n**至急** 対策を確認してください。",
+        "category": "malware",
+        "severity": "high",
+        "tlp": Tlp.AMBER,
+        "sectors": ["finance"],
+        "organisations": "",
+        "people": "",
+        "references": "https://www.example.jp/advisory/1\n",
+        "action": "publish",
+    }
+    data.update(overrides)
+    return data
+
+
+def row_counts() -> tuple[int, int, int]:
+    return Alert.objects.count(), Audience.objects.count(), AlertAttachment.objects.count()
+
+
+def published(author, **overrides) -> Alert:
+    """An alert as the hub sends it to the finance sector. The FSA is named: the policy expands a sector
+    to its organisations and its CEPTOARs' members, and a ministry has no sector of its own."""
+    fields = {
+        "title": "Phishing kit aimed at bank customers",
+        "body": "対策を確認してください。",
+        "category": "malware",
+        "severity": "high",
+        "tlp": Tlp.AMBER,
+        "audience": AudienceSpec(sectors=["finance"], organisations=["fsa"]),
+    }
+    fields.update(overrides)
+    return services.submit(services.create_draft(author, **fields), author)
