@@ -17,6 +17,15 @@ from ceptoar.sharing.models import Audience, Tlp
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English; the Japanese catalogue is checked elsewhere."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def draft(author, **overrides):
     fields = {
         "title": "Ransomware campaign against internet banking",
@@ -186,3 +195,16 @@ def test_the_organisations_an_alert_was_sent_to_see_it_and_no_other_ministry_doe
     RoleGrant.objects.create(user=mic, role=Role.MINISTRY_LIAISON)
     assert not policy.may_see(mic, alert)
     assert not policy.visible_alerts(mic).filter(pk=alert.pk).exists()
+
+
+def test_the_inbox_shows_each_chain_once_at_the_hop_nearest_the_reader(demo_user):
+    hub = demo_user("demo-hub")
+    original = services.submit(draft(hub, tlp=Tlp.GREEN), hub)
+    fsa_relay = services.relay(original, demo_user("demo-ministry"))
+    banks_relay = services.relay(fsa_relay, demo_user("demo-secretariat"), note="至急")
+    member = demo_user("demo-member")
+    chain = [original.pk, fsa_relay.pk, banks_relay.pk]
+    assert policy.visible_alerts(member).filter(pk__in=chain).count() == 3
+    assert list(policy.nearest_visible_alerts(member).filter(pk__in=chain)) == [banks_relay]
+    # The hub does not see the ministry's relay, so it keeps its own original.
+    assert policy.nearest_visible_alerts(hub).filter(pk=original.pk).exists()

@@ -150,7 +150,7 @@ def describe_spec(spec: services.AudienceSpec) -> list[AudiencePart]:
 def inbox(request):
     form = AlertFilterForm(request.GET)
     alerts = (
-        policy.visible_alerts(request.user)
+        policy.nearest_visible_alerts(request.user)
         .select_related("origin_organisation", "root__origin_organisation")
         # Drafts and alerts awaiting approval (only the sender's own people see them) first: they wait on us.
         .order_by(F("published_at").desc(nulls_first=True), "-created_at", "-id")

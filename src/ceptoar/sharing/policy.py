@@ -205,6 +205,13 @@ def visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
+def nearest_visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Each chain of relays once, at the hop nearest the reader: the visible alerts of which the reader
+    sees no relay. A member reads its own CEPTOAR's relay (with its note), not the same alert three times."""
+    shown = visible_alerts(user, queryset)
+    return shown.exclude(Exists(visible_alerts(user).filter(parent_id=OuterRef("pk"))))
+
+
 # -- audiences ------------------------------------------------------------------------------------
 
 
