@@ -7,12 +7,22 @@ Variables (all optional):
   CEPTOAR_DEBUG          1 for development error pages
   CEPTOAR_ALLOWED_HOSTS  comma-separated host names the site answers to
   CEPTOAR_MFA_REQUIRED   0 turns off the MFA requirement for staff roles (tests only)
+  CEPTOAR_BASE_URL       the site's address as recipients reach it, put into e-mails and webhooks
+                         (default http://127.0.0.1:8000)
+  CEPTOAR_SMTP_HOST      SMTP relay for alert e-mails (default 127.0.0.1)
+  CEPTOAR_SMTP_PORT      its port (default 8025)
+  CEPTOAR_SMTP_TIMEOUT_S seconds before an SMTP conversation counts as failed (default 10)
+  CEPTOAR_MAIL_FROM      sender address of alert e-mails (default ceptoar@localhost)
+  CEPTOAR_WEBHOOK_TIMEOUT_S  seconds a webhook receiver may take to answer (default 5)
+  CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
+  CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.config import database_from_env, env_bool, env_int, env_list, env_str, secret_key
@@ -41,6 +51,9 @@ INSTALLED_APPS = [
     "ceptoar.registry",
     "ceptoar.sharing",
     "ceptoar.alerts",
+    "django_tasks",
+    "django_tasks_db",
+    "ceptoar.channels",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +148,31 @@ CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024
 
 # How long a point of contact may go unverified before the freshness page lists it.
 CEPTOAR_CONTACT_STALE_DAYS = 180
+
+# Background work (alert deliveries) is a row in the same database, so an enqueue commits or rolls back
+# with the transaction that made it; `ceptoar worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+CEPTOAR_BASE_URL = env_str("CEPTOAR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not CEPTOAR_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"CEPTOAR_BASE_URL={CEPTOAR_BASE_URL!r} must start with http:// or https://.")
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("CEPTOAR_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("CEPTOAR_SMTP_PORT", 8025, minimum=1)
+EMAIL_TIMEOUT = env_int("CEPTOAR_SMTP_TIMEOUT_S", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("CEPTOAR_MAIL_FROM", "ceptoar@localhost")
+
+CEPTOAR_WEBHOOK_TIMEOUT_S = env_int("CEPTOAR_WEBHOOK_TIMEOUT_S", 5, minimum=1)
+CEPTOAR_WEBHOOK_SECRET = env_str("CEPTOAR_WEBHOOK_SECRET", "")
+CEPTOAR_DELIVERY_MAX_ATTEMPTS = env_int("CEPTOAR_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+# Backoff between tries of one delivery: base × factor^(attempt−1), with up to 20 % jitter.
+CEPTOAR_DELIVERY_RETRY_BASE_S = 30
+CEPTOAR_DELIVERY_RETRY_FACTOR = 2
+# Deliveries per send task; a worker that dies holds at most this many for one lease.
+CEPTOAR_DELIVERY_BATCH_SIZE = 200
+# A delivery left "sending" longer than this belonged to a worker that died; the sweeper returns it.
+CEPTOAR_DELIVERY_LEASE_S = 300
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, AlertAttachment, Recipient, RelayRule, Severity, Status
+from ceptoar.channels.services import create_deliveries
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight, Sector
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience, Tlp
@@ -186,6 +187,8 @@ def _publish(alert: Alert) -> Alert:
     )
     # Standing relay decisions of the next hop run once this alert is committed.
     transaction.on_commit(lambda: apply_relay_rules(alert.pk))
+    # The deliveries and their send tasks commit (or roll back) with the publication.
+    create_deliveries(alert)
     return alert
 
 

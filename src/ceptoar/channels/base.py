@@ -1,0 +1,39 @@
+"""The one small interface every delivery channel implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from ceptoar.alerts.models import Alert
+
+
+class TransientError(Exception):
+    """The send may succeed later (server down, timeout, 4xx from SMTP, 5xx from HTTP): retry."""
+
+
+class PermanentError(Exception):
+    """Trying again will not help. `channel_broken` says whether the address itself is at fault."""
+
+    def __init__(self, message: str, *, channel_broken: bool = True):
+        super().__init__(message)
+        self.channel_broken = channel_broken
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What one delivery sends. `with_content` is False when only a notice may leave the instance."""
+
+    delivery_id: int
+    address: str
+    alert: Alert
+    with_content: bool
+    portal_url: str
+
+
+class Channel(Protocol):
+    def send(self, outgoing: Outgoing) -> None:
+        """Deliver or raise TransientError / PermanentError."""
+
+    def close(self) -> None:
+        """Release what the channel kept open across one batch."""

@@ -1,0 +1,83 @@
+"""The words that leave the instance, in the installation's language. One place, so that what a TLP
+marking allows out (RED: a notice only) is decided once for every channel."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from ceptoar.channels.base import Outgoing
+
+
+def tlp_marking(outgoing: Outgoing) -> str:
+    return f"[{outgoing.alert.get_tlp_display()}]"
+
+
+def subject(outgoing: Outgoing) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        if not outgoing.with_content:
+            return f"{tlp_marking(outgoing)} " + _("An alert awaits you on the portal")
+        return f"{tlp_marking(outgoing)} {outgoing.alert.title}"
+
+
+def text(outgoing: Outgoing) -> str:
+    """Plain-text body of an e-mail: the marking first, so it is seen before anything else."""
+    alert = outgoing.alert
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [tlp_marking(outgoing), ""]
+        if not outgoing.with_content:
+            lines += [
+                _(
+                    "A %(tlp)s alert awaits you on the portal. Its content is not sent by e-mail or other channels."
+                )
+                % {"tlp": alert.get_tlp_display()},
+                "",
+                _("Read it here (sign-in required): %(url)s") % {"url": outgoing.portal_url},
+            ]
+        else:
+            published = timezone.localtime(alert.published_at) if alert.published_at else None
+            lines += [
+                alert.title,
+                "",
+                _("Sent by: %(organisation)s") % {"organisation": alert.origin_organisation.name},
+                _("Category: %(category)s") % {"category": alert.get_category_display()},
+                _("Severity: %(severity)s") % {"severity": alert.get_severity_display()},
+            ]
+            if published:
+                lines.append(_("Published: %(time)s") % {"time": published.strftime("%Y-%m-%d %H:%M %Z")})
+            lines += [
+                "",
+                alert.body.strip(),
+                "",
+                _("On the portal: %(url)s") % {"url": outgoing.portal_url},
+                "",
+                tlp_marking(outgoing),
+            ]
+        return "\n".join(lines) + "\n"
+
+
+def chat_text(outgoing: Outgoing) -> str:
+    """Chat services are third parties: a headline and the portal link, never the body."""
+    return f"{subject(outgoing)}\n{outgoing.portal_url}"
+
+
+def webhook_payload(outgoing: Outgoing) -> dict:
+    alert = outgoing.alert
+    if not outgoing.with_content:
+        return {
+            "delivery_id": outgoing.delivery_id,
+            "alert": {"id": alert.pk, "tlp": alert.tlp, "url": outgoing.portal_url},
+        }
+    return {
+        "delivery_id": outgoing.delivery_id,
+        "alert": {
+            "id": alert.pk,
+            "title": alert.title,
+            "tlp": alert.tlp,
+            "category": alert.category,
+            "severity": alert.severity,
+            "published_at": alert.published_at.isoformat() if alert.published_at else None,
+            "url": outgoing.portal_url,
+        },
+    }

@@ -1,0 +1,341 @@
+"""Delivery operations: write the deliveries of a published alert, send a batch, retry, sweep.
+
+Writing happens in the publisher's transaction, with the send tasks (django-tasks-db rows), so an alert
+is never committed without the work that delivers it, nor that work without the alert. Sending happens
+outside any transaction: a network call never holds a row lock, and every outcome is written back.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from ceptoar.alerts.models import Alert, Recipient
+from ceptoar.channels.base import Channel, Outgoing, PermanentError, TransientError
+from ceptoar.channels.models import (
+    CLAIMABLE_STATUSES,
+    BrokenChannel,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+)
+from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
+from ceptoar.sharing import policy
+from ceptoar.sharing.models import Tlp
+
+logger = logging.getLogger(__name__)
+
+# Escalation contacts (backup, head) and voice/fax channels belong to later stages (escalation, call list).
+SENT_CHANNEL_KINDS = {
+    ChannelKind.EMAIL: DeliveryKind.EMAIL,
+    ChannelKind.WEBHOOK: DeliveryKind.WEBHOOK,
+    ChannelKind.CHAT: DeliveryKind.CHAT,
+}
+
+
+def portal_url(alert_id: int) -> str:
+    return settings.CEPTOAR_BASE_URL + reverse("alerts:detail", args=[alert_id])
+
+
+def _chunks(ids: list[int], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def enqueue_sends(delivery_ids: list[int], run_after=None) -> None:
+    """One task per batch. Through the database backend, the task row is part of the caller's transaction."""
+    from ceptoar.channels.tasks import send_deliveries
+
+    task = send_deliveries.using(run_after=run_after) if run_after else send_deliveries
+    for chunk in _chunks(sorted(delivery_ids), settings.CEPTOAR_DELIVERY_BATCH_SIZE):
+        task.enqueue(chunk)
+
+
+def create_deliveries(alert: Alert) -> int:
+    """Write the deliveries of a just-published alert and enqueue their sending; returns how many.
+
+    For each recipient organisation: every e-mail, webhook and chat channel of its active primary and
+    24/7 points of contact, and its portal inbox (delivered on commit, so written as sent). A TLP:RED alert
+    has no recipient organisations; each named person gets a notice at their account's address instead.
+    A handful of queries whatever the fan-out: the benchmark sends to ~11,000 addresses.
+    """
+    now = timezone.now()
+    recipient_by_organisation = dict(
+        Recipient.objects.filter(alert=alert).values_list("organisation_id", "pk")
+    )
+    rows = []
+    channels = (
+        ContactChannel.objects.filter(
+            contact__organisation_id__in=list(recipient_by_organisation),
+            contact__is_active=True,
+            contact__role__in=POC_ROLES,
+            kind__in=list(SENT_CHANNEL_KINDS),
+        )
+        .order_by("contact__organisation_id", "contact__position", "contact_id", "position", "pk")
+        .values_list("pk", "contact_id", "contact__organisation_id", "kind", "value")
+    )
+    for channel_id, contact_id, organisation_id, kind, value in channels.iterator(chunk_size=5000):
+        rows.append(
+            Delivery(
+                alert=alert,
+                recipient_id=recipient_by_organisation[organisation_id],
+                contact_id=contact_id,
+                channel_id=channel_id,
+                kind=SENT_CHANNEL_KINDS[kind],
+                address=value,
+            )
+        )
+    if alert.tlp == Tlp.RED:
+        for person_id, email in (
+            alert.audience.people.filter(is_active=True).exclude(email="").values_list("pk", "email")
+        ):
+            rows.append(Delivery(alert=alert, person_id=person_id, kind=DeliveryKind.EMAIL, address=email))
+    Delivery.objects.bulk_create(rows, batch_size=2000)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                alert=alert,
+                recipient_id=recipient_id,
+                kind=DeliveryKind.PORTAL,
+                status=DeliveryStatus.SENT,
+                attempts=1,
+                sent_at=now,
+            )
+            for recipient_id in recipient_by_organisation.values()
+        ],
+        batch_size=2000,
+    )
+    pending = list(
+        Delivery.objects.filter(alert=alert, status=DeliveryStatus.PENDING).values_list("pk", flat=True)
+    )
+    enqueue_sends(pending)
+    return len(rows) + len(recipient_by_organisation)
+
+
+# -- sending -------------------------------------------------------------------------------------
+
+
+def _channel_for(kind: str) -> Channel:
+    from ceptoar.channels.apprise_gateway import AppriseChannel
+    from ceptoar.channels.email import EmailChannel
+    from ceptoar.channels.portal import PortalChannel
+    from ceptoar.channels.webhook import WebhookChannel
+
+    return {
+        DeliveryKind.EMAIL: EmailChannel,
+        DeliveryKind.WEBHOOK: WebhookChannel,
+        DeliveryKind.CHAT: AppriseChannel,
+        DeliveryKind.PORTAL: PortalChannel,
+    }[kind]()
+
+
+def claim(delivery_ids: list[int], worker_id: str) -> list[Delivery]:
+    """Mark the due, unsent deliveries among `delivery_ids` as ours. Two workers never claim one row:
+    PostgreSQL skips rows another worker has locked; elsewhere the update's status guard decides."""
+    now = timezone.now()
+    due = Delivery.objects.filter(pk__in=delivery_ids, status__in=CLAIMABLE_STATUSES).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = Delivery.objects.filter(
+                pk__in=list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            )
+        due.filter(status__in=CLAIMABLE_STATUSES).update(
+            status=DeliveryStatus.SENDING,
+            claimed_by=worker_id,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING, claimed_by=worker_id)
+        .select_related("alert__origin_organisation", "channel", "recipient")
+        .order_by("pk")
+    )
+
+
+def _carries_content(delivery: Delivery, bound: dict[int, bool]) -> bool:
+    """Whether the alert's content may go to this address, or only a notice pointing at the portal."""
+    alert = delivery.alert
+    if alert.tlp == Tlp.RED:
+        return False
+    if alert.tlp in policy.RULES_AUDIENCE_TLPS and delivery.recipient_id is not None:
+        organisation_id = delivery.recipient.organisation_id
+        if organisation_id not in bound:
+            bound[organisation_id] = policy.is_bound_by_current_rules(Organisation(pk=organisation_id))
+        return bound[organisation_id]
+    return True
+
+
+def retry_delay(attempts: int) -> timedelta:
+    base = settings.CEPTOAR_DELIVERY_RETRY_BASE_S * settings.CEPTOAR_DELIVERY_RETRY_FACTOR ** max(
+        attempts - 1, 0
+    )
+    return timedelta(seconds=base * (1 + random.uniform(0, 0.2)))  # noqa: S311 - jitter, not secrecy
+
+
+def _storable(error_text: str) -> str:
+    # Remote peers answer with anything (a NUL byte is refused by PostgreSQL); keep what helps a reader.
+    return error_text.replace("\x00", "\\x00")[:2000]
+
+
+def _finish(delivery: Delivery, worker_id: str, **fields) -> bool:
+    """Write an outcome, unless the sweeper has meanwhile given the delivery to another worker."""
+    if "last_error" in fields:
+        fields["last_error"] = _storable(fields["last_error"])
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_by=worker_id).update(
+            claimed_by="", claimed_at=None, **fields
+        )
+    )
+
+
+def _record_permanent(delivery: Delivery, worker_id: str, error: PermanentError) -> None:
+    with transaction.atomic():
+        if not _finish(delivery, worker_id, status=DeliveryStatus.FAILED_PERMANENT, last_error=str(error)):
+            return
+        already_open = BrokenChannel.objects.filter(channel_id=delivery.channel_id, cleared_at__isnull=True)
+        if error.channel_broken and delivery.channel_id is not None and not already_open.exists():
+            BrokenChannel.objects.create(
+                channel_id=delivery.channel_id, reason=_storable(str(error)), delivery=delivery
+            )
+
+
+def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[str, int]:
+    """Send every due delivery among `delivery_ids`, each on its own: one failing never stops the rest."""
+    worker_id = worker_id or uuid.uuid4().hex
+    claimed = claim(delivery_ids, worker_id)
+    outcome = {"sent": 0, "retrying": 0, "failed": 0}
+    retries: dict[int, list[int]] = defaultdict(list)
+    channels: dict[str, Channel] = {}
+    bound: dict[int, bool] = {}
+    try:
+        for delivery in claimed:
+            channel = channels.get(delivery.kind) or channels.setdefault(
+                delivery.kind, _channel_for(delivery.kind)
+            )
+            address = delivery.channel.value if delivery.channel is not None else delivery.address
+            try:
+                channel.send(
+                    Outgoing(
+                        delivery_id=delivery.pk,
+                        address=address,
+                        alert=delivery.alert,
+                        with_content=_carries_content(delivery, bound),
+                        portal_url=portal_url(delivery.alert_id),
+                    )
+                )
+            except PermanentError as error:
+                _record_permanent(delivery, worker_id, error)
+                outcome["failed"] += 1
+            except Exception as error:  # noqa: BLE001 - anything unforeseen is retried, never dropped
+                message = (
+                    str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
+                )
+                if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
+                    # Given up, but the address is not known to be wrong: no broken-channel record.
+                    _finish(
+                        delivery,
+                        worker_id,
+                        status=DeliveryStatus.FAILED_PERMANENT,
+                        address=address,
+                        last_error=f"gave up after {delivery.attempts} attempts: {message}",
+                    )
+                    outcome["failed"] += 1
+                else:
+                    _finish(
+                        delivery,
+                        worker_id,
+                        status=DeliveryStatus.RETRYING,
+                        address=address,
+                        last_error=message,
+                    )
+                    retries[delivery.attempts].append(delivery.pk)
+                    outcome["retrying"] += 1
+            else:
+                with transaction.atomic():
+                    if (
+                        _finish(
+                            delivery,
+                            worker_id,
+                            status=DeliveryStatus.SENT,
+                            address=address,
+                            sent_at=timezone.now(),
+                            last_error="",
+                        )
+                        and delivery.channel_id is not None
+                    ):
+                        # It works again: whatever broke it has been fixed.
+                        BrokenChannel.objects.filter(
+                            channel_id=delivery.channel_id, cleared_at__isnull=True
+                        ).update(cleared_at=timezone.now())
+                outcome["sent"] += 1
+    finally:
+        for channel in channels.values():
+            channel.close()
+    _schedule_retries(retries)
+    return outcome
+
+
+def _schedule_retries(retries: dict[int, list[int]]) -> None:
+    # One task per attempt count: the deliveries in it share one due time, jittered per group.
+    for attempts, ids in retries.items():
+        due = timezone.now() + retry_delay(attempts)
+        with transaction.atomic():
+            Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.RETRYING).update(next_attempt_at=due)
+            enqueue_sends(ids, run_after=due)
+
+
+# -- the sweeper ---------------------------------------------------------------------------------
+
+
+def sweep_stale(lease_seconds: int | None = None) -> int:
+    """Return deliveries a dead worker left in `sending` to pending, and enqueue them again."""
+    lease = timedelta(seconds=lease_seconds or settings.CEPTOAR_DELIVERY_LEASE_S)
+    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=timezone.now() - lease)
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            stale = stale.select_for_update(skip_locked=True)
+        ids = list(stale.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.PENDING,
+            claimed_by="",
+            claimed_at=None,
+            next_attempt_at=None,
+            last_error="returned by the sweeper: the worker's lease expired",
+        )
+        enqueue_sends(ids)
+    logger.warning("Returned %d stale deliveries to pending", len(ids))
+    return len(ids)
+
+
+# -- for the secretariat -------------------------------------------------------------------------
+
+
+def broken_channels_for(organisations: QuerySet[Organisation] | list) -> QuerySet[BrokenChannel]:
+    """Open breakages of the channels of these organisations' contacts, newest first."""
+    return (
+        BrokenChannel.objects.filter(
+            cleared_at__isnull=True, channel__contact__organisation__in=organisations
+        )
+        .select_related("channel__contact__organisation", "delivery")
+        .order_by("-since")
+    )
+
+
+def clear_broken_channel(channel: ContactChannel) -> int:
+    """The secretariat has checked the address: stop showing it as broken."""
+    return BrokenChannel.objects.filter(channel=channel, cleared_at__isnull=True).update(
+        cleared_at=timezone.now()
+    )

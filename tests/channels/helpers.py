@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+from ceptoar.alerts import services as alert_services
+from ceptoar.channels.models import Delivery
+from ceptoar.registry.models import POC_ROLES, ChannelKind, Contact, ContactChannel, Organisation
+
+
+def publish(
+    user,
+    *,
+    title="ガス供給システムへの攻撃の兆候",
+    body="詳細: 不審な通信を確認しました。",
+    tlp="green",
+    **audience,
+):
+    spec = alert_services.AudienceSpec(**(audience or {"ceptoars": ["gas"]}))
+    draft = alert_services.create_draft(
+        user, title=title, body=body, category="malware", severity="high", tlp=tlp, audience=spec
+    )
+    return alert_services.submit(draft, user)
+
+
+def add_channel(organisation_code: str, kind: str, value: str) -> ContactChannel:
+    contact = Contact.objects.filter(
+        organisation=Organisation.objects.get(code=organisation_code), role__in=POC_ROLES, is_active=True
+    ).first()
+    return ContactChannel.objects.create(contact=contact, kind=kind, value=value, position=99)
+
+
+def run_due_tasks(limit: int = 50) -> int:
+    """Run what the worker would run now, through django-tasks-db's own Worker.run_task.
+
+    (Worker.run's loop closes the database connection, which the test's transaction cannot survive.)"""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    ran = 0
+    while ran < limit:
+        task = (
+            DBTaskResult.objects.ready().select_for_update(skip_locked=True).order_by("enqueued_at").first()
+        )
+        if task is None:
+            return ran
+        task.claim("test-worker")
+        worker.run_task(task)
+        ran += 1
+    return ran
+
+
+def travel_past_backoff() -> None:
+    """Make every retry due now, as if its backoff had passed."""
+    past = timezone.now() - timedelta(seconds=1)
+    Delivery.objects.filter(next_attempt_at__isnull=False).update(next_attempt_at=past)
+    DBTaskResult.objects.filter(status="READY").update(run_after=past)
+
+
+__all__ = ["ChannelKind", "add_channel", "publish", "run_due_tasks", "travel_past_backoff"]

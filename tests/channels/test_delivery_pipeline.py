@@ -1,0 +1,187 @@
+"""Publishing writes deliveries and their tasks atomically; the worker sends them to real servers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import pytest
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from ceptoar.alerts.models import Recipient
+from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.services import broken_channels_for, sweep_stale
+from ceptoar.registry.models import ChannelKind, Organisation
+
+from .helpers import add_channel, publish, run_due_tasks, travel_past_backoff
+
+pytestmark = pytest.mark.django_db
+
+
+def test_publish_writes_deliveries_and_tasks_with_the_alert(demo_user):
+    alert = publish(demo_user("demo-hub"))
+    recipients = Recipient.objects.filter(alert=alert)
+    assert recipients.exists()
+    deliveries = Delivery.objects.filter(alert=alert)
+    emails = deliveries.filter(kind=DeliveryKind.EMAIL)
+    assert emails.exists() and all(d.status == DeliveryStatus.PENDING for d in emails)
+    # One portal delivery per recipient organisation, done on commit.
+    assert (
+        deliveries.filter(kind=DeliveryKind.PORTAL, status=DeliveryStatus.SENT).count() == recipients.count()
+    )
+    queued = [task.args_kwargs["args"][0] for task in DBTaskResult.objects.filter(status="READY")]
+    assert sorted(i for ids in queued for i in ids) == sorted(emails.values_list("pk", flat=True))
+
+
+def test_rolled_back_publish_leaves_no_delivery_and_no_task(demo_user):
+    user = demo_user("demo-hub")
+    before = (Delivery.objects.count(), DBTaskResult.objects.count())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish(user)
+        assert Delivery.objects.count() > before[0]
+        raise RuntimeError("publisher fails after publishing")
+    assert (Delivery.objects.count(), DBTaskResult.objects.count()) == before
+
+
+def test_every_email_sent_once_with_japanese_subject_and_marking(demo_user, smtp_server):
+    alert = publish(demo_user("demo-hub"), tlp="amber")
+    expected = set(Delivery.objects.filter(alert=alert, kind="email").values_list("address", flat=True))
+    assert run_due_tasks() >= 1
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(expected)
+    message = smtp_server.messages[0]
+    # Python folds a long encoded subject onto a continuation line, which decodes with a leading space.
+    assert str(message["Subject"]).strip() == "[TLP:AMBER] ガス供給システムへの攻撃の兆候"
+    text = message.get_content()
+    assert text.startswith("[TLP:AMBER]")
+    assert "不審な通信を確認しました" in text
+    assert f"/alerts/{alert.pk}/" in text
+    ids = set(Delivery.objects.filter(alert=alert, kind="email").values_list("pk", flat=True))
+    assert {m["Message-ID"] for m in smtp_server.messages} == {f"<delivery-{i}@127.0.0.1>" for i in ids}
+    assert not Delivery.objects.filter(alert=alert).exclude(status=DeliveryStatus.SENT).exists()
+
+    # Idempotent: the same tasks run again, and the sweeper finds nothing half done.
+    for task in DBTaskResult.objects.filter(status="SUCCESSFUL"):
+        task.status = "READY"
+        task.save()
+    run_due_tasks()
+    assert sweep_stale(lease_seconds=1) == 0
+    assert len(smtp_server.messages) == len(expected)
+
+
+def test_red_alert_mail_is_a_notice_without_title_or_body(demo_user, smtp_server):
+    alert = publish(demo_user("demo-hub"), tlp="red", people=["demo-member"])
+    run_due_tasks()
+    assert [m["To"] for m in smtp_server.messages] == [demo_user("demo-member").email]
+    message = smtp_server.messages[0]
+    raw = message.as_string() + message.get_content()
+    assert "ガス供給" not in raw and "不審な通信" not in raw
+    assert str(message["Subject"]).strip().startswith("[TLP:RED]")
+    assert f"/alerts/{alert.pk}/" in message.get_content()
+
+
+def test_smtp_down_is_retried_then_sent(demo_user, smtp_down):
+    alert = publish(demo_user("demo-hub"))
+    run_due_tasks()
+    emails = Delivery.objects.filter(alert=alert, kind="email")
+    assert all(d.status == DeliveryStatus.RETRYING and d.last_error for d in emails)
+    first = emails.first()
+    assert first.next_attempt_at is not None and first.attempts == 1
+    # Not due yet: nothing runs.
+    assert run_due_tasks() == 0
+    smtp_down.start()
+    travel_past_backoff()
+    run_due_tasks()
+    assert all(d.status == DeliveryStatus.SENT and d.attempts == 2 for d in emails.all())
+    assert len(smtp_down.messages) == emails.count()
+
+
+def test_refused_mailbox_is_permanent_and_marks_the_channel_broken(demo_user, smtp_server):
+    channel = add_channel("meti", ChannelKind.EMAIL, "nosuch@meti.example.jp")
+    alert = publish(demo_user("demo-hub"))
+    run_due_tasks()
+    refused = Delivery.objects.get(alert=alert, channel=channel)
+    assert refused.status == DeliveryStatus.FAILED_PERMANENT and "550" in refused.last_error
+    assert list(broken_channels_for(Organisation.objects.filter(code="meti"))) == [
+        BrokenChannel.objects.get(channel=channel)
+    ]
+    # The others in the batch went out regardless.
+    assert Delivery.objects.filter(alert=alert, kind="email", status=DeliveryStatus.SENT).exists()
+
+
+def test_webhook_is_signed_and_carries_idempotency_key(demo_user, webhook_receiver, smtp_server):
+    channel = add_channel("meti", ChannelKind.WEBHOOK, webhook_receiver.url("/ok"))
+    alert = publish(demo_user("demo-hub"), tlp="amber")
+    run_due_tasks()
+    delivery = Delivery.objects.get(alert=alert, channel=channel)
+    assert delivery.status == DeliveryStatus.SENT
+    [request] = [r for r in webhook_receiver.requests if r["path"] == "/ok"]
+    expected = hmac.new(b"test-webhook-secret", request["body"], hashlib.sha256).hexdigest()
+    assert request["headers"]["X-Ceptoar-Signature"] == f"sha256={expected}"
+    assert request["headers"]["Idempotency-Key"] == str(delivery.pk)
+    payload = webhook_receiver.bodies("/ok")[0]
+    assert payload["delivery_id"] == delivery.pk
+    assert payload["alert"]["title"] == alert.title and payload["alert"]["tlp"] == "amber"
+    assert payload["alert"]["url"].endswith(f"/alerts/{alert.pk}/")
+
+
+def test_webhook_500_retries_with_backoff_then_succeeds(demo_user, webhook_receiver, smtp_server):
+    channel = add_channel("meti", ChannelKind.WEBHOOK, webhook_receiver.url("/fail-then-ok"))
+    alert = publish(demo_user("demo-hub"))
+    run_due_tasks()
+    delivery = Delivery.objects.get(alert=alert, channel=channel)
+    assert delivery.status == DeliveryStatus.RETRYING and "500" in delivery.last_error
+    wait = (delivery.next_attempt_at - delivery.claimed_at if delivery.claimed_at else None) or (
+        delivery.next_attempt_at - alert.published_at
+    )
+    assert 29 <= wait.total_seconds() <= 40  # base 30 s, up to 20 % jitter
+    travel_past_backoff()
+    run_due_tasks()
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+    assert webhook_receiver.hits["/fail-then-ok"] == 2
+
+
+def test_webhook_400_is_permanent_and_broken(demo_user, webhook_receiver, smtp_server):
+    channel = add_channel("meti", ChannelKind.WEBHOOK, webhook_receiver.url("/400"))
+    alert = publish(demo_user("demo-hub"))
+    run_due_tasks()
+    delivery = Delivery.objects.get(alert=alert, channel=channel)
+    assert delivery.status == DeliveryStatus.FAILED_PERMANENT and "400" in delivery.last_error
+    assert BrokenChannel.objects.filter(channel=channel, cleared_at__isnull=True).exists()
+
+
+def test_hanging_and_garbage_webhooks_fail_transiently_without_holding_up_the_batch(
+    demo_user, webhook_receiver, smtp_server
+):
+    hang = add_channel("meti", ChannelKind.WEBHOOK, webhook_receiver.url("/hang"))
+    garbage = add_channel("meti", ChannelKind.WEBHOOK, webhook_receiver.url("/garbage"))
+    alert = publish(demo_user("demo-hub"))
+    started = time.monotonic()
+    run_due_tasks()
+    assert time.monotonic() - started < 4  # timeout is 1 s; the hanging receiver sleeps 3 s
+    for channel in (hang, garbage):
+        delivery = Delivery.objects.get(alert=alert, channel=channel)
+        assert delivery.status == DeliveryStatus.RETRYING and delivery.last_error
+    assert "timed out" in Delivery.objects.get(alert=alert, channel=hang).last_error
+    emails = Delivery.objects.filter(alert=alert, kind="email")
+    assert all(d.status == DeliveryStatus.SENT for d in emails)
+    assert len(smtp_server.messages) == emails.count()
+
+
+def test_sweeper_returns_a_dead_workers_deliveries(demo_user, smtp_server):
+    alert = publish(demo_user("demo-hub"))
+    DBTaskResult.objects.all().delete()  # the worker died with its task
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Delivery.objects.filter(alert=alert, kind="email").update(
+        status=DeliveryStatus.SENDING, claimed_by="dead", claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    count = Delivery.objects.filter(alert=alert, kind="email").count()
+    assert sweep_stale(lease_seconds=60) == count
+    run_due_tasks()
+    assert Delivery.objects.filter(alert=alert, kind="email", status=DeliveryStatus.SENT).count() == count
+    assert len(smtp_server.messages) == count
