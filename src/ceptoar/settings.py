@@ -16,6 +16,7 @@ Variables (all optional):
   CEPTOAR_WEBHOOK_TIMEOUT_S  seconds a webhook receiver may take to answer (default 5)
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
+  CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
 """
 
 from __future__ import annotations
@@ -173,6 +174,8 @@ CEPTOAR_DELIVERY_RETRY_FACTOR = 2
 CEPTOAR_DELIVERY_BATCH_SIZE = 200
 # A delivery left "sending" longer than this belonged to a worker that died; the sweeper returns it.
 CEPTOAR_DELIVERY_LEASE_S = 300
+# After this, the e-mail's acknowledgement link is refused and the person acknowledges on the portal.
+CEPTOAR_ACK_LINK_MAX_AGE_DAYS = env_int("CEPTOAR_ACK_LINK_MAX_AGE_DAYS", 14, minimum=1)
 
 LOGGING = {
     "version": 1,

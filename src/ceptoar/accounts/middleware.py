@@ -2,8 +2,9 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Paths anyone may open without logging in: the log-in flow itself, static files, language switch.
-_PUBLIC_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health")
+# Paths anyone may open without logging in: the log-in flow itself, static files, language switch, and
+# the signed acknowledgement links of alert e-mails (the token is the credential; read on a phone).
+_PUBLIC_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health", "/alerts/ack/")
 
 
 class LoginRequiredMiddleware:

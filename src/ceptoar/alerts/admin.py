@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.accounts import access
-from ceptoar.alerts.models import Alert, AlertAttachment, RelayRule
+from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, RelayRule
 from ceptoar.sharing import policy
 
 
@@ -174,3 +174,18 @@ class RelayRuleAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404(_("No such record, or not one you may see."))
         return obj
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "acknowledged_at", "via", "by_user", "by_contact"]
+    list_filter = ["via"]
+    search_fields = ["recipient__organisation__code", "recipient__alert__title"]
+    list_select_related = ["recipient__alert", "recipient__organisation", "by_user", "by_contact"]
+
+    def get_queryset(self, request) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(recipient__alert__in=policy.visible_alerts(request.user).values("pk"))
+        )

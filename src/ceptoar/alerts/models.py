@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.sharing.models import Audience, Tlp
@@ -188,3 +189,49 @@ class Recipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert} → {self.organisation}"
+
+
+class AcknowledgementVia(models.TextChoices):
+    EMAIL_LINK = "email_link", _("Link in the e-mail")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    PHONE = "phone", _("Telephone")
+
+
+class Acknowledgement(models.Model):
+    """Receipt confirmed by a recipient organisation: one per organisation and alert, by whichever of its
+    points of contact confirms first. Unacknowledged recipients are what escalation chases."""
+
+    recipient = models.OneToOneField(
+        Recipient,
+        verbose_name=_("recipient organisation"),
+        on_delete=models.CASCADE,
+        related_name="acknowledgement",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), default=timezone.now, db_index=True)
+    via = models.CharField(_("acknowledged via"), max_length=20, choices=AcknowledgementVia.choices)
+    by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by (user)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The point of contact whose e-mail link was used; kept even if the contact is later edited away.
+    by_contact = models.ForeignKey(
+        "registry.Contact",
+        verbose_name=_("acknowledged by (point of contact)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("acknowledgement of receipt")
+        verbose_name_plural = _("acknowledgements of receipt")
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.get_via_display()} {self.acknowledged_at:%Y-%m-%d %H:%M}"

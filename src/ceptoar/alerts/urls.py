@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/relay/", views.relay, name="relay"),
+    path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("ack/<str:token>/", views.ack_link, name="ack_link"),
 ]

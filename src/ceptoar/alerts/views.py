@@ -15,13 +15,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
-from ceptoar.alerts import services
+from ceptoar.alerts import acknowledgements, services
 from ceptoar.alerts.forms import (
     RELAY_SOURCE_KINDS,
     AlertFilterForm,
@@ -31,7 +32,15 @@ from ceptoar.alerts.forms import (
     RelayRuleForm,
     show_service_errors,
 )
-from ceptoar.alerts.models import Alert, AlertAttachment, Category, RelayRule, Status
+from ceptoar.alerts.models import (
+    Acknowledgement,
+    AcknowledgementVia,
+    Alert,
+    AlertAttachment,
+    Category,
+    RelayRule,
+    Status,
+)
 from ceptoar.alerts.rendering import render_markdown
 from ceptoar.registry.models import Organisation, Sector
 from ceptoar.sharing import audit, policy
@@ -40,6 +49,7 @@ from ceptoar.sharing.models import AUDITED_TLPS, Audience
 PAGE_SIZE = 25
 # An audience of a whole CEPTOAR's members, listed one by one, would bury the page.
 NAMES_SHOWN = 20
+RECEIPTS_SHOWN = 100
 
 
 def _url_with(request, **params) -> str:
@@ -335,8 +345,27 @@ def detail(request, pk):
         "relays": relays,
         "actions": _actions(alert, request.user, nodes),
         "audited": alert.tlp in AUDITED_TLPS,
+        **_receipt_context(alert, request.user),
     }
     return render(request, "alerts/detail.html", context)
+
+
+def _receipt_context(alert: Alert, user) -> dict:
+    """Our organisation's receipt of this alert, and, for the sender, every recipient's."""
+    ours = acknowledgements.recipient_of(alert, user)
+    our_ack = Acknowledgement.objects.filter(recipient=ours).first() if ours is not None else None
+    receipts = []
+    if alert.origin_organisation_id == user.organisation_id and alert.status in policy.SHARED_ALERT_STATUSES:
+        receipts = acknowledgements.receipt_times(alert)
+        # Those still to confirm first: they are who the sender chases.
+        receipts.sort(key=lambda row: (row.acknowledged_at is not None, row.recipient.organisation.code))
+    return {
+        "our_recipient": ours,
+        "our_acknowledgement": our_ack,
+        "receipts": receipts[:RECEIPTS_SHOWN],
+        "receipts_total": len(receipts),
+        "receipts_acknowledged": sum(1 for row in receipts if row.acknowledged_at is not None),
+    }
 
 
 def attachment(request, pk, attachment_pk):
@@ -474,3 +503,68 @@ def relay_rule_deactivate(request, pk):
         rule.save(update_fields=["is_active"])
         messages.success(request, _("The relay rule is no longer applied."))
     return redirect("alerts:relay_rules")
+
+
+# -- acknowledgement of receipt -------------------------------------------------------------------
+
+
+def ack_link(request, token):
+    """The link in an alert e-mail. Open without log-in: the signed token is the credential. Only the
+    POST confirms, so a mail scanner that fetches every link acknowledges nothing."""
+    try:
+        delivery = acknowledgements.delivery_for_token(token)
+    except (acknowledgements.ForgedLink, acknowledgements.ExpiredLink) as error:
+        context = {"expired": isinstance(error, acknowledgements.ExpiredLink)}
+        return render(request, "alerts/acknowledge.html", {"invalid": True, **context}, status=400)
+    alert, recipient = delivery.alert, delivery.recipient
+    acknowledgement, created = None, False
+    if request.method == "POST":
+        acknowledgement, created = acknowledgements.acknowledge(
+            recipient,
+            AcknowledgementVia.EMAIL_LINK,
+            # Someone signed in as another organisation's user is not the one answering for this one.
+            by_user=request.user
+            if request.user.is_authenticated and request.user.organisation_id == recipient.organisation_id
+            else None,
+            by_contact=delivery.contact,
+        )
+    else:
+        acknowledgement = Acknowledgement.objects.filter(recipient=recipient).first()
+    # The body only for a signed-in reader who may see it; the link alone shows the title.
+    show_body = request.user.is_authenticated and policy.may_see(request.user, alert)
+    if show_body:
+        audit.record_read(request.user, alert)
+    context = {
+        "alert": alert,
+        "organisation": recipient.organisation,
+        "acknowledgement": acknowledgement,
+        "just_acknowledged": created,
+        "body_html": mark_safe(render_markdown(alert.body)) if show_body else "",  # noqa: S308
+    }
+    return render(request, "alerts/acknowledge.html", context)
+
+
+@require_POST
+def acknowledge(request, pk):
+    alert = _visible_alert_or_404(request.user, pk)
+    recipient = acknowledgements.recipient_of(alert, request.user)
+    if recipient is None:
+        raise PermissionDenied(_("This alert was not sent to your organisation."))
+    acknowledgement, created = acknowledgements.acknowledge(
+        recipient, AcknowledgementVia.PORTAL, by_user=request.user
+    )
+    if created:
+        messages.success(
+            request,
+            _("Receipt confirmed for %(organisation)s.") % {"organisation": recipient.organisation},
+        )
+    else:
+        messages.info(
+            request,
+            _("%(organisation)s had already confirmed receipt on %(time)s.")
+            % {
+                "organisation": recipient.organisation,
+                "time": timezone.localtime(acknowledgement.acknowledged_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return redirect("alerts:detail", pk=alert.pk)

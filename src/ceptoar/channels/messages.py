@@ -7,7 +7,9 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ceptoar.alerts.acknowledgements import ack_url_for
 from ceptoar.channels.base import Outgoing
+from ceptoar.sharing.models import Tlp
 
 
 def tlp_marking(outgoing: Outgoing) -> str:
@@ -35,6 +37,7 @@ def text(outgoing: Outgoing) -> str:
                 "",
                 _("Read it here (sign-in required): %(url)s") % {"url": outgoing.portal_url},
             ]
+            lines += _ack_lines(outgoing)
         else:
             published = timezone.localtime(alert.published_at) if alert.published_at else None
             lines += [
@@ -51,10 +54,23 @@ def text(outgoing: Outgoing) -> str:
                 alert.body.strip(),
                 "",
                 _("On the portal: %(url)s") % {"url": outgoing.portal_url},
+                *_ack_lines(outgoing),
                 "",
                 tlp_marking(outgoing),
             ]
         return "\n".join(lines) + "\n"
+
+
+def _ack_lines(outgoing: Outgoing) -> list[str]:
+    """The link that confirms receipt for the recipient organisation. Not in RED notices: those go to
+    named people, not to an organisation that acknowledges."""
+    if outgoing.alert.tlp == Tlp.RED:
+        return []
+    return [
+        "",
+        _("Please confirm receipt for your organisation: %(url)s")
+        % {"url": ack_url_for(outgoing.delivery_id)},
+    ]
 
 
 def chat_text(outgoing: Outgoing) -> str:

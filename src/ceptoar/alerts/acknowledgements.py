@@ -1,0 +1,147 @@
+"""Acknowledgement of receipt (受領確認): one per recipient organisation, by whichever of its people confirms
+first — from the signed link in an e-mail, on the portal, by API or recorded from a phone call.
+
+The e-mail link carries a signed delivery id: the delivery names the alert, the recipient organisation and
+the point of contact it was sent to, so the link needs no log-in and proves which address it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Min, Q
+from django.urls import reverse
+
+from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
+from ceptoar.channels.models import Delivery, DeliveryKind
+
+_SALT = "ceptoar.ack"
+
+
+def _signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=_SALT)
+
+
+def make_ack_token(delivery_id: int) -> str:
+    return _signer().sign(str(delivery_id))
+
+
+def ack_url_for(delivery_id: int) -> str:
+    return settings.CEPTOAR_BASE_URL + reverse("alerts:ack_link", args=[make_ack_token(delivery_id)])
+
+
+def make_ack_url(delivery: Delivery) -> str:
+    return ack_url_for(delivery.pk)
+
+
+class ForgedLink(Exception):
+    """The link was not made by this installation, or was altered."""
+
+
+class ExpiredLink(Exception):
+    """The link is genuine but older than CEPTOAR_ACK_LINK_MAX_AGE_DAYS."""
+
+
+def delivery_for_token(token: str) -> Delivery:
+    """The delivery a link was made for, or ForgedLink / ExpiredLink."""
+    max_age = timedelta(days=settings.CEPTOAR_ACK_LINK_MAX_AGE_DAYS)
+    try:
+        value = _signer().unsign(token, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ExpiredLink from None
+    except signing.BadSignature:
+        raise ForgedLink from None
+    try:
+        delivery_id = int(value)
+    except ValueError:
+        raise ForgedLink from None
+    delivery = (
+        Delivery.objects.select_related("alert", "recipient__organisation", "contact")
+        .filter(pk=delivery_id, recipient__isnull=False)
+        .first()
+    )
+    if delivery is None:
+        # Signed by us, but for nothing an organisation can acknowledge (gone, or a RED notice to a person).
+        raise ForgedLink
+    return delivery
+
+
+def acknowledge(
+    recipient: Recipient,
+    via: str,
+    by_user=None,
+    by_contact=None,
+    note: str = "",
+) -> tuple[Acknowledgement, bool]:
+    """Record the organisation's receipt; returns (acknowledgement, created).
+
+    A second confirmation (another POC, a second click) is not an error: the first one stands and is
+    returned, since what counts is when the organisation first had the alert in hand.
+    """
+    if via not in AcknowledgementVia.values:
+        raise ValueError(f"unknown acknowledgement channel {via!r}")
+    with transaction.atomic():
+        # Two POCs confirming at once: the row lock makes the second one see the first's record.
+        locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
+        existing = Acknowledgement.objects.filter(recipient=locked).first()
+        if existing is not None:
+            return existing, False
+        return (
+            Acknowledgement.objects.create(
+                recipient=locked, via=via, by_user=by_user, by_contact=by_contact, note=note
+            ),
+            True,
+        )
+
+
+def recipient_of(alert: Alert, user) -> Recipient | None:
+    """The user's organisation's Recipient row for this alert, if it was sent to that organisation."""
+    if not getattr(user, "is_authenticated", False) or user.organisation_id is None:
+        return None
+    return Recipient.objects.filter(alert=alert, organisation_id=user.organisation_id).first()
+
+
+@dataclass
+class ReceiptTimes:
+    recipient: Recipient
+    first_sent_at: object  # datetime | None
+    acknowledged_at: object  # datetime | None
+    time_to_delivery: timedelta | None
+    time_to_acknowledgement: timedelta | None
+
+
+def receipt_times(alert: Alert) -> list[ReceiptTimes]:
+    """Per recipient organisation: when the first message reached one of its points of contact, and when
+    it acknowledged, each also as time since publication. The portal inbox is left out of "first sent":
+    it is filled at publication, so it says nothing about reaching a person."""
+    recipients = (
+        Recipient.objects.filter(alert=alert)
+        .select_related("organisation", "acknowledgement")
+        .annotate(first_sent_at=Min("deliveries__sent_at", filter=~Q(deliveries__kind=DeliveryKind.PORTAL)))
+        .order_by("organisation__code")
+    )
+    published = alert.published_at
+    rows = []
+    for recipient in recipients:
+        ack = getattr(recipient, "acknowledgement", None)
+        acknowledged_at = ack.acknowledged_at if ack is not None else None
+        rows.append(
+            ReceiptTimes(
+                recipient=recipient,
+                first_sent_at=recipient.first_sent_at,
+                acknowledged_at=acknowledged_at,
+                time_to_delivery=_since(published, recipient.first_sent_at),
+                time_to_acknowledgement=_since(published, acknowledged_at),
+            )
+        )
+    return rows
+
+
+def _since(start, end) -> timedelta | None:
+    if start is None or end is None:
+        return None
+    return end - start
