@@ -21,17 +21,7 @@ from ceptoar.channels.models import Delivery, DeliveryKind
 from ceptoar.channels.services import send_batch
 from ceptoar.sharing.models import Tlp
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    """Messages are matched in English; the Japanese catalogue is checked elsewhere."""
-    from django.utils import translation
-
-    client.cookies["ceptoar_language"] = "en"
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def hub_alert(demo_user, tlp=Tlp.AMBER, **audience):

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def english_and_media(client, settings, tmp_path):
-    client.cookies["ceptoar_language"] = "en"
+def english_and_media(english, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -11,12 +11,7 @@ from ceptoar.alerts.services import AudienceSpec
 from ceptoar.sharing.models import AuditEntry, Tlp
 from tests.alerts.pages import published
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_scripts_and_javascript_links_in_the_body_never_reach_the_reader(client_as, demo_user):

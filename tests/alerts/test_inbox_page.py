@@ -10,12 +10,7 @@ from ceptoar.alerts.services import AudienceSpec
 from ceptoar.sharing.models import Tlp
 from tests.alerts.pages import published
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _titles(response) -> str:

@@ -9,12 +9,7 @@ from ceptoar.alerts.models import Alert, RelayRule
 from ceptoar.sharing.models import Tlp
 from tests.alerts.pages import published
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def _default_relay(client, parent: Alert, **overrides) -> dict:

@@ -14,16 +14,7 @@ from ceptoar.registry.models import Organisation
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience, Tlp
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Messages are matched in English; the Japanese catalogue is checked elsewhere."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def draft(author, **overrides):

@@ -12,12 +12,6 @@ from ceptoar.registry import services
 from ceptoar.registry.models import Contact, ContactChannel, ContactRole, Membership, Organisation
 
 
-@pytest.fixture
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
-    return client
-
-
 def detail(client, code: str) -> str:
     response = client.get(reverse("registry:organisation_detail", args=[code]))
     assert response.status_code == 200

@@ -15,12 +15,6 @@ from ceptoar.registry.models import POC_ROLES, Contact, ContactRole, Organisatio
 LONG_AGO = datetime.date(2020, 4, 1)
 
 
-@pytest.fixture
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
-    return client
-
-
 def snapshot(code: str) -> list[tuple]:
     """Every contact of an organisation (active or not) with its channels, for before/after comparison."""
     return [

@@ -10,7 +10,6 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
 
 from ceptoar.registry.importer import RegistryImportError, import_registry, import_registry_file
 from ceptoar.registry.models import (
@@ -25,7 +24,7 @@ from ceptoar.registry.models import (
     RulesAcceptance,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 MODELS = (
     Organisation,
@@ -38,12 +37,6 @@ MODELS = (
     HandlingRules,
     RulesAcceptance,
 )
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def row_counts() -> dict[str, int]:

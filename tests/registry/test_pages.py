@@ -34,13 +34,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def english(client):
-    """Pages in English, so assertions on wording do not depend on the Japanese catalogue."""
-    client.cookies["ceptoar_language"] = "en"
-    return client
-
-
 def html(response) -> str:
     return response.content.decode()
 

@@ -390,11 +390,6 @@ def test_record_reads_writes_one_row_per_audited_item(demo_user):
 
 
 @pytest.fixture
-def english(client):
-    client.cookies["ceptoar_language"] = "en"
-
-
-@pytest.fixture
 def some_reads(demo_user):
     hub = demo_user("demo-hub")
     red = make_alert(tlp=Tlp.RED, author=hub, people=[demo_user("demo-member")])
