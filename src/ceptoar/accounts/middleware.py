@@ -4,7 +4,7 @@ from django.urls import reverse
 
 # Paths anyone may open without logging in: the log-in flow itself, static files, language switch, and
 # the signed acknowledgement links of alert e-mails (the token is the credential; read on a phone).
-_PUBLIC_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health", "/alerts/ack/")
+_PUBLIC_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health", "/alerts/ack/", "/api/")
 
 
 class LoginRequiredMiddleware:
@@ -33,7 +33,8 @@ class RequireMfaMiddleware:
             settings.CEPTOAR_MFA_REQUIRED
             and user.is_authenticated
             and user.requires_mfa
-            and not request.path.startswith(("/accounts/", "/static/", "/i18n/"))
+            # API calls authenticate with their token, not the session.
+            and not request.path.startswith(("/accounts/", "/static/", "/i18n/", "/api/v"))
         ):
             from allauth.mfa.models import Authenticator
 

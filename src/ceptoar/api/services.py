@@ -1,0 +1,106 @@
+"""API tokens: create, revoke, and find the person behind a key. The tokens page and the API's
+authentication call these; nothing else writes `ApiToken` rows.
+
+The messages of `TokenRefused` go back to API clients as they are: they are English on purpose (machines
+read them, and an operator pastes them into a search engine), so they are not wrapped for translation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ceptoar.api.models import ApiToken
+
+# Every key starts with this, so that a key pasted somewhere it should not be is easy to recognise
+# (and for secret scanners to find).
+KEY_MARK = "ceptoar_"
+# Characters of the key kept in clear: the mark and 8 random characters.
+PREFIX_LENGTH = len(KEY_MARK) + 8
+# Writing `last_used_at` on every call would turn each read into a write; once a minute says enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_NAME_MAX = ApiToken._meta.get_field("name").max_length
+
+
+class TokenRefused(Exception):
+    """The key does not let anyone in; the message says why, in English, for the API client."""
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def create_token(user, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns (token, key). The key is returned only here: it is not stored, so
+    it is shown once and never again."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        raise PermissionDenied(_("Only an active, signed-in person can create an API token."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name that says what it is for.")})
+    if len(name) > _NAME_MAX:
+        raise ValidationError(
+            {"name": _("The name may be at most %(max)d characters long.") % {"max": _NAME_MAX}}
+        )
+    key = KEY_MARK + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=hash_key(key), prefix=key[:PREFIX_LENGTH])
+    return token, key
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, by_user) -> ApiToken:
+    """Revoke one of `by_user`'s own tokens. Revoking twice keeps the first time."""
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.user_id != getattr(by_user, "pk", None):
+        raise PermissionDenied(_("You can revoke only your own API tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_for_key(key: str) -> ApiToken:
+    """The live token for this key, with its user, or TokenRefused. Marks the token used."""
+    if not key or not key.startswith(KEY_MARK):
+        raise TokenRefused(
+            f"This is not a CEPTOAR API token (keys start with '{KEY_MARK}'). "
+            "Create one on the API tokens page (/api/tokens/)."
+        )
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_key(key)).first()
+    if token is None:
+        raise TokenRefused("Unknown API token. Check that the whole key was copied, or create a new one.")
+    if token.revoked_at is not None:
+        raise TokenRefused(
+            f"This API token ({token.prefix}…) was revoked at {token.revoked_at.isoformat()}. "
+            "Create a new one on the API tokens page (/api/tokens/)."
+        )
+    if not token.user.is_active:
+        raise TokenRefused("The account this API token belongs to is disabled.")
+    _mark_used(token)
+    return token
+
+
+def user_for_key(key: str):
+    """The person an API key acts as, or TokenRefused (unknown, revoked, or the person's account disabled)."""
+    return token_for_key(key).user
+
+
+def _mark_used(token: ApiToken) -> None:
+    now = timezone.now()
+    # One conditional UPDATE: concurrent calls neither race nor write more than once a minute.
+    updated = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION))
+        .update(last_used_at=now)
+    )
+    if updated:
+        token.last_used_at = now

@@ -1,0 +1,283 @@
+"""The REST API, version 1 (django-ninja): alerts and their acknowledgement of receipt, for machines.
+
+Thin like the pages: who may see an alert is asked of `sharing.policy`, sensitive reads go to
+`sharing.audit`, and receipts are recorded by `alerts.acknowledgements`.
+
+Error messages here are English and not wrapped for translation, on purpose: API clients are machines,
+the same request must get the same answer whatever language its account prefers, and operators search
+for the exact text.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router, Status, Swagger
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from ceptoar.alerts import acknowledgements
+from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert
+from ceptoar.alerts.rendering import render_markdown
+from ceptoar.api.auth import BearerToken
+from ceptoar.api.schemas import (
+    AcknowledgeIn,
+    AcknowledgementOut,
+    AlertOut,
+    AlertPageIn,
+    AlertPageOut,
+    ErrorOut,
+    ReceiptStateOut,
+    ValidationErrorOut,
+)
+from ceptoar.sharing import audit, policy
+from ceptoar.sharing.models import Tlp
+
+NOT_VISIBLE = "No such alert, or not one you may see."
+
+
+class MalformedJson(Exception):
+    pass
+
+
+class StrictJsonParser(Parser):
+    """Says where the JSON broke, instead of ninja's bare "Cannot parse request body"."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            return json.loads(request.body)
+        except UnicodeDecodeError:
+            raise MalformedJson("The request body is not UTF-8 text; send JSON encoded as UTF-8.") from None
+        except json.JSONDecodeError as error:
+            raise MalformedJson(
+                f"The request body is not valid JSON: {error.msg} at line {error.lineno}, "
+                f"column {error.colno}."
+            ) from None
+
+
+api = NinjaAPI(
+    title="CEPTOAR platform API",
+    version="1",
+    description=(
+        "Alerts (情報提供) and acknowledgement of receipt (受領確認) for the tools of CEPTOARs and their "
+        "members. Every call needs a personal API token: `Authorization: Bearer <key>`, created on the "
+        "API tokens page (/api/tokens/). A token sees exactly what its owner sees on the portal."
+    ),
+    urls_namespace="api",
+    auth=BearerToken(),
+    parser=StrictJsonParser(),
+    # Swagger UI from ninja's bundled static files; no validator badge, which would call out to the Internet.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+@api.exception_handler(AuthenticationError)
+def _refused(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": error.message}, status=error.status_code)
+    response["WWW-Authenticate"] = 'Bearer realm="ceptoar"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    if isinstance(error.__cause__, MalformedJson):
+        return api.create_response(request, {"detail": str(error.__cause__)}, status=400)
+    return api.create_response(request, {"detail": error.message}, status=error.status_code)
+
+
+def _field_error(raw: dict) -> dict:
+    location, *path = [str(part) for part in raw.get("loc", ())] or ["body"]
+    if location == "body" and path and path[0] == "payload":
+        path = path[1:]  # the name of the Python parameter means nothing to the client
+    return {"location": location, "field": ".".join(path), "message": raw.get("msg", "invalid value")}
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    errors = [_field_error(raw) for raw in error.errors]
+    sentences = [
+        f"{row['location']} field '{row['field']}': {row['message']}"
+        if row["field"]
+        else f"{row['location']}: {row['message']}"
+        for row in errors
+    ]
+    detail = "Invalid input. " + " ".join(sentence.rstrip(".") + "." for sentence in sentences)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+
+v1 = Router(tags=["alerts"])
+api.add_router("/v1", v1)
+
+_ERRORS = {401: ErrorOut, 422: ValidationErrorOut}
+
+
+def _shared_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """What the API serves: the alerts the policy lets this person see, once they have left their sender
+    (drafts stay on the portal)."""
+    return policy.visible_alerts(user, queryset).filter(status__in=policy.SHARED_ALERT_STATUSES)
+
+
+def _visible_alert(user, alert_id: int) -> Alert:
+    alert = (
+        _shared_alerts(user, Alert.objects.filter(pk=alert_id)).select_related("origin_organisation").first()
+    )
+    if alert is None:
+        # Same answer as for an alert that does not exist: the API does not confirm what it hides.
+        raise HttpError(404, NOT_VISIBLE)
+    return alert
+
+
+def _organisation(organisation) -> dict:
+    return {"code": organisation.code, "name": organisation.name}
+
+
+def _summary(alert: Alert) -> dict:
+    return {
+        "id": alert.pk,
+        "title": alert.title,
+        "category": alert.category,
+        "severity": alert.severity,
+        "tlp": alert.tlp,
+        "tlp_label": Tlp(alert.tlp).label,
+        "status": alert.status,
+        "origin_organisation": _organisation(alert.origin_organisation),
+        "parent_id": alert.parent_id,
+        "root_id": alert.root_id,
+        "relayed_automatically": alert.relayed_automatically,
+        "no_onward_relay": alert.no_onward_relay,
+        "relay_needs_originator_approval": alert.relay_needs_originator_approval,
+        "published_at": alert.published_at,
+        "closed_at": alert.closed_at,
+        "url": settings.CEPTOAR_BASE_URL + reverse("alerts:detail", args=[alert.pk]),
+    }
+
+
+@v1.get("/alerts", response={200: AlertPageOut, **_ERRORS}, summary="Alerts you may see, newest first")
+def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
+    alerts = _shared_alerts(request.user).select_related("origin_organisation")
+    since = page.since
+    if since is not None:
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since)
+        alerts = alerts.filter(published_at__gte=since)
+    alerts = alerts.order_by("-published_at", "-id")
+    shown = list(alerts[page.offset : page.offset + page.limit])
+    return Status(
+        200,
+        {
+            "count": alerts.count(),
+            "limit": page.limit,
+            "offset": page.offset,
+            "items": [_summary(alert) for alert in shown],
+        },
+    )
+
+
+@v1.get("/alerts/{alert_id}", response={200: AlertOut, 404: ErrorOut, **_ERRORS}, summary="One alert")
+def get_alert(request: HttpRequest, alert_id: int):
+    alert = _visible_alert(request.user, alert_id)
+    # AMBER+STRICT and RED: every read is written to the audit log, as on the alert's page; the detail
+    # names the token, so an auditor can tell which tool read it.
+    audit.record_read(request.user, alert, detail=f"API token {request.api_token.prefix}…")
+    return Status(
+        200,
+        {
+            **_summary(alert),
+            "body_markdown": alert.body,
+            "body_html": render_markdown(alert.body),
+            "relay_note": alert.relay_note,
+            "references": [str(reference) for reference in alert.references or []],
+        },
+    )
+
+
+# -- acknowledgement of receipt -------------------------------------------------------------------
+
+
+def _acknowledgement(acknowledgement: Acknowledgement, alert: Alert) -> dict:
+    return {
+        "alert_id": alert.pk,
+        "organisation": _organisation(acknowledgement.recipient.organisation),
+        "acknowledged_at": acknowledgement.acknowledged_at,
+        "via": acknowledgement.via,
+        "by_user": acknowledgement.by_user.username if acknowledgement.by_user_id else None,
+        "note": acknowledgement.note,
+    }
+
+
+def _not_recipient(user, alert: Alert) -> str:
+    return (
+        f"Alert {alert.pk} was not sent to your organisation ({user.organisation.name}) directly, so your "
+        "organisation has no receipt of it to confirm. If it reached you through a relay, confirm receipt "
+        "of that relay instead."
+    )
+
+
+@v1.post(
+    "/alerts/{alert_id}/acknowledge",
+    response={
+        200: AcknowledgementOut,
+        201: AcknowledgementOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        **_ERRORS,
+    },
+    summary="Confirm receipt for your organisation",
+    description=(
+        "201 with the new acknowledgement; 200 with the existing one when your organisation had already "
+        "confirmed (the first confirmation stands); 409 when the alert was not sent to your organisation."
+    ),
+)
+def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn | None = None):
+    alert = _visible_alert(request.user, alert_id)
+    recipient = acknowledgements.recipient_of(alert, request.user)
+    if recipient is None:
+        raise HttpError(409, _not_recipient(request.user, alert))
+    acknowledgement, created = acknowledgements.acknowledge(
+        recipient,
+        AcknowledgementVia.API,
+        by_user=request.user,
+        note=payload.note if payload is not None else "",
+    )
+    return Status(201 if created else 200, _acknowledgement(acknowledgement, alert))
+
+
+@v1.get(
+    "/alerts/{alert_id}/acknowledgement",
+    response={200: ReceiptStateOut, 404: ErrorOut, **_ERRORS},
+    summary="Your organisation's receipt of an alert",
+)
+def receipt_state(request: HttpRequest, alert_id: int):
+    alert = _visible_alert(request.user, alert_id)
+    recipient = acknowledgements.recipient_of(alert, request.user)
+    acknowledgement = (
+        Acknowledgement.objects.select_related("recipient__organisation", "by_user")
+        .filter(recipient=recipient)
+        .first()
+        if recipient is not None
+        else None
+    )
+    organisation = request.user.organisation
+    return Status(
+        200,
+        {
+            "alert_id": alert.pk,
+            "organisation": _organisation(organisation) if organisation is not None else None,
+            "is_recipient": recipient is not None,
+            "acknowledged": acknowledgement is not None,
+            "acknowledgement": _acknowledgement(acknowledgement, alert) if acknowledgement else None,
+        },
+    )

@@ -1,0 +1,88 @@
+"""The API tokens page (/api/tokens/): a signed-in person lists, creates and revokes their own tokens; the
+key is on the page once, right after it is created."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from ceptoar.api import services
+from ceptoar.api.models import ApiToken
+from tests.api.conftest import ApiClient
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+PAGE = "/api/tokens/"
+
+
+def test_the_page_needs_a_signed_in_person(client):
+    response = client.get(PAGE)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/") and "next=/api/tokens/" in response["Location"]
+
+
+def test_creating_a_token_shows_its_key_once(client_as, english, demo_user):
+    client = client_as("demo-member")
+    assert "You have no API tokens." in client.get(PAGE).content.decode()
+
+    response = client.post(PAGE, {"name": "SOC ticket system"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    match = re.search(r'<code class="api-key" id="new-key">([^<]+)</code>', html)
+    assert match, "the new key is on the page"
+    key = match.group(1)
+    assert "shown only this once" in html
+    token = ApiToken.objects.get(user=demo_user("demo-member"))
+    assert token.name == "SOC ticket system" and token.key_hash == services.hash_key(key)
+
+    # The key works …
+    assert ApiClient(Client(), key).get("/api/v1/alerts").status_code == 200
+    # … and the page never shows it again, only its prefix.
+    again = client.get(PAGE).content.decode()
+    assert key not in again
+    assert f"{token.prefix}…" in again and "SOC ticket system" in again
+
+
+def test_a_token_without_a_name_is_not_created(client_as, english):
+    response = client_as("demo-member").post(PAGE, {"name": "   "})
+    assert response.status_code == 400
+    assert "No token was created" in response.content.decode()
+    assert not ApiToken.objects.filter(user__username="demo-member").exists()
+
+
+def test_the_page_lists_only_your_own_tokens(client_as, demo_user, english):
+    mine, _key = services.create_token(demo_user("demo-member"), "Mine")
+    theirs, _key = services.create_token(demo_user("demo-member2"), "Someone else's tool")
+    html = client_as("demo-member").get(PAGE).content.decode()
+    assert mine.prefix in html and "Mine" in html
+    assert theirs.prefix not in html and "Someone else" not in html
+
+
+def test_revoking_from_the_page(client_as, demo_user, english):
+    token, key = services.create_token(demo_user("demo-member"), "Old tool")
+    client = client_as("demo-member")
+    response = client.post(f"/api/tokens/{token.pk}/revoke/", follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "is revoked" in html and "Revoked on" in html
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert ApiClient(Client(), key).get("/api/v1/alerts").status_code == 401
+
+
+def test_nobody_revokes_someone_elses_token(client_as, demo_user):
+    theirs, key = services.create_token(demo_user("demo-member2"), "Theirs")
+    response = client_as("demo-member").post(f"/api/tokens/{theirs.pk}/revoke/")
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.revoked_at is None
+
+
+def test_forms_on_the_page_are_csrf_protected(demo_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo_user("demo-member"))
+    assert client.post(PAGE, {"name": "forged"}).status_code == 403
+    assert not ApiToken.objects.filter(user__username="demo-member").exists()
