@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
+from ceptoar.core.pagination import paginate
 from ceptoar.registry import services
 from ceptoar.registry.forms import FreshnessForm, OrganisationFilterForm
 from ceptoar.registry.models import (
@@ -41,24 +42,8 @@ PAGE_SIZE = 50
 FRESHNESS_PAGE_SIZE = 50
 
 
-def _url_with(request, **params) -> str:
-    query = request.GET.copy()
-    for name, value in params.items():
-        query[name] = value
-    return f"?{query.urlencode()}"
-
-
 def _page(request, queryset, param: str = "page", per_page: int = PAGE_SIZE) -> Page:
-    """One page of `queryset`, with links that keep every other query parameter (filters, other pages)."""
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
-    page.previous_url = (
-        _url_with(request, **{param: page.previous_page_number()}) if page.has_previous() else ""
-    )
-    page.next_url = _url_with(request, **{param: page.next_page_number()}) if page.has_next() else ""
-    page.first_url = _url_with(request, **{param: 1}) if page.number > 2 else ""
-    last = page.paginator.num_pages
-    page.last_url = _url_with(request, **{param: last}) if page.number < last - 1 else ""
-    return page
+    return paginate(request, queryset, per_page, param)
 
 
 def _member_counts():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ceptoar.core.pagination import paginate
 from ceptoar.sharing import policy
 from ceptoar.sharing.forms import AuditFilterForm
 from ceptoar.sharing.models import AuditEntry
@@ -28,21 +28,9 @@ def _filtered_entries(request) -> tuple[AuditFilterForm, bool, object]:
     return form, valid, form.filter(entries) if valid else entries.none()
 
 
-def _url_with(request, **params) -> str:
-    query = request.GET.copy()
-    for name, value in params.items():
-        query[name] = value
-    return f"?{query.urlencode()}"
-
-
 def audit_log(request):
     form, valid, entries = _filtered_entries(request)
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.previous_url = _url_with(request, page=page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = _url_with(request, page=page.next_page_number()) if page.has_next() else ""
-    page.first_url = _url_with(request, page=1) if page.number > 2 else ""
-    last = page.paginator.num_pages
-    page.last_url = _url_with(request, page=last) if page.number < last - 1 else ""
+    page = paginate(request, entries, PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
