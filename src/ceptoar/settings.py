@@ -17,6 +17,9 @@ Variables (all optional):
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
+  CEPTOAR_ESCALATION_BACKUP_AFTER_MIN / _HEAD_AFTER_MIN / _CALL_LIST_AFTER_MIN  default escalation
+                         plan: minutes without receipt before backup contacts, the head, the call list
+                         (default 30 / 60 / 120)
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ceptoar.channels",
+    "ceptoar.escalation",
+    "ceptoar.api",
+    "ninja",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "ceptoar.accounts.middleware.RequireMfaMiddleware",
     "ceptoar.accounts.middleware.LoginRequiredMiddleware",
@@ -175,6 +183,19 @@ CEPTOAR_DELIVERY_BATCH_SIZE = 200
 # A delivery left "sending" longer than this belonged to a worker that died; the sweeper returns it.
 CEPTOAR_DELIVERY_LEASE_S = 300
 # After this, the e-mail's acknowledgement link is refused and the person acknowledges on the portal.
+# Default escalation plan (minutes after publication), for organisations without their own.
+CEPTOAR_ESCALATION_BACKUP_AFTER_MIN = env_int("CEPTOAR_ESCALATION_BACKUP_AFTER_MIN", 30, minimum=1)
+CEPTOAR_ESCALATION_HEAD_AFTER_MIN = env_int("CEPTOAR_ESCALATION_HEAD_AFTER_MIN", 60, minimum=1)
+CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN = env_int("CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN", 120, minimum=1)
+if not (
+    CEPTOAR_ESCALATION_BACKUP_AFTER_MIN
+    < CEPTOAR_ESCALATION_HEAD_AFTER_MIN
+    < CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN
+):
+    raise ImproperlyConfigured(
+        "CEPTOAR_ESCALATION_BACKUP_AFTER_MIN < CEPTOAR_ESCALATION_HEAD_AFTER_MIN < "
+        "CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN must hold (backup contacts, then the head, then calls)."
+    )
 CEPTOAR_ACK_LINK_MAX_AGE_DAYS = env_int("CEPTOAR_ACK_LINK_MAX_AGE_DAYS", 14, minimum=1)
 
 LOGGING = {

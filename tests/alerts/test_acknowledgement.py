@@ -206,3 +206,32 @@ def test_the_sender_sees_who_has_confirmed(client_as, demo_user):
     page = client_as("demo-hub").get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert f"1 of {total} organisations have confirmed receipt." in page
     assert "Telephone" in page
+
+
+def test_the_link_post_needs_no_csrf_token_but_then_names_nobody(demo_user):
+    """A script or another site may post the link (it is the credential), but cannot make the
+    confirmation appear in the name of whoever is signed in."""
+    from django.test import Client
+
+    alert = hub_alert(demo_user)
+    delivery = fsa_email_delivery(alert)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(demo_user("demo-ministry"))
+    response = browser.post(ack_path(delivery))
+    assert response.status_code == 200
+    ack = Acknowledgement.objects.get(recipient__alert=alert)
+    assert ack.via == AcknowledgementVia.EMAIL_LINK
+    assert ack.by_user is None
+
+
+def test_the_link_post_from_its_own_page_names_the_signed_in_user(demo_user):
+    from django.test import Client
+
+    alert = hub_alert(demo_user)
+    delivery = fsa_email_delivery(alert)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(demo_user("demo-ministry"))
+    page = browser.get(ack_path(delivery)).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    browser.post(ack_path(delivery), {"csrfmiddlewaretoken": token})
+    assert Acknowledgement.objects.get(recipient__alert=alert).by_user == demo_user("demo-ministry")

@@ -90,12 +90,13 @@ def acknowledge(
         existing = Acknowledgement.objects.filter(recipient=locked).first()
         if existing is not None:
             return existing, False
-        return (
-            Acknowledgement.objects.create(
-                recipient=locked, via=via, by_user=by_user, by_contact=by_contact, note=note
-            ),
-            True,
+        from ceptoar.escalation.services import cancel_pending
+
+        created = Acknowledgement.objects.create(
+            recipient=locked, via=via, by_user=by_user, by_contact=by_contact, note=note
         )
+        cancel_pending(locked)
+        return created, True
 
 
 def recipient_of(alert: Alert, user) -> Recipient | None:

@@ -19,6 +19,7 @@ from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, AlertAttachment, Recipient, RelayRule, Severity, Status
 from ceptoar.channels.services import create_deliveries
+from ceptoar.escalation import services as escalation
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight, Sector
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience, Tlp
@@ -187,8 +188,9 @@ def _publish(alert: Alert) -> Alert:
     )
     # Standing relay decisions of the next hop run once this alert is committed.
     transaction.on_commit(lambda: apply_relay_rules(alert.pk))
-    # The deliveries and their send tasks commit (or roll back) with the publication.
+    # The deliveries, their send tasks and the escalation schedule commit (or roll back) with it.
     create_deliveries(alert)
+    escalation.start(alert)
     return alert
 
 
@@ -200,6 +202,7 @@ def close(alert: Alert, user: User) -> Alert:
         raise ValidationError({"status": _("Only a published alert can be closed.")})
     alert.status, alert.closed_at = Status.CLOSED, timezone.now()
     alert.save(update_fields=["status", "closed_at", "updated_at"])
+    escalation.cancel_for_alert(alert)
     return alert
 
 

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import FileResponse, Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
@@ -42,6 +43,7 @@ from ceptoar.alerts.models import (
     Status,
 )
 from ceptoar.alerts.rendering import render_markdown
+from ceptoar.core.pagination import paginate
 from ceptoar.registry.models import Organisation, Sector
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS, Audience
@@ -50,24 +52,6 @@ PAGE_SIZE = 25
 # An audience of a whole CEPTOAR's members, listed one by one, would bury the page.
 NAMES_SHOWN = 20
 RECEIPTS_SHOWN = 100
-
-
-def _url_with(request, **params) -> str:
-    query = request.GET.copy()
-    for name, value in params.items():
-        query[name] = value
-    return f"?{query.urlencode()}"
-
-
-def _page(request, queryset) -> Page:
-    """One page, with links that keep the filters (the shape `registry/_pagination.html` expects)."""
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.previous_url = _url_with(request, page=page.previous_page_number()) if page.has_previous() else ""
-    page.next_url = _url_with(request, page=page.next_page_number()) if page.has_next() else ""
-    page.first_url = _url_with(request, page=1) if page.number > 2 else ""
-    last = page.paginator.num_pages
-    page.last_url = _url_with(request, page=last) if page.number < last - 1 else ""
-    return page
 
 
 def _require_sender(user) -> None:
@@ -171,7 +155,7 @@ def inbox(request):
     context = {
         "form": form,
         "valid": valid,
-        "page": _page(request, alerts),
+        "page": paginate(request, alerts, PAGE_SIZE),
         "filtered": any(request.GET.get(name) for name in form.fields),
         "can_send": access.can_send_alerts(request.user),
     }
@@ -508,9 +492,18 @@ def relay_rule_deactivate(request, pk):
 # -- acknowledgement of receipt -------------------------------------------------------------------
 
 
+def _passes_csrf(request) -> bool:
+    return CsrfViewMiddleware(lambda _request: None).process_view(request, None, (), {}) is None
+
+
+@csrf_exempt
 def ack_link(request, token):
     """The link in an alert e-mail. Open without log-in: the signed token is the credential. Only the
-    POST confirms, so a mail scanner that fetches every link acknowledges nothing."""
+    POST confirms, so a mail scanner that fetches every link acknowledges nothing.
+
+    The POST needs no CSRF token — whoever holds the link may confirm with it, from a form, a script or
+    a mail client — but without one the confirmation is not attributed to the signed-in user, so another
+    site cannot make it appear in someone's name."""
     try:
         delivery = acknowledgements.delivery_for_token(token)
     except (acknowledgements.ForgedLink, acknowledgements.ExpiredLink) as error:
@@ -524,7 +517,9 @@ def ack_link(request, token):
             AcknowledgementVia.EMAIL_LINK,
             # Someone signed in as another organisation's user is not the one answering for this one.
             by_user=request.user
-            if request.user.is_authenticated and request.user.organisation_id == recipient.organisation_id
+            if request.user.is_authenticated
+            and request.user.organisation_id == recipient.organisation_id
+            and _passes_csrf(request)
             else None,
             by_contact=delivery.contact,
         )

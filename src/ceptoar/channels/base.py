@@ -29,6 +29,8 @@ class Outgoing:
     alert: Alert
     with_content: bool
     portal_url: str
+    # "backup" or "head" when an escalation step resends because receipt was not confirmed in time.
+    escalation_step: str = ""
 
 
 class Channel(Protocol):

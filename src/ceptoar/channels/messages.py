@@ -18,16 +18,30 @@ def tlp_marking(outgoing: Outgoing) -> str:
 
 def subject(outgoing: Outgoing) -> str:
     with translation.override(settings.LANGUAGE_CODE):
+        reminder = _("[Receipt not yet confirmed] ") if outgoing.escalation_step else ""
         if not outgoing.with_content:
-            return f"{tlp_marking(outgoing)} " + _("An alert awaits you on the portal")
-        return f"{tlp_marking(outgoing)} {outgoing.alert.title}"
+            return f"{tlp_marking(outgoing)} {reminder}" + _("An alert awaits you on the portal")
+        return f"{tlp_marking(outgoing)} {reminder}{outgoing.alert.title}"
+
+
+def _escalation_lines(outgoing: Outgoing) -> list[str]:
+    """Why a backup contact or the head gets this: so they act rather than assume someone else has."""
+    if not outgoing.escalation_step:
+        return []
+    return [
+        _(
+            "Your organisation has not yet confirmed receipt of this alert, so it is also being sent to "
+            "you. Please make sure it is handled, and confirm receipt with the link below."
+        ),
+        "",
+    ]
 
 
 def text(outgoing: Outgoing) -> str:
     """Plain-text body of an e-mail: the marking first, so it is seen before anything else."""
     alert = outgoing.alert
     with translation.override(settings.LANGUAGE_CODE):
-        lines = [tlp_marking(outgoing), ""]
+        lines = [tlp_marking(outgoing), "", *_escalation_lines(outgoing)]
         if not outgoing.with_content:
             lines += [
                 _(

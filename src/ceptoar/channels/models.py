@@ -66,6 +66,8 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DeliveryKind.choices)
+    # Empty for the first round; "backup" or "head" for a message sent by an escalation step.
+    escalation_step = models.CharField(_("escalation step"), max_length=20, blank=True)
     address = models.CharField(_("address"), max_length=500, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING

@@ -1,6 +1,11 @@
 def navigation(request):
     """What the header offers this person; the decisions themselves stay in the policy modules."""
+    from ceptoar.accounts.access import can_send_alerts
     from ceptoar.sharing.policy import can_browse_audit
 
     user = getattr(request, "user", None)
-    return {"nav_can_browse_audit": bool(user and user.is_authenticated and can_browse_audit(user))}
+    signed_in = bool(user and user.is_authenticated)
+    return {
+        "nav_can_browse_audit": signed_in and can_browse_audit(user),
+        "nav_can_send_alerts": signed_in and can_send_alerts(user),
+    }

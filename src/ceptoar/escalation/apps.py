@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EscalationConfig(AppConfig):
+    name = "ceptoar.escalation"
+    verbose_name = _("Escalation")

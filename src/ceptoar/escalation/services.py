@@ -1,0 +1,296 @@
+"""Escalation operations: copy the plan at publication, run due steps, cancel on receipt, log calls.
+
+`run_due_follow_ups` and `audit_overdue` are periodic jobs of `ceptoar worker`. A step runs only if its
+row is still pending when the job claims it (a conditional update on the token's row): an
+acknowledgement that cancelled it first wins, and two workers never run one step twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ceptoar.accounts import access
+from ceptoar.alerts.acknowledgements import acknowledge
+from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient, Status
+from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus
+from ceptoar.channels.services import create_contact_deliveries, enqueue_sends
+from ceptoar.escalation.models import (
+    AlertEscalation,
+    Call,
+    CallOutcome,
+    EscalationPlan,
+    FollowUp,
+    FollowUpState,
+    OverdueReport,
+    Step,
+    default_plan,
+)
+from ceptoar.registry.models import ChannelKind, Contact, ContactChannel, ContactRole
+
+logger = logging.getLogger(__name__)
+
+PHONE_KINDS = (ChannelKind.PHONE, ChannelKind.MOBILE, ChannelKind.SATELLITE_PHONE)
+# Whom each step reaches, and the step that follows it.
+STEP_ROLES = {Step.BACKUP: (ContactRole.BACKUP,), Step.HEAD: (ContactRole.HEAD,)}
+NEXT_STEP = {Step.BACKUP: Step.HEAD, Step.HEAD: Step.CALL_LIST}
+STEP_TIME_FIELD = {Step.BACKUP: "backup_after", Step.HEAD: "head_after", Step.CALL_LIST: "call_list_after"}
+CLAIM_BATCH = 500
+
+
+def start(alert: Alert) -> AlertEscalation | None:
+    """Copy the sender's plan onto a just-published alert and schedule each recipient's first step.
+
+    Runs inside the publication's transaction. RED alerts go to named people, not organisations: nothing
+    to escalate.
+    """
+    recipient_ids = list(Recipient.objects.filter(alert=alert).values_list("pk", flat=True))
+    if not recipient_ids:
+        return None
+    plan = EscalationPlan.objects.filter(organisation_id=alert.origin_organisation_id).first()
+    times = {name: getattr(plan, name) for name in default_plan()} if plan is not None else default_plan()
+    copy = AlertEscalation.objects.create(alert=alert, copied_from=plan, **times)
+    due = alert.published_at + copy.backup_after
+    FollowUp.objects.bulk_create(
+        [FollowUp(recipient_id=pk, step=Step.BACKUP, due_at=due) for pk in recipient_ids], batch_size=2000
+    )
+    return copy
+
+
+def cancel_pending(recipient: Recipient) -> int:
+    """Receipt is confirmed: nothing more is sent to this organisation for this alert."""
+    return FollowUp.objects.filter(recipient=recipient, state=FollowUpState.PENDING).update(
+        state=FollowUpState.CANCELLED, done_at=timezone.now(), outcome="receipt confirmed"
+    )
+
+
+def cancel_for_alert(alert: Alert) -> int:
+    """The alert is closed: its escalation stops."""
+    return FollowUp.objects.filter(recipient__alert=alert, state=FollowUpState.PENDING).update(
+        state=FollowUpState.CANCELLED, done_at=timezone.now(), outcome="alert closed"
+    )
+
+
+def run_due_follow_ups(now=None) -> int:
+    """Carry out every escalation step that is due; returns how many ran. Safe to run from many workers."""
+    now = now or timezone.now()
+    ran = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                FollowUp.objects.filter(state=FollowUpState.PENDING, due_at__lte=now)
+                .order_by("due_at", "pk")
+                .values_list("pk", flat=True)[:CLAIM_BATCH]
+            )
+            if not due:
+                return ran
+            ran += _run_steps(due, now)
+
+
+def _run_steps(follow_up_ids: list[int], now) -> int:
+    acknowledged = Acknowledgement.objects.filter(recipient=OuterRef("recipient_id"))
+    stale = FollowUp.objects.filter(pk__in=follow_up_ids, state=FollowUpState.PENDING).filter(
+        Exists(acknowledged)
+        | ~Exists(Alert.objects.filter(pk=OuterRef("recipient__alert_id"), status=Status.PUBLISHED))
+    )
+    stale.update(state=FollowUpState.CANCELLED, done_at=now, outcome="receipt confirmed or alert closed")
+    # The claim: one conditional update. A row another worker or a receipt changed first is not ours.
+    run_id = uuid.uuid4().hex
+    FollowUp.objects.filter(pk__in=follow_up_ids, state=FollowUpState.PENDING).update(
+        state=FollowUpState.DONE, done_at=now, run_id=run_id
+    )
+    steps = list(
+        FollowUp.objects.filter(run_id=run_id).select_related("recipient__alert__escalation").order_by("pk")
+    )
+    claimed = {s.pk for s in steps}
+    by_step: dict[str, list[FollowUp]] = defaultdict(list)
+    for follow_up in steps:
+        if follow_up.pk in claimed:
+            by_step[follow_up.step].append(follow_up)
+    next_rows = []
+    for step, follow_ups in by_step.items():
+        if step in STEP_ROLES:
+            _send_step(step, follow_ups)
+        else:
+            FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups]).update(
+                outcome="placed on the secretariat's call list"
+            )
+        if step in NEXT_STEP:
+            following = NEXT_STEP[step]
+            for follow_up in follow_ups:
+                alert = follow_up.recipient.alert
+                plan = getattr(alert, "escalation", None)
+                after = (
+                    getattr(plan, STEP_TIME_FIELD[following])
+                    if plan
+                    else default_plan()[STEP_TIME_FIELD[following]]
+                )
+                next_rows.append(
+                    FollowUp(
+                        recipient_id=follow_up.recipient_id, step=following, due_at=alert.published_at + after
+                    )
+                )
+    FollowUp.objects.bulk_create(next_rows, ignore_conflicts=True)
+    return len(claimed)
+
+
+def _send_step(step: str, follow_ups: list[FollowUp]) -> None:
+    recipients = [(f.recipient_id, f.recipient.alert_id, f.recipient.organisation_id) for f in follow_ups]
+    new_ids = create_contact_deliveries(recipients, STEP_ROLES[step], escalation_step=step)
+    reached = set(Delivery.objects.filter(pk__in=new_ids).values_list("recipient_id", flat=True))
+    for follow_up in follow_ups:
+        follow_up.outcome = (
+            "sent" if follow_up.recipient_id in reached else "no contact of this role with a sendable channel"
+        )
+    FollowUp.objects.bulk_update(follow_ups, ["outcome"])
+    enqueue_sends(new_ids)
+
+
+@transaction.atomic
+def save_plan(organisation, plan: EscalationPlan) -> EscalationPlan:
+    """Save an organisation's standing plan; alerts already published keep the copy they carry."""
+    plan.organisation = organisation
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+# -- the call list -------------------------------------------------------------------------------
+
+
+def call_list(user) -> QuerySet[Recipient]:
+    """Organisations this user's organisation sent an alert to that reached the call list step and have
+    still not confirmed receipt, oldest alert first, with their phone numbers and earlier calls."""
+    if not access.can_send_alerts(user):
+        return Recipient.objects.none()
+    on_list = FollowUp.objects.filter(recipient=OuterRef("pk"), step=Step.CALL_LIST, state=FollowUpState.DONE)
+    phones = ContactChannel.objects.filter(kind__in=PHONE_KINDS, contact__is_active=True).order_by(
+        "contact__position", "position", "pk"
+    )
+    return (
+        Recipient.objects.filter(
+            alert__origin_organisation_id=user.organisation_id,
+            alert__status=Status.PUBLISHED,
+            acknowledgement__isnull=True,
+        )
+        .filter(Exists(on_list))
+        .select_related("alert", "organisation")
+        .prefetch_related(
+            Prefetch(
+                "organisation__contacts",
+                queryset=Contact.objects.filter(is_active=True)
+                .order_by("position", "pk")
+                .prefetch_related(Prefetch("channels", queryset=phones.filter(), to_attr="phone_channels")),
+                to_attr="active_contacts",
+            ),
+            "calls",
+        )
+        .order_by("alert__published_at", "organisation__code")
+    )
+
+
+def _recipient_on_call_list(user, recipient_id: int) -> Recipient:
+    recipient = Recipient.objects.select_related("alert").filter(pk=recipient_id).first()
+    if (
+        recipient is None
+        or not access.can_send_alerts(user)
+        or (recipient.alert.origin_organisation_id != user.organisation_id)
+    ):
+        # Same answer whether it does not exist or is someone else's: no probing for other lists.
+        raise PermissionDenied
+    return recipient
+
+
+@transaction.atomic
+def log_call(
+    user, recipient_id: int, channel_id: int | None, number: str, outcome: str, note: str = ""
+) -> Call:
+    """Record one call from the call list. Reached → receipt confirmed by phone; wrong number → the
+    number is flagged broken for the secretariat to correct."""
+    recipient = _recipient_on_call_list(user, recipient_id)
+    if outcome not in CallOutcome.values:
+        raise ValidationError({"outcome": _("Choose what happened on the call.")})
+    channel = None
+    if channel_id is not None:
+        channel = ContactChannel.objects.filter(
+            pk=channel_id, contact__organisation_id=recipient.organisation_id, kind__in=PHONE_KINDS
+        ).first()
+        if channel is None:
+            raise ValidationError(
+                {"channel": _("That number is not one of this organisation's phone numbers.")}
+            )
+        number = channel.value
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError({"number": _("Give the number you called.")})
+    call = Call.objects.create(
+        recipient=recipient, channel=channel, number=number, outcome=outcome, note=note, called_by=user
+    )
+    if outcome == CallOutcome.REACHED:
+        acknowledge(recipient, via=AcknowledgementVia.PHONE, by_user=user, note=note)
+    elif (
+        outcome == CallOutcome.WRONG_NUMBER
+        and channel is not None
+        and not BrokenChannel.objects.filter(channel=channel, cleared_at__isnull=True).exists()
+    ):
+        BrokenChannel.objects.create(
+            channel=channel,
+            reason=_("Wrong number (call list, %(user)s)") % {"user": user.get_username()},
+        )
+        # Unverified again: it shows on the contact freshness page until the member confirms its details.
+        Contact.objects.filter(pk=channel.contact_id).update(last_verified_on=None)
+    return call
+
+
+# -- the overdue auditor -------------------------------------------------------------------------
+
+# A step this much past its time means the escalation job is not running; a delivery this old and still
+# unsent means the senders are not; a call-list entry this long without a call means no one is calling.
+FOLLOW_UP_GRACE = timedelta(minutes=5)
+DELIVERY_GRACE = timedelta(minutes=15)
+CALL_LIST_GRACE = timedelta(minutes=60)
+
+
+def audit_overdue(now=None) -> int:
+    """Count what is overdue, log it and keep the report; returns the number of overdue items."""
+    now = now or timezone.now()
+    late_follow_ups = FollowUp.objects.filter(
+        state=FollowUpState.PENDING, due_at__lt=now - FOLLOW_UP_GRACE
+    ).count()
+    stuck = Delivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING], created_at__lt=now - DELIVERY_GRACE
+    ).count()
+    unanswered = (
+        FollowUp.objects.filter(
+            step=Step.CALL_LIST,
+            state=FollowUpState.DONE,
+            done_at__lt=now - CALL_LIST_GRACE,
+            recipient__acknowledgement__isnull=True,
+            recipient__alert__status=Status.PUBLISHED,
+        )
+        .exclude(Exists(Call.objects.filter(recipient=OuterRef("recipient_id"))))
+        .count()
+    )
+    report = OverdueReport.objects.create(
+        ran_at=now, late_follow_ups=late_follow_ups, stuck_deliveries=stuck, unanswered_call_list=unanswered
+    )
+    if report.total:
+        logger.warning(
+            "Overdue: %d escalation steps past due, %d deliveries unsent after %s, %d call-list entries "
+            "without a call",
+            late_follow_ups,
+            stuck,
+            DELIVERY_GRACE,
+            unanswered,
+        )
+    # Keep a week of reports: enough to see a pattern, not a growing table.
+    OverdueReport.objects.filter(ran_at__lt=now - timedelta(days=7)).delete()
+    return report.total
