@@ -17,6 +17,14 @@ class LoginRequiredMiddleware:
         if not request.user.is_authenticated and not request.path.startswith(_PUBLIC_PREFIXES):
             if request.path.startswith("/admin/"):
                 return self.get_response(request)
+            if getattr(request, "htmx", False):
+                # A live fragment polled after the session expired: send the whole page to log in,
+                # rather than have the log-in form pasted into a box of the page.
+                from django_htmx.http import HttpResponseClientRedirect
+
+                return HttpResponseClientRedirect(
+                    f"{reverse(settings.LOGIN_URL)}?next={request.htmx.current_url_abs_path or '/'}"
+                )
             return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}")
         return self.get_response(request)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ceptoar.alerts import views
+from ceptoar.alerts import tracking_views, views
 
 app_name = "alerts"
 
@@ -16,5 +16,8 @@ urlpatterns = [
     path("<int:pk>/close/", views.close, name="close"),
     path("<int:pk>/relay/", views.relay, name="relay"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("<int:pk>/tracking/", tracking_views.tracking_page, name="tracking"),
+    path("<int:pk>/tracking/live/", tracking_views.tracking_live, name="tracking_live"),
+    path("<int:pk>/tracking.csv", tracking_views.tracking_csv, name="tracking_csv"),
     path("ack/<str:token>/", views.ack_link, name="ack_link"),
 ]

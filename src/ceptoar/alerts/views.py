@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
-from ceptoar.alerts import acknowledgements, services
+from ceptoar.alerts import acknowledgements, services, tracking
 from ceptoar.alerts.forms import (
     RELAY_SOURCE_KINDS,
     AlertFilterForm,
@@ -329,6 +329,7 @@ def detail(request, pk):
         "relays": relays,
         "actions": _actions(alert, request.user, nodes),
         "audited": alert.tlp in AUDITED_TLPS,
+        "can_track": tracking.can_track(request.user, alert),
         **_receipt_context(alert, request.user),
     }
     return render(request, "alerts/detail.html", context)

@@ -1,0 +1,554 @@
+"""Tracking (配信・受領状況): how far an alert and every relay beneath it have got — messages delivered,
+receipts confirmed — per hop, per sector, per CEPTOAR and per organisation, for the sender and for each
+organisation that relayed it.
+
+A hub alert reaches ~5,700 members through a few dozen relays. The relays are few and are walked in
+Python; recipients are only ever counted by the database (GROUP BY), and listed a page at a time, so the
+page costs the same handful of queries whatever the fan-out. Receipt statuses are the escalation app's
+(`escalation.status.with_status`), never worked out again here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from ceptoar.accounts import access
+from ceptoar.alerts.models import Acknowledgement, Alert, Recipient
+from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.escalation.models import FollowUp, FollowUpState, Step
+from ceptoar.escalation.status import ReceiptStatus, with_status
+from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.sharing import policy
+
+PAGE_SIZE = 50
+
+# The organisations of a hop, named by what they are in the chain. Members and related bodies that are
+# members are one group: both are what a CEPTOAR relays to.
+_KIND_GROUP = {
+    OrganisationKind.HUB: "hub",
+    OrganisationKind.MINISTRY: "ministry",
+    OrganisationKind.CEPTOAR: "ceptoar",
+    OrganisationKind.SUBGROUP: "subgroup",
+    OrganisationKind.MEMBER: "member",
+    OrganisationKind.RELATED_BODY: "member",
+}
+_GROUP_ORDER = ["hub", "ministry", "ceptoar", "subgroup", "member", "other"]
+GROUP_NAMES = {
+    "hub": _("National hub (NISC)"),
+    "ministry": _("Sector ministries"),
+    "ceptoar": _("CEPTOARs"),
+    "subgroup": _("Sub-groups and relay hubs"),
+    "member": _("Member organisations"),
+    "other": _("Other organisations"),
+}
+# Organisations expected to pass an alert on when they receive one.
+RELAYING_KINDS = (OrganisationKind.MINISTRY, OrganisationKind.CEPTOAR, OrganisationKind.SUBGROUP)
+
+# Problems first: the table is for whoever chases the organisations that have not answered.
+STATUS_ORDER = [
+    ReceiptStatus.UNREACHABLE,
+    ReceiptStatus.NOT_CONFIRMED,
+    ReceiptStatus.CONFIRMED_LATE,
+    ReceiptStatus.CONFIRMED,
+]
+ACKNOWLEDGED_STATUSES = (ReceiptStatus.CONFIRMED, ReceiptStatus.CONFIRMED_LATE)
+# A delivery not yet finally sent or failed.
+UNFINISHED_DELIVERY_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRYING)
+_STEP_RANK = {Step.BACKUP: 1, Step.HEAD: 2, Step.CALL_LIST: 3}
+
+
+def kind_group(kind: str) -> str:
+    return _KIND_GROUP.get(kind, "other")
+
+
+def hop_label(sender_kind: str, recipient_kind: str) -> str:
+    """ "National hub (NISC) → Sector ministries": the hop named by who sent to whom."""
+    return f"{GROUP_NAMES[kind_group(sender_kind)]} → {GROUP_NAMES[kind_group(recipient_kind)]}"
+
+
+# -- who may track --------------------------------------------------------------------------------
+
+
+def _senders_down_to(alert: Alert) -> set[int]:
+    """The organisations that sent `alert` or any alert above it in its chain (one query)."""
+    root_id = alert.root_id or alert.pk
+    chain = {
+        pk: (parent_id, origin_id)
+        for pk, parent_id, origin_id in Alert.objects.filter(Q(pk=root_id) | Q(root_id=root_id)).values_list(
+            "pk", "parent_id", "origin_organisation_id"
+        )
+    }
+    senders: set[int] = set()
+    node = alert.pk
+    while node in chain:
+        parent_id, origin_id = chain[node]
+        senders.add(origin_id)
+        node = parent_id
+    return senders
+
+
+def can_track(user, alert: Alert) -> bool:
+    """Whether `user` may follow the delivery and receipt of `alert` and the relays beneath it.
+
+    A sender (hub, ministry, CEPTOAR or relay hub staff) of an organisation that sent this alert or one
+    above it in the chain, who may see the alert itself. The hub follows the ministries' and CEPTOARs'
+    relays beneath its alert; a CEPTOAR its own relay's subtree, never a sibling CEPTOAR's. What the page
+    shows of the relays below is who was reached and when, not their content.
+    """
+    if not access.can_send_alerts(user) or alert.status not in policy.SHARED_ALERT_STATUSES:
+        return False
+    if user.organisation_id not in _senders_down_to(alert):
+        return False
+    return policy.may_see(user, alert)
+
+
+# -- the subtree ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Subtree:
+    """An alert and every relay beneath it. Each node carries `depth` (0 for the top) and `ceptoar`: the
+    CEPTOAR whose relay it is or lies beneath (None above the CEPTOAR hop)."""
+
+    top: Alert
+    nodes: dict[int, Alert]
+
+    @property
+    def ids(self) -> list[int]:
+        return list(self.nodes)
+
+    def ceptoars(self) -> list[Organisation]:
+        found = {node.ceptoar.pk: node.ceptoar for node in self.nodes.values() if node.ceptoar is not None}
+        return sorted(found.values(), key=lambda organisation: organisation.code)
+
+    def ids_under_ceptoar(self, code: str) -> list[int]:
+        return [
+            pk for pk, node in self.nodes.items() if node.ceptoar is not None and node.ceptoar.code == code
+        ]
+
+    def hop_of(self, recipient: Recipient) -> str:
+        return hop_label(self.nodes[recipient.alert_id].origin_organisation.kind, recipient.organisation.kind)
+
+
+def _ceptoar_of(node: Alert, parent: Alert | None) -> Organisation | None:
+    origin = node.origin_organisation
+    if origin.kind == OrganisationKind.CEPTOAR:
+        return origin
+    if origin.kind == OrganisationKind.SUBGROUP and origin.parent_id is not None:
+        return origin.parent
+    return parent.ceptoar if parent is not None else None
+
+
+def subtree(alert: Alert) -> Subtree:
+    """`alert` and its relays, their relays and so on, in one query."""
+    root_id = alert.root_id or alert.pk
+    family = {
+        node.pk: node
+        for node in Alert.objects.filter(
+            Q(pk=root_id) | Q(root_id=root_id), status__in=policy.SHARED_ALERT_STATUSES
+        ).select_related("origin_organisation__parent")
+    }
+    children: dict[int, list[Alert]] = defaultdict(list)
+    for node in family.values():
+        if node.parent_id is not None:
+            children[node.parent_id].append(node)
+    top = family.get(alert.pk, alert)
+    top.depth = 0
+    top.ceptoar = _ceptoar_of(top, None)
+    nodes = {top.pk: top}
+    queue = [top]
+    while queue:
+        parent = queue.pop(0)
+        for child in sorted(children.get(parent.pk, []), key=lambda n: (n.published_at, n.pk)):
+            child.depth = parent.depth + 1
+            child.ceptoar = _ceptoar_of(child, parent)
+            nodes[child.pk] = child
+            queue.append(child)
+    return Subtree(top=top, nodes=nodes)
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Segment:
+    status: str
+    label: str
+    count: int
+    width: str  # percentage of the bar, as CSS wants it whatever the page's language
+
+
+@dataclass
+class Progress:
+    """Receipt statuses of a group of recipient organisations (a hop, a sector, a CEPTOAR's members)."""
+
+    key: str
+    label: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str, count: int) -> None:
+        self.counts[status] = self.counts.get(status, 0) + count
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(self.counts.get(status, 0) for status in ACKNOWLEDGED_STATUSES)
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def confirmed(self) -> int:
+        return self.count(ReceiptStatus.CONFIRMED)
+
+    @property
+    def confirmed_late(self) -> int:
+        return self.count(ReceiptStatus.CONFIRMED_LATE)
+
+    @property
+    def not_confirmed(self) -> int:
+        return self.count(ReceiptStatus.NOT_CONFIRMED)
+
+    @property
+    def unreachable(self) -> int:
+        return self.count(ReceiptStatus.UNREACHABLE)
+
+    @property
+    def rate(self) -> float | None:
+        """疎通確認率: recipients that confirmed receipt, in per cent of those sent to."""
+        return 100.0 * self.acknowledged / self.total if self.total else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate:.1f}%"
+
+    @property
+    def description(self) -> str:
+        """The bar in words, for screen readers and the tooltip."""
+        return ", ".join(f"{segment.label} {segment.count}" for segment in self.segments)
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The bar, acknowledged first, in the order a reader scans it left to right."""
+        total = self.total
+        return [
+            Segment(status, str(ReceiptStatus.labels[status]), n, f"{100.0 * n / total:.2f}%")
+            for status in reversed(STATUS_ORDER)
+            if (n := self.counts.get(status, 0))
+        ]
+
+
+@dataclass
+class PendingRelay:
+    """An organisation that received an alert it is expected to pass on, and has not (yet)."""
+
+    recipient: Recipient
+    received: Alert
+    waiting: timedelta | None
+    acknowledged: bool
+    blocked_reason: str = ""
+
+
+@dataclass
+class Summary:
+    recipients: Progress
+    reached: int
+    deliveries_sent: int
+    deliveries_failed: int
+    deliveries_pending: int
+    deliveries_retrying: int
+    hops: list[Progress]
+    sectors: list[Progress]
+    ceptoars: list[Progress]
+    pending_relays: list[PendingRelay]
+    relays: int
+    generated_at: datetime
+
+
+def _messages() -> QuerySet[Delivery]:
+    """Deliveries that carry the alert to a person: the portal inbox is written as sent at publication
+    and so says nothing about reaching anyone."""
+    return Delivery.objects.exclude(kind=DeliveryKind.PORTAL)
+
+
+def _in_key_order(groups: dict) -> list[Progress]:
+    return [groups[key] for key in sorted(groups)]
+
+
+def summarise(sub: Subtree) -> Summary:
+    """Every number of the page's summary, from four aggregate queries whatever the fan-out."""
+    ids = sub.ids
+    overall = Progress("all", gettext("All recipient organisations"))
+    hops: dict[tuple[int, int], Progress] = {}
+    sectors: dict[tuple, Progress] = {}
+    ceptoars: dict[str, Progress] = {}
+    grouped = (
+        with_status(Recipient.objects.filter(alert_id__in=ids))
+        .values(
+            "alert_id",
+            "organisation__kind",
+            "organisation__sector__code",
+            "organisation__sector__name",
+            "organisation__sector__position",
+            "receipt_status",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in grouped:
+        status, n = row["receipt_status"], row["n"]
+        node = sub.nodes[row["alert_id"]]
+        overall.add(status, n)
+        sender, receiver = kind_group(node.origin_organisation.kind), kind_group(row["organisation__kind"])
+        hop_key = (_GROUP_ORDER.index(sender), _GROUP_ORDER.index(receiver))
+        hops.setdefault(
+            hop_key, Progress(f"{sender}-{receiver}", f"{GROUP_NAMES[sender]} → {GROUP_NAMES[receiver]}")
+        ).add(status, n)
+        sector_code = row["organisation__sector__code"]
+        sector_key = (0, row["organisation__sector__position"], sector_code) if sector_code else (1, 0, "")
+        sectors.setdefault(
+            sector_key,
+            Progress(sector_code or "", row["organisation__sector__name"] or gettext("No sector")),
+        ).add(status, n)
+        if node.ceptoar is not None:
+            ceptoars.setdefault(node.ceptoar.code, Progress(node.ceptoar.code, node.ceptoar.name)).add(
+                status, n
+            )
+
+    reached = (
+        Recipient.objects.filter(alert_id__in=ids)
+        .filter(Exists(_messages().filter(recipient=OuterRef("pk"), status=DeliveryStatus.SENT)))
+        .count()
+    )
+    deliveries = dict(
+        _messages()
+        .filter(alert_id__in=ids, recipient__isnull=False)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    return Summary(
+        recipients=overall,
+        reached=reached,
+        deliveries_sent=deliveries.get(DeliveryStatus.SENT, 0),
+        deliveries_failed=deliveries.get(DeliveryStatus.FAILED_PERMANENT, 0),
+        deliveries_pending=sum(deliveries.get(status, 0) for status in UNFINISHED_DELIVERY_STATUSES),
+        deliveries_retrying=deliveries.get(DeliveryStatus.RETRYING, 0),
+        hops=_in_key_order(hops),
+        sectors=_in_key_order(sectors),
+        ceptoars=_in_key_order(ceptoars),
+        pending_relays=pending_relays(sub),
+        relays=len(sub.nodes) - 1,
+        generated_at=timezone.now(),
+    )
+
+
+def pending_relays(sub: Subtree, now: datetime | None = None) -> list[PendingRelay]:
+    """Ministries, CEPTOARs and relay hubs of the subtree that received an alert and have not relayed it,
+    longest waiting first. An alert marked "no onward relay" expects none."""
+    now = now or timezone.now()
+    relayed = {(node.parent_id, node.origin_organisation_id) for node in sub.nodes.values()}
+    candidates = (
+        Recipient.objects.filter(
+            alert_id__in=[pk for pk, node in sub.nodes.items() if not node.no_onward_relay],
+            organisation__kind__in=RELAYING_KINDS,
+        )
+        .select_related("organisation")
+        .annotate(acknowledged=Exists(Acknowledgement.objects.filter(recipient=OuterRef("pk"))))
+        .order_by("alert_id", "organisation__code")
+    )
+    rows = []
+    for recipient in candidates:
+        if (recipient.alert_id, recipient.organisation_id) in relayed:
+            continue
+        received = sub.nodes[recipient.alert_id]
+        rows.append(
+            PendingRelay(
+                recipient=recipient,
+                received=received,
+                waiting=now - received.published_at if received.published_at else None,
+                acknowledged=recipient.acknowledged,
+                blocked_reason=gettext("waits for the originator's approval")
+                if policy.relay_needs_approval(received)
+                else "",
+            )
+        )
+    rows.sort(key=lambda row: (row.received.published_at, row.recipient.organisation.code))
+    return rows
+
+
+# -- the organisations ----------------------------------------------------------------------------
+
+
+def _per_recipient(deliveries: QuerySet[Delivery], aggregate) -> Subquery:
+    return Subquery(
+        deliveries.filter(recipient=OuterRef("pk"))
+        .order_by()
+        .values("recipient")
+        .annotate(v=aggregate)
+        .values("v")
+    )
+
+
+def organisation_rows(
+    sub: Subtree, *, status: str = "", ceptoar: str = "", search: str = ""
+) -> QuerySet[Recipient]:
+    """One row per recipient organisation of the subtree (an organisation reached at two hops is two
+    rows), with `receipt_status`, `first_sent_at`, `deliveries_sent`, `deliveries_failed` and
+    `escalation_step` (the furthest step carried out), those needing attention first."""
+    ids = sub.ids_under_ceptoar(ceptoar) if ceptoar else sub.ids
+    rows = with_status(Recipient.objects.filter(alert_id__in=ids))
+    if status:
+        rows = rows.filter(receipt_status=status)
+    search = search.strip()
+    if search:
+        rows = rows.filter(
+            Q(organisation__name__icontains=search)
+            | Q(organisation__code__icontains=search)
+            | Q(organisation__name_en__icontains=search)
+        )
+    steps_done = FollowUp.objects.filter(recipient=OuterRef("pk"), state=FollowUpState.DONE)
+    return (
+        rows.select_related("organisation__sector", "acknowledgement")
+        .annotate(
+            first_sent_at=_per_recipient(_messages().filter(status=DeliveryStatus.SENT), Min("sent_at")),
+            deliveries_sent=Coalesce(
+                _per_recipient(_messages().filter(status=DeliveryStatus.SENT), Count("pk")), 0
+            ),
+            deliveries_failed=Coalesce(
+                _per_recipient(_messages().filter(status=DeliveryStatus.FAILED_PERMANENT), Count("pk")), 0
+            ),
+            escalation_step=Subquery(
+                steps_done.annotate(
+                    rank=Case(
+                        *[When(step=step, then=Value(rank)) for step, rank in _STEP_RANK.items()],
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                )
+                .order_by("-rank", "-pk")
+                .values("step")[:1]
+            ),
+            status_rank=Case(
+                *[When(receipt_status=value, then=Value(rank)) for rank, value in enumerate(STATUS_ORDER)],
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("status_rank", "organisation__code", "alert_id")
+    )
+
+
+def describe(sub: Subtree, rows: Iterable[Recipient]) -> list[Recipient]:
+    """Add what a row shows beyond its columns: hop, the relay it came by, times since that relay's
+    publication, and words for its status and escalation step."""
+    described = []
+    for row in rows:
+        node = sub.nodes[row.alert_id]
+        acknowledgement = getattr(row, "acknowledgement", None)
+        row.sent_by = node
+        row.hop = sub.hop_of(row)
+        row.ceptoar = node.ceptoar
+        row.status_label = ReceiptStatus.labels.get(row.receipt_status, row.receipt_status)
+        row.acknowledged_at = acknowledgement.acknowledged_at if acknowledgement is not None else None
+        row.acknowledged_via = acknowledgement.get_via_display() if acknowledgement is not None else ""
+        row.time_to_delivery = _since(node.published_at, row.first_sent_at)
+        row.time_to_acknowledgement = _since(node.published_at, row.acknowledged_at)
+        row.escalation_label = Step(row.escalation_step).label if row.escalation_step in Step.values else ""
+        described.append(row)
+    return described
+
+
+def _since(start, end) -> timedelta | None:
+    if start is None or end is None:
+        return None
+    return end - start
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+
+def csv_header() -> list[str]:
+    return [
+        gettext("Relay hop"),
+        gettext("Sent by"),
+        gettext("Organisation code"),
+        gettext("Organisation"),
+        gettext("Sector"),
+        gettext("Status"),
+        gettext("First sent at"),
+        gettext("Acknowledged at"),
+        gettext("Acknowledged via"),
+        gettext("Seconds to delivery"),
+        gettext("Seconds to acknowledgement"),
+        gettext("Deliveries sent"),
+        gettext("Deliveries failed"),
+        gettext("Escalation step reached"),
+    ]
+
+
+def _text(value: str) -> str:
+    # A registry name beginning with = + - @ would run as a formula when the sheet is opened in Excel.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _when(value: datetime | None) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value is not None else ""
+
+
+def _seconds(value: timedelta | None) -> str:
+    return str(int(value.total_seconds())) if value is not None else ""
+
+
+def csv_lines(sub: Subtree) -> Iterator[list[str]]:
+    yield csv_header()
+    rows = organisation_rows(sub).order_by("alert_id", "organisation__code")
+    for row in describe(sub, rows.iterator(chunk_size=2000)):
+        yield [
+            row.hop,
+            _text(row.sent_by.origin_organisation.name),
+            row.organisation.code,
+            _text(row.organisation.name),
+            _text(row.organisation.sector.name) if row.organisation.sector is not None else "",
+            str(row.status_label),
+            _when(row.first_sent_at),
+            _when(row.acknowledged_at),
+            str(row.acknowledged_via),
+            _seconds(row.time_to_delivery),
+            _seconds(row.time_to_acknowledgement),
+            str(row.deliveries_sent),
+            str(row.deliveries_failed),
+            str(row.escalation_label),
+        ]
+
+
+def to_csv(sub: Subtree) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(csv_lines(sub))
+    return buffer.getvalue()

@@ -1,0 +1,109 @@
+"""The tracking page of an alert (配信・受領状況), its live summary and its CSV export.
+
+Thin: who may track is `tracking.can_track`, every number comes from `tracking`. Anyone else gets the
+same 404 as for an alert that does not exist.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ceptoar.alerts import tracking
+from ceptoar.alerts.models import Alert
+from ceptoar.core.pagination import paginate
+from ceptoar.escalation.status import ReceiptStatus
+
+
+class TrackingFilterForm(forms.Form):
+    """The organisation table's filters, read from the query string."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Any")), *ReceiptStatus.choices],
+        error_messages={"invalid_choice": gettext_lazy("There is no status called “%(value)s”.")},
+    )
+    ceptoar = forms.ChoiceField(
+        label=gettext_lazy("CEPTOAR"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a CEPTOAR whose relay this alert went through."
+            )
+        },
+    )
+    q = forms.CharField(
+        label=gettext_lazy("Organisation name or code"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def __init__(self, *args, ceptoars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ceptoar"].choices = [("", _("All")), *((c.code, c.name) for c in ceptoars)]
+        if len(ceptoars) < 2:
+            # One CEPTOAR or none: the choice would filter nothing.
+            del self.fields["ceptoar"]
+
+    def filters(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            "status": data.get("status", ""),
+            "ceptoar": data.get("ceptoar", ""),
+            "search": data.get("q", ""),
+        }
+
+
+def _trackable_alert_or_404(user, pk: int) -> Alert:
+    alert = get_object_or_404(Alert.objects.select_related("origin_organisation"), pk=pk)
+    if not tracking.can_track(user, alert):
+        raise Http404(_("No such alert, or not one you may see."))
+    return alert
+
+
+def tracking_page(request, pk):
+    alert = _trackable_alert_or_404(request.user, pk)
+    sub = tracking.subtree(alert)
+    form = TrackingFilterForm(request.GET, ceptoars=sub.ceptoars())
+    valid = form.is_valid()
+    rows = (
+        tracking.organisation_rows(sub, **form.filters()) if valid else tracking.organisation_rows(sub).none()
+    )
+    page = paginate(request, rows, tracking.PAGE_SIZE)
+    page.object_list = tracking.describe(sub, page.object_list)
+    context = {
+        "alert": sub.top,
+        "summary": tracking.summarise(sub),
+        "form": form,
+        "valid": valid,
+        "filtered": any(request.GET.get(name) for name in form.fields),
+        "page": page,
+        "statuses": ReceiptStatus.choices,
+    }
+    return render(request, "alerts/tracking.html", context, status=200 if valid else 400)
+
+
+def tracking_live(request, pk):
+    """The summary alone, which the page fetches every few seconds (htmx) to stay current."""
+    alert = _trackable_alert_or_404(request.user, pk)
+    sub = tracking.subtree(alert)
+    context = {"alert": sub.top, "summary": tracking.summarise(sub)}
+    response = render(request, "alerts/_tracking_summary.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def tracking_csv(request, pk):
+    alert = _trackable_alert_or_404(request.user, pk)
+    sub = tracking.subtree(alert)
+    # The byte-order mark makes Excel read the file as UTF-8 instead of the locale's Shift_JIS.
+    response = HttpResponse("\ufeff" + tracking.to_csv(sub), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="alert-{alert.pk}-tracking-{stamp}.csv"'
+    return response
