@@ -17,6 +17,7 @@ Variables (all optional):
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
+  CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_ESCALATION_BACKUP_AFTER_MIN / _HEAD_AFTER_MIN / _CALL_LIST_AFTER_MIN  default escalation
                          plan: minutes without receipt before backup contacts, the head, the call list
                          (default 30 / 60 / 120)
@@ -183,6 +184,8 @@ CEPTOAR_DELIVERY_BATCH_SIZE = 200
 # A delivery left "sending" longer than this belonged to a worker that died; the sweeper returns it.
 CEPTOAR_DELIVERY_LEASE_S = 300
 # After this, the e-mail's acknowledgement link is refused and the person acknowledges on the portal.
+CEPTOAR_DEMO_MAILBOX = env_bool("CEPTOAR_DEMO_MAILBOX", False)
+
 # Default escalation plan (minutes after publication), for organisations without their own.
 CEPTOAR_ESCALATION_BACKUP_AFTER_MIN = env_int("CEPTOAR_ESCALATION_BACKUP_AFTER_MIN", 30, minimum=1)
 CEPTOAR_ESCALATION_HEAD_AFTER_MIN = env_int("CEPTOAR_ESCALATION_HEAD_AFTER_MIN", 60, minimum=1)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("sharing/", include("ceptoar.sharing.urls")),
     path("escalation/", include("ceptoar.escalation.urls")),
     path("api/", include("ceptoar.api.urls")),
+    path("demo/", include("ceptoar.demo.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,45 +2,42 @@
 
 from __future__ import annotations
 
-import logging
+import dataclasses
+import os
 import threading
 
-from django.db import close_old_connections, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from ceptoar.channels import services
+from ceptoar.core.periodic import PeriodicJob, PeriodicRunner, configured_jobs
 
-logger = logging.getLogger(__name__)
-
-
-def _sweep_forever(interval: float, lease_seconds: int, stop: threading.Event) -> None:
-    while not stop.wait(interval):
-        try:
-            close_old_connections()
-            services.sweep_stale(lease_seconds)
-        except Exception:  # noqa: BLE001 - a failed sweep is retried at the next interval
-            logger.exception("Sweeping stale deliveries failed")
-        finally:
-            connection.close()
+# How long a stopping worker waits for a periodic job that is half way through.
+_STOP_GRACE_S = 10
 
 
 class Command(DatabaseWorkerCommand):
     help = (
         "Run the background worker: sends alert deliveries (e-mail, webhook, chat) from the task queue "
-        "in the database (django-tasks-db's db_worker loop, with all its options), and every "
-        "--sweep-interval seconds returns deliveries left 'sending' longer than --lease seconds (their "
-        "worker died) to pending and enqueues them again. Start as many workers on as many hosts as "
-        "needed: on PostgreSQL they share work through row locks (SELECT ... FOR UPDATE SKIP LOCKED). "
-        "--batch sweeps once, runs what is due and exits."
+        "in the database (django-tasks-db's db_worker loop, with all its options), and runs the periodic "
+        "jobs in a thread of its own: the sweeper (every --sweep-interval seconds it returns deliveries "
+        "left 'sending' longer than --lease seconds, because their worker died, to pending), escalation "
+        "follow-ups (every 30 s) and the overdue auditor (every 300 s). Start as many workers on as many "
+        "hosts as needed: on PostgreSQL they share work through row locks (SELECT ... FOR UPDATE SKIP "
+        "LOCKED). --batch runs each periodic job once, then the tasks that are due, and exits."
     )
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Only run tasks: no sweeper, no escalation follow-ups (another worker runs them)",
+        )
+        parser.add_argument(
             "--sweep-interval",
             type=float,
-            default=60.0,
-            help="Seconds between sweeps for deliveries a dead worker left half done (default: %(default)s)",
+            default=None,
+            help="Seconds between sweeps for deliveries a dead worker left half done (default: 60)",
         )
         parser.add_argument(
             "--lease",
@@ -50,20 +47,35 @@ class Command(DatabaseWorkerCommand):
             "(default: CEPTOAR_DELIVERY_LEASE_S, 300)",
         )
 
-    def handle(self, *args, sweep_interval: float, lease: int | None, **options) -> None:
-        from django.conf import settings
+    def periodic_jobs(self, sweep_interval: float | None, lease: int | None) -> list[PeriodicJob]:
+        jobs = []
+        for job in configured_jobs():
+            if job.name == "sweeper":
+                if sweep_interval is not None:
+                    job = dataclasses.replace(job, interval=sweep_interval)
+                if lease is not None:
+                    job = dataclasses.replace(job, kwargs={**job.kwargs, "lease_seconds": lease})
+            jobs.append(job)
+        return jobs
 
-        lease_seconds = lease or settings.CEPTOAR_DELIVERY_LEASE_S
-        services.sweep_stale(lease_seconds)
+    def handle(
+        self, *args, no_periodic: bool, sweep_interval: float | None, lease: int | None, **options
+    ) -> None:
+        runner = None if no_periodic else PeriodicRunner(self.periodic_jobs(sweep_interval, lease))
+        # With --reload the first process only watches files and restarts a child that does the work.
+        watcher_only = options.get("reload") and not options.get("batch")
+        watcher_only = watcher_only and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         stop = threading.Event()
-        if not options.get("batch"):
-            threading.Thread(
-                target=_sweep_forever,
-                args=(sweep_interval, lease_seconds, stop),
-                name="delivery-sweeper",
-                daemon=True,
-            ).start()
+        thread = None
+        if runner is not None and not watcher_only:
+            if options.get("batch"):
+                # Jobs first: what the sweeper or escalation enqueues is among the tasks run below.
+                runner.run_all_once()
+            else:
+                thread = runner.start(stop)
         try:
             super().handle(*args, **options)
         finally:
             stop.set()
+            if thread is not None:
+                thread.join(_STOP_GRACE_S)

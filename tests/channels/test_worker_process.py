@@ -1,0 +1,248 @@
+"""Real `ceptoar worker` processes on a fan-out: killed half way, two at once, SMTP down for a while.
+Each time, every delivery's message reaches the mail server exactly once and every delivery ends `sent`.
+
+The workers are separate processes on a database of their own (a file, or a dedicated PostgreSQL
+database), with the demo population loaded once for the module; they send to an aiosmtpd server on a
+loopback port in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import signal
+import threading
+import time
+from collections import Counter
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.demo.processes import Installation, free_port, wait_for
+
+# Publishes an alert from the banks CEPTOAR's secretariat to its first PUBLISH_MEMBERS members (each has
+# one or two e-mail points of contact); prints the alert and its e-mail deliveries. With PUBLISH_TWICE, each
+# send task is enqueued twice in a row, so that two workers claim the same deliveries at the same moment.
+PUBLISH = """
+import json, os
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+from ceptoar.accounts.models import User
+from ceptoar.alerts import services
+from ceptoar.channels.models import Delivery
+from ceptoar.channels.tasks import send_deliveries
+
+user = User.objects.get(username="demo-secretariat")
+members = [f"banks-{i:04d}" for i in range(1, int(os.environ["PUBLISH_MEMBERS"]) + 1)]
+with transaction.atomic():
+    draft = services.create_draft(
+        user, title=os.environ["PUBLISH_TITLE"], body="詳細: 不審な通信を確認しました。",
+        category="malware", severity="high", tlp="green",
+        audience=services.AudienceSpec(organisations=members),
+    )
+    alert = services.submit(draft, user)
+    emails = dict(Delivery.objects.filter(alert=alert, kind="email").values_list("pk", "address"))
+    if os.environ.get("PUBLISH_TWICE"):
+        tasks = [t for t in DBTaskResult.objects.filter(status="READY") if set(t.args_kwargs["args"][0]) <= set(emails)]
+        for task in tasks:
+            task.delete()
+        for task in sorted(tasks, key=lambda t: t.args_kwargs["args"][0]):
+            send_deliveries.enqueue(task.args_kwargs["args"][0])
+            send_deliveries.enqueue(task.args_kwargs["args"][0])
+print(json.dumps({"alert": alert.pk, "emails": emails, "tasks": DBTaskResult.objects.filter(status="READY").count()}))
+"""
+
+STATE = """
+import json, os
+from ceptoar.channels.models import Delivery
+from django_tasks_db.models import DBTaskResult
+rows = Delivery.objects.filter(alert_id=int(os.environ["ALERT"]), kind="email")
+print(json.dumps({
+    "status": {str(pk): status for pk, status in rows.values_list("pk", "status")},
+    "attempts": {str(pk): attempts for pk, attempts in rows.values_list("pk", "attempts")},
+    "task_workers": sorted({w for ids in DBTaskResult.objects.values_list("worker_ids", flat=True) for w in ids}),
+}))
+"""
+
+# The SMTP server was down: make the retries due now rather than wait out the 30 s backoff.
+BACKOFF_PASSED = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from ceptoar.channels.models import Delivery
+past = timezone.now() - timedelta(seconds=1)
+Delivery.objects.filter(status="retrying").update(next_attempt_at=past)
+print(json.dumps(DBTaskResult.objects.filter(status="READY").update(run_after=past)))
+"""
+
+
+class Sink:
+    """An SMTP server that accepts every message, except that it can stall on the n-th: it holds its answer
+    to that DATA until released, then drops the message, as a server does whose client went away before
+    it answered."""
+
+    def __init__(self, stall_at: int | None = None) -> None:
+        self.stall_at = stall_at
+        self.received: list[tuple[str, tuple[str, ...]]] = []
+        self.seen = 0
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+        self.port = free_port()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen += 1  # the event loop runs one handler step at a time
+        if self.seen == self.stall_at:
+            self.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait)
+            return "421 4.4.2 connection lost before the message was accepted"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.received.append((str(message["Message-ID"]), tuple(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def start(self) -> Sink:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def message_ids(self) -> Counter:
+        return Counter(message_id for message_id, _rcpt in self.received)
+
+
+@pytest.fixture(scope="module")
+def installation(tmp_path_factory):
+    platform = Installation(tmp_path_factory.mktemp("worker-process"), "worker_process")
+    platform.load_demo()
+    yield platform
+    platform.stop_all()
+
+
+@pytest.fixture
+def sink():
+    servers = []
+
+    def make(**options) -> Sink:
+        servers.append(Sink(**options))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+def publish(installation, title: str, members: int, twice: bool = False) -> tuple[int, dict[int, str]]:
+    env = {"PUBLISH_MEMBERS": str(members), "PUBLISH_TITLE": title}
+    if twice:
+        env["PUBLISH_TWICE"] = "1"
+    published = installation.shell(PUBLISH, **env)
+    return published["alert"], {int(pk): address for pk, address in published["emails"].items()}
+
+
+def state(installation, alert: int) -> dict:
+    return installation.shell(STATE, ALERT=str(alert))
+
+
+def worker(installation, smtp: Sink, name: str, *options: str):
+    return installation.start(
+        "worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.1",
+        "--worker-id",
+        name,
+        *options,
+        log=name,
+        CEPTOAR_SMTP_PORT=str(smtp.port),
+    )
+
+
+def expected_ids(emails: dict[int, str]) -> set[str]:
+    return {f"<delivery-{pk}@127.0.0.1>" for pk in emails}
+
+
+def assert_each_sent_once(installation, smtp: Sink, alert: int, emails: dict[int, str]) -> dict:
+    counts = smtp.message_ids()
+    wanted = expected_ids(emails)
+    assert {mid: n for mid, n in counts.items() if mid in wanted and n != 1} == {}
+    assert set(counts) >= wanted
+    # Each message went to the address of its own delivery.
+    rcpt = {mid: to for mid, to in smtp.received if mid in wanted}
+    assert rcpt == {f"<delivery-{pk}@127.0.0.1>": (address,) for pk, address in emails.items()}
+    final = state(installation, alert)
+    assert set(final["status"].values()) == {"sent"}
+    return final
+
+
+def test_a_worker_killed_half_way_through_a_fan_out_loses_and_repeats_nothing(installation, sink):
+    smtp = sink(stall_at=50).start()
+    alert, emails = publish(installation, "送信中に停止したワーカー", members=300)
+    assert len(emails) > 300  # two send tasks of up to 200
+
+    first = worker(installation, smtp, "doomed")
+    assert smtp.stalled.wait(120), installation.log(first)
+    # It is blocked waiting for the server's answer to the 50th message: kill it there.
+    first.send_signal(signal.SIGKILL)
+    first.wait(30)
+    smtp.release.set()
+    assert len(smtp.received) == 49
+    half_done = Counter(state(installation, alert)["status"].values())
+    assert half_done == {"sent": 49, "sending": 200 - 49, "pending": len(emails) - 200}
+
+    # A second worker with a short lease: it sends the other task's batch, and its sweeper returns the
+    # dead worker's claimed deliveries to pending once their lease has run out. (The lease must outlast
+    # the sending of one batch, well under a second here, or the sweeper would take back live work.)
+    second = worker(installation, smtp, "rescuer", "--lease", "5", "--sweep-interval", "0.5")
+    wait_for(lambda: set(smtp.message_ids()) >= expected_ids(emails), 180, "every delivery to arrive")
+    time.sleep(6)  # time enough for a duplicate to show up: more sweeps, past the lease
+    assert installation.stop(second) == 0, installation.log(second)
+
+    final = assert_each_sent_once(installation, smtp, alert, emails)
+    retried = [pk for pk, attempts in final["attempts"].items() if attempts == 2]
+    # Exactly the ones the dead worker had claimed and not finished were sent a second time.
+    assert len(retried) == 200 - 49
+
+
+def test_two_workers_on_the_same_deliveries_send_each_once(installation, sink):
+    smtp = sink().start()
+    one = worker(installation, smtp, "worker-one")
+    two = worker(installation, smtp, "worker-two")
+    # Both are polling before the work arrives, so both take part.
+    for process in (one, two):
+        wait_for(lambda p=process: "Starting worker" in installation.log(p), 60, "the workers to start")
+    alert, emails = publish(installation, "二つのワーカーが同じ配信を取り合う", members=500, twice=True)
+    wait_for(lambda: set(smtp.message_ids()) >= expected_ids(emails), 180, "every delivery to arrive")
+    time.sleep(1)
+    assert installation.stop(one) == 0, installation.log(one)
+    assert installation.stop(two) == 0, installation.log(two)
+
+    final = assert_each_sent_once(installation, smtp, alert, emails)
+    assert set(final["attempts"].values()) == {1}
+    assert {"worker-one", "worker-two"} <= set(final["task_workers"])
+
+
+def test_smtp_server_down_for_a_while_then_back_everything_arrives_once(installation, sink):
+    smtp = sink()  # not started: nothing listens on its port yet
+    running = worker(installation, smtp, "patient")
+    alert, emails = publish(installation, "メールサーバ停止中の情報提供", members=10)
+    wait_for(
+        lambda: set(state(installation, alert)["status"].values()) == {"retrying"},
+        60,
+        "the deliveries to fail for now",
+        interval=0.5,
+    )
+    smtp.start()
+    assert installation.shell(BACKOFF_PASSED) >= 1
+    wait_for(lambda: set(smtp.message_ids()) >= expected_ids(emails), 60, "every delivery to arrive")
+    time.sleep(1)
+    assert installation.stop(running) == 0, installation.log(running)
+
+    final = assert_each_sent_once(installation, smtp, alert, emails)
+    assert set(final["attempts"].values()) == {2}
