@@ -185,3 +185,42 @@ def test_sweeper_returns_a_dead_workers_deliveries(demo_user, smtp_server):
     run_due_tasks()
     assert Delivery.objects.filter(alert=alert, kind="email", status=DeliveryStatus.SENT).count() == count
     assert len(smtp_server.messages) == count
+
+
+def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user, smtp_server, settings):
+    """A batch slower than a third of the lease renews its claim; a row the sweeper gave to another
+    worker meanwhile is left to that worker, so nothing is sent twice."""
+    from ceptoar.channels import services
+
+    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
+    ids = list(
+        Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:6]
+    )
+    settings.CEPTOAR_DELIVERY_LEASE_S = 0  # renew before every delivery
+    taken = ids[3]
+    real_channel_for = services._channel_for
+
+    def channel_for(kind):
+        channel = real_channel_for(kind)
+        send = channel.send
+
+        def send_then_lose_a_row(outgoing):
+            send(outgoing)
+            if outgoing.delivery_id == ids[1]:
+                Delivery.objects.filter(pk=taken).update(claimed_by="other-worker")
+
+        channel.send = send_then_lose_a_row
+        return channel
+
+    services._channel_for = channel_for
+    try:
+        outcome = services.send_batch(ids, worker_id="slow-worker")
+    finally:
+        services._channel_for = real_channel_for
+    assert outcome["sent"] == 5
+    taken_row = Delivery.objects.get(pk=taken)
+    assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
+    sent_ids = {int(m["Message-ID"].split("-")[1].split("@")[0]) for m in smtp_server.messages}
+    assert sent_ids == set(ids) - {taken}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
@@ -240,6 +241,33 @@ def _record_permanent(delivery: Delivery, worker_id: str, error: PermanentError)
             )
 
 
+class _Lease:
+    """Keeps a batch's claim alive while it is being sent, so that a slow batch (a mail server answering
+    slowly) is not swept and sent a second time by another worker; and notices rows it has lost."""
+
+    def __init__(self, worker_id: str, delivery_ids: list[int]) -> None:
+        self.worker_id = worker_id
+        self.unsent = set(delivery_ids)
+        self.lost: set[int] = set()
+        self.renew_every = settings.CEPTOAR_DELIVERY_LEASE_S / 3
+        self.renewed = time.monotonic()
+
+    def holds(self, delivery_id: int) -> bool:
+        if time.monotonic() - self.renewed >= self.renew_every:
+            self._renew()
+        self.unsent.discard(delivery_id)
+        return delivery_id not in self.lost
+
+    def _renew(self) -> None:
+        mine = Delivery.objects.filter(
+            pk__in=self.unsent, status=DeliveryStatus.SENDING, claimed_by=self.worker_id
+        )
+        kept = set(mine.values_list("pk", flat=True))
+        mine.filter(pk__in=kept).update(claimed_at=timezone.now())
+        self.lost |= self.unsent - kept
+        self.renewed = time.monotonic()
+
+
 def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[str, int]:
     """Send every due delivery among `delivery_ids`, each on its own: one failing never stops the rest."""
     worker_id = worker_id or uuid.uuid4().hex
@@ -248,8 +276,11 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     retries: dict[int, list[int]] = defaultdict(list)
     channels: dict[str, Channel] = {}
     bound = _bound_organisations(claimed)
+    lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
     try:
         for delivery in claimed:
+            if not lease.holds(delivery.pk):
+                continue  # the sweeper gave it to another worker: that one sends it
             channel = channels.get(delivery.kind) or channels.setdefault(
                 delivery.kind, _channel_for(delivery.kind)
             )
