@@ -24,8 +24,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _browser_database_url() -> str | None:
-    """On the PostgreSQL run, a database of its own (never the developer's); on SQLite, a file under var/."""
+def prepare_database(name: str) -> str | None:
+    """On the PostgreSQL run, a fresh database of its own (never the developer's); on SQLite, None: the
+    process uses a file under its var dir."""
     url = os.environ.get("DATABASE_URL")
     if not url:
         return None
@@ -33,9 +34,9 @@ def _browser_database_url() -> str | None:
 
     base, _name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS ceptoar_browser_test WITH (FORCE)")
-        conn.execute("CREATE DATABASE ceptoar_browser_test")
-    return f"{base}/ceptoar_browser_test"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +44,7 @@ def served_demo(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("browser-var")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["CEPTOAR_VAR_DIR"] = str(var_dir)
-    database_url = _browser_database_url()
+    database_url = prepare_database("ceptoar_browser_test")
     if database_url:
         env["DATABASE_URL"] = database_url
     subprocess.run([CEPTOAR, "demo", "--no-serve"], env=env, check=True, capture_output=True, timeout=300)
