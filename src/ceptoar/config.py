@@ -67,6 +67,9 @@ def database_from_env(var_dir: Path) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Opening SQLite and running the PRAGMAs costs as much as a small request: keep connections.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     if not url.startswith(("postgres://", "postgresql://", "sqlite://")):
         raise ImproperlyConfigured(

@@ -224,3 +224,38 @@ def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user,
     assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
     sent_ids = {int(m["Message-ID"].split("-")[1].split("@")[0]) for m in smtp_server.messages}
     assert sent_ids == set(ids) - {taken}
+
+
+def test_a_claim_locks_delivery_rows_only(demo_user):
+    """Locking the alert's row with its deliveries made a second worker, claiming another batch of the
+    same alert at the same moment, skip all of it — and leave it pending for good."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ceptoar.channels.services import claim
+
+    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
+    ids = list(
+        Delivery.objects.filter(alert=alert, status=DeliveryStatus.PENDING).values_list("pk", flat=True)[:5]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert len(claim(ids, "worker-a")) == 5
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    if connection.features.has_select_for_update_skip_locked:
+        assert len(locking) == 1
+        assert 'FOR UPDATE OF "channels_delivery" SKIP LOCKED' in locking[0]
+        assert "alerts_alert" not in locking[0]
+    else:
+        assert locking == []  # SQLite: the conditional update alone decides
+
+
+def test_a_channel_that_works_again_is_no_longer_shown_broken(demo_user, smtp_server):
+    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
+    delivery = Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk").first()
+    other = Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk")[1]
+    BrokenChannel.objects.create(channel_id=delivery.channel_id, reason="550 earlier")
+    from ceptoar.channels.services import send_batch
+
+    assert send_batch([delivery.pk, other.pk])["sent"] == 2
+    assert BrokenChannel.objects.get(channel_id=delivery.channel_id).cleared_at is not None
+    assert not BrokenChannel.objects.filter(channel_id=other.channel_id).exists()

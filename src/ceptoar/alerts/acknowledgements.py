@@ -62,6 +62,7 @@ def delivery_for_token(token: str) -> Delivery:
     delivery = (
         Delivery.objects.select_related("alert", "recipient__organisation", "contact")
         .filter(pk=delivery_id, recipient__isnull=False)
+        .order_by("pk")  # not the default ordering, which joins the alert again
         .first()
     )
     if delivery is None:

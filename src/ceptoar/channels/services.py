@@ -170,9 +170,10 @@ def claim(delivery_ids: list[int], worker_id: str) -> list[Delivery]:
     )
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
-            due = Delivery.objects.filter(
-                pk__in=list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
-            )
+            # Lock the delivery rows only: the default ordering joins the alert, and locking its row too
+            # would make a second worker skip every row of that alert, leaving them pending for good.
+            locked = due.order_by().select_for_update(skip_locked=True, of=("self",))
+            due = Delivery.objects.filter(pk__in=list(locked.values_list("pk", flat=True)))
         due.filter(status__in=CLAIMABLE_STATUSES).update(
             status=DeliveryStatus.SENDING,
             claimed_by=worker_id,
@@ -277,6 +278,13 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     channels: dict[str, Channel] = {}
     bound = _bound_organisations(claimed)
     lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
+    # Channels recorded as broken, asked once per batch rather than once per message sent.
+    broken = set(
+        BrokenChannel.objects.filter(
+            channel_id__in={d.channel_id for d in claimed if d.channel_id is not None},
+            cleared_at__isnull=True,
+        ).values_list("channel_id", flat=True)
+    )
     try:
         for delivery in claimed:
             if not lease.holds(delivery.pk):
@@ -324,22 +332,17 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                     retries[delivery.attempts].append(delivery.pk)
                     outcome["retrying"] += 1
             else:
-                with transaction.atomic():
-                    if (
-                        _finish(
-                            delivery,
-                            worker_id,
-                            status=DeliveryStatus.SENT,
-                            address=address,
-                            sent_at=timezone.now(),
-                            last_error="",
-                        )
-                        and delivery.channel_id is not None
-                    ):
-                        # It works again: whatever broke it has been fixed.
-                        BrokenChannel.objects.filter(
-                            channel_id=delivery.channel_id, cleared_at__isnull=True
-                        ).update(cleared_at=timezone.now())
+                sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": timezone.now()}
+                if delivery.channel_id in broken:
+                    with transaction.atomic():
+                        if _finish(delivery, worker_id, last_error="", **sent):
+                            # It works again: whatever broke it has been fixed.
+                            BrokenChannel.objects.filter(
+                                channel_id=delivery.channel_id, cleared_at__isnull=True
+                            ).update(cleared_at=timezone.now())
+                else:
+                    # One statement, committed at once: a worker killed later does not send it again.
+                    _finish(delivery, worker_id, last_error="", **sent)
                 outcome["sent"] += 1
     finally:
         for channel in channels.values():
@@ -366,7 +369,7 @@ def sweep_stale(lease_seconds: int | None = None) -> int:
     stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=timezone.now() - lease)
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
-            stale = stale.select_for_update(skip_locked=True)
+            stale = stale.order_by().select_for_update(skip_locked=True, of=("self",))
         ids = list(stale.values_list("pk", flat=True))
         if not ids:
             return 0
