@@ -259,3 +259,34 @@ def test_a_channel_that_works_again_is_no_longer_shown_broken(demo_user, smtp_se
     assert send_batch([delivery.pk, other.pk])["sent"] == 2
     assert BrokenChannel.objects.get(channel_id=delivery.channel_id).cleared_at is not None
     assert not BrokenChannel.objects.filter(channel_id=other.channel_id).exists()
+
+
+def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_link(demo_user, smtp_server):
+    """The message is built once per alert and each delivery's parts substituted: check every part of
+    every message against its own delivery, and that nothing of the first recipient leaks into the others."""
+    import re
+
+    from ceptoar.alerts.acknowledgements import delivery_for_token
+
+    alert = publish(
+        demo_user("demo-secretariat"), ceptoars=["banks"], body="詳細: 不正送金の手口を確認しました。"
+    )
+    deliveries = {
+        d.pk: d for d in Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk")[:40]
+    }
+    from ceptoar.channels.services import send_batch
+
+    assert send_batch(list(deliveries))["sent"] == 40
+    assert len(smtp_server.messages) == 40
+    for message in smtp_server.messages:
+        delivery_id = int(message["Message-ID"].split("-")[1].split("@")[0])
+        delivery = deliveries[delivery_id]
+        assert message["To"] == delivery.address
+        assert [delivery.address] == smtp_server.mailbox.envelopes[smtp_server.messages.index(message)].rcpt_tos
+        assert str(message["Subject"]).strip() == "[TLP:GREEN] ガス供給システムへの攻撃の兆候"
+        text = message.get_content()
+        assert "不正送金の手口を確認しました" in text
+        tokens = re.findall(r"/alerts/ack/(\S+)/", text)
+        assert len(tokens) == 1
+        assert delivery_for_token(tokens[0]).pk == delivery_id
+        assert message["Date"]

@@ -75,16 +75,17 @@ def text(outgoing: Outgoing) -> str:
         return "\n".join(lines) + "\n"
 
 
-def _ack_lines(outgoing: Outgoing) -> list[str]:
-    """The link that confirms receipt for the recipient organisation. Not in RED notices: those go to
+def ack_url(outgoing: Outgoing) -> str:
+    """The link that confirms receipt for the recipient organisation; none in RED notices: those go to
     named people, not to an organisation that acknowledges."""
-    if outgoing.alert.tlp == Tlp.RED:
+    return "" if outgoing.alert.tlp == Tlp.RED else ack_url_for(outgoing.delivery_id)
+
+
+def _ack_lines(outgoing: Outgoing) -> list[str]:
+    url = ack_url(outgoing)
+    if not url:
         return []
-    return [
-        "",
-        _("Please confirm receipt for your organisation: %(url)s")
-        % {"url": ack_url_for(outgoing.delivery_id)},
-    ]
+    return ["", _("Please confirm receipt for your organisation: %(url)s") % {"url": url}]
 
 
 def chat_text(outgoing: Outgoing) -> str:

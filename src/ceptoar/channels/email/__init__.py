@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import socket
+from dataclasses import dataclass
+from email.utils import formatdate
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from ceptoar.channels import messages
 from ceptoar.channels.base import Outgoing, PermanentError, TransientError
@@ -41,23 +45,82 @@ def _classify(error: Exception) -> Exception:
     return TransientError(f"{type(error).__name__}: {error}")
 
 
+# An address that needs no encoding can be put into a message made for another address byte for byte.
+_PLAIN_ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+$")
+_TEMPLATE_ADDRESS = "recipient@template.invalid"
+
+
+@dataclass(frozen=True)
+class _Template:
+    """One alert's message as bytes, made once per batch; each delivery differs only in these parts."""
+
+    raw: bytes
+    ack_url: bytes
+    message_id: bytes
+    date: bytes
+
+
 class EmailChannel:
+    """Most of an e-mail is the same for every recipient of an alert: the message is built once per
+    (alert, content or notice, escalation step) and each delivery substitutes its address, Message-ID,
+    Date and acknowledgement link. Anything that would not substitute cleanly is built in full."""
+
     def __init__(self) -> None:
         self._connection = None
+        self._templates: dict[tuple, _Template | None] = {}
 
-    def send(self, outgoing: Outgoing) -> None:
-        message = EmailMessage(
+    def _message(self, outgoing: Outgoing, address: str) -> EmailMessage:
+        return EmailMessage(
             subject=messages.subject(outgoing),
             body=messages.text(outgoing),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[outgoing.address],
-            headers={"Message-ID": message_id(outgoing.delivery_id)},
+            to=[address],
+            headers={"Message-ID": message_id(outgoing.delivery_id), "Date": formatdate(localtime=True)},
         )
+
+    def _template(self, outgoing: Outgoing) -> _Template | None:
+        key = (outgoing.alert.pk, outgoing.with_content, outgoing.escalation_step)
+        if key not in self._templates:
+            message = self._message(outgoing, _TEMPLATE_ADDRESS)
+            raw = message.message().as_bytes(linesep="\r\n")
+            ack_url = messages.ack_url(outgoing).encode()
+            parts = _Template(
+                raw=raw,
+                ack_url=ack_url,
+                message_id=message.extra_headers["Message-ID"].encode(),
+                date=message.extra_headers["Date"].encode(),
+            )
+            unique = [_TEMPLATE_ADDRESS.encode(), parts.message_id, parts.date]
+            clean = all(raw.count(part) == 1 for part in unique) and (
+                raw.count(ack_url) == 1 if ack_url else True
+            )
+            self._templates[key] = parts if clean else None
+        return self._templates[key]
+
+    def _raw(self, outgoing: Outgoing) -> bytes:
+        template = self._template(outgoing) if _PLAIN_ADDRESS.match(outgoing.address) else None
+        if template is None:
+            return self._message(outgoing, outgoing.address).message().as_bytes(linesep="\r\n")
+        raw = (
+            template.raw.replace(_TEMPLATE_ADDRESS.encode(), outgoing.address.encode())
+            .replace(template.message_id, message_id(outgoing.delivery_id).encode())
+            .replace(template.date, formatdate(localtime=True).encode())
+        )
+        if template.ack_url:
+            raw = raw.replace(template.ack_url, messages.ack_url(outgoing).encode())
+        return raw
+
+    def send(self, outgoing: Outgoing) -> None:
         try:
             if self._connection is None:
                 self._connection = get_connection(fail_silently=False)
                 self._connection.open()
-            self._connection.send_messages([message])
+            if isinstance(self._connection, SmtpBackend):
+                raw = self._raw(outgoing)
+                self._connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [outgoing.address], raw)
+            else:
+                # Another mail backend (tests' in-memory outbox, a file): give it the whole message.
+                self._connection.send_messages([self._message(outgoing, outgoing.address)])
         except Exception as error:
             classified = _classify(error)
             if isinstance(classified, TransientError):
