@@ -110,11 +110,9 @@ def _run_steps(follow_up_ids: list[int], now) -> int:
     steps = list(
         FollowUp.objects.filter(run_id=run_id).select_related("recipient__alert__escalation").order_by("pk")
     )
-    claimed = {s.pk for s in steps}
     by_step: dict[str, list[FollowUp]] = defaultdict(list)
     for follow_up in steps:
-        if follow_up.pk in claimed:
-            by_step[follow_up.step].append(follow_up)
+        by_step[follow_up.step].append(follow_up)
     next_rows = []
     for step, follow_ups in by_step.items():
         if step in STEP_ROLES:
@@ -128,18 +126,15 @@ def _run_steps(follow_up_ids: list[int], now) -> int:
             for follow_up in follow_ups:
                 alert = follow_up.recipient.alert
                 plan = getattr(alert, "escalation", None)
-                after = (
-                    getattr(plan, STEP_TIME_FIELD[following])
-                    if plan
-                    else default_plan()[STEP_TIME_FIELD[following]]
-                )
+                name = STEP_TIME_FIELD[following]
+                after = getattr(plan, name) if plan else default_plan()[name]
                 next_rows.append(
                     FollowUp(
                         recipient_id=follow_up.recipient_id, step=following, due_at=alert.published_at + after
                     )
                 )
     FollowUp.objects.bulk_create(next_rows, ignore_conflicts=True)
-    return len(claimed)
+    return len(steps)
 
 
 def _send_step(step: str, follow_ups: list[FollowUp]) -> None:
