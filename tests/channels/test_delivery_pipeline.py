@@ -278,11 +278,11 @@ def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_
 
     assert send_batch(list(deliveries))["sent"] == 40
     assert len(smtp_server.messages) == 40
-    for message in smtp_server.messages:
+    for message, envelope in zip(smtp_server.messages, smtp_server.mailbox.envelopes, strict=True):
         delivery_id = int(message["Message-ID"].split("-")[1].split("@")[0])
         delivery = deliveries[delivery_id]
         assert message["To"] == delivery.address
-        assert [delivery.address] == smtp_server.mailbox.envelopes[smtp_server.messages.index(message)].rcpt_tos
+        assert envelope.rcpt_tos == [delivery.address]
         assert str(message["Subject"]).strip() == "[TLP:GREEN] ガス供給システムへの攻撃の兆候"
         text = message.get_content()
         assert "不正送金の手口を確認しました" in text

@@ -1,27 +1,96 @@
+import os
+import signal
+import socket
+
 from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
-    help = "Serve the platform with the waitress WSGI server (what `make demo` runs)."
+    help = (
+        "Serve the platform with the waitress WSGI server (what `make demo` runs). With --processes N "
+        "(default: one per CPU core), N waitress processes share the listening socket: Python runs one "
+        "request at a time per process, so one process would leave the other cores idle during a burst "
+        "such as thousands of members confirming receipt at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=int(os.environ.get("CEPTOAR_SERVE_PROCESSES") or os.cpu_count() or 1),
+            help="server processes sharing the port (default: CEPTOAR_SERVE_PROCESSES, else the CPU count)",
+        )
 
-    def handle(self, *args, host: str, port: int, threads: int, **options):
-        import socket
+    def handle(self, *args, host: str, port: int, threads: int, processes: int, **options):
+        from django.db import connections
 
-        import waitress
-
-        from ceptoar.wsgi import application
-
+        if processes < 1:
+            raise CommandError("--processes must be at least 1.")
         try:
-            socket.create_server((host, port)).close()
+            listener = socket.create_server((host, port), backlog=1024)
         except OSError as error:
             raise CommandError(
                 f"cannot listen on {host}:{port}: {error.strerror}. Is another server running?"
             ) from None
         self.stdout.write(self.style.SUCCESS(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)"))
         self.stdout.flush()
-        waitress.serve(application, host=host, port=port, threads=threads, ident="ceptoar", _quiet=True)
+        # Each process opens its own database connections; none may be inherited across the fork.
+        connections.close_all()
+        if processes == 1:
+            _serve(listener, threads)
+            return
+        children = []
+        for _ in range(processes):
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                try:
+                    _serve(listener, threads)
+                finally:
+                    os._exit(0)
+            children.append(pid)
+        listener.close()
+        _supervise(children)
+
+
+def _serve(listener: socket.socket, threads: int) -> None:
+    import waitress
+
+    from ceptoar.wsgi import application
+
+    waitress.serve(application, sockets=[listener], threads=threads, ident="ceptoar", _quiet=True)
+
+
+def _supervise(children: list[int]) -> None:
+    """Stop every process when asked to, or when one of them ends: a half-running server is a surprise."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    try:
+        pid, status = os.wait()
+        children.remove(pid)
+        exit_code = os.waitstatus_to_exitcode(status) or 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                continue
+    if exit_code:
+        raise CommandError(
+            f"a server process stopped unexpectedly (exit {exit_code}); the others were stopped"
+        )
