@@ -23,13 +23,20 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _env(var_dir) -> dict:
+    """A SQLite file of its own: this is about processes, whichever database the suite runs on."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CEPTOAR_VAR_DIR"] = str(var_dir)
+    return env
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
 def test_processes_share_the_port_and_stop_together(tmp_path):
-    env = dict(os.environ, CEPTOAR_VAR_DIR=str(tmp_path))
+    env = _env(tmp_path)
     subprocess.run([CEPTOAR, "migrate", "--verbosity", "0"], env=env, check=True, timeout=300)
     port = _free_port()
     server = subprocess.Popen(
@@ -68,7 +75,7 @@ def test_processes_share_the_port_and_stop_together(tmp_path):
 
 
 def test_a_server_process_that_dies_stops_the_rest_and_is_reported(tmp_path):
-    env = dict(os.environ, CEPTOAR_VAR_DIR=str(tmp_path))
+    env = _env(tmp_path)
     subprocess.run([CEPTOAR, "migrate", "--verbosity", "0"], env=env, check=True, timeout=300)
     port = _free_port()
     server = subprocess.Popen(
