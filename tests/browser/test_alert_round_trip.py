@@ -4,53 +4,28 @@ itself. Everything real: `ceptoar demo` with its web server, worker and mail ser
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import time
 import urllib.request
 import uuid
 
 import pytest
 
-from tests.browser.conftest import CEPTOAR, _free_port, prepare_database
+from tests.browser.conftest import serve
 from tests.browser.test_registry_browser import _log_in
+from tests.processes import Installation, free_port
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def full_demo(tmp_path_factory):
-    """`ceptoar demo` as `make demo` runs it, on ports of its own."""
-    var_dir = tmp_path_factory.mktemp("round-trip-var")
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["CEPTOAR_VAR_DIR"] = str(var_dir)
-    env["CEPTOAR_SMTP_PORT"] = str(_free_port())
-    database_url = prepare_database("ceptoar_round_trip_test")
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    port = _free_port()
-    log = open(var_dir / "demo.log", "wb")  # noqa: SIM115 — closed after the demo stops
-    demo = subprocess.Popen(
-        [CEPTOAR, "demo", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 400  # loads the whole demo population first
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=2) as response:  # noqa: S310 — loopback
-                if response.status == 200:
-                    break
-        except OSError:
-            if demo.poll() is not None or time.monotonic() > deadline:
-                demo.kill()
-                raise RuntimeError(f"the demo did not start:\n{(var_dir / 'demo.log').read_text()}") from None
-            time.sleep(0.5)
+    """`ceptoar demo` as `make demo` runs it (web server, worker, mail server), on ports of its own."""
+    installation = Installation(tmp_path_factory.mktemp("round-trip-var"), "round_trip")
+    base_url, demo = serve(installation, "demo", log="demo", CEPTOAR_SMTP_PORT=str(free_port()))
     yield base_url
-    demo.terminate()
-    demo.wait(timeout=60)
-    log.close()
-    output = (var_dir / "demo.log").read_text()
+    assert installation.stop(demo) == 0
+    output = installation.log(demo)
     assert "Traceback" not in output, output
 
 

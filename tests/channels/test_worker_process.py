@@ -18,7 +18,7 @@ from collections import Counter
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.demo.processes import Installation, free_port, wait_for
+from tests.processes import Installation, free_port, wait_for
 
 # Publishes an alert from the banks CEPTOAR's secretariat to its first PUBLISH_MEMBERS members (each has
 # one or two e-mail points of contact); prints the alert and its e-mail deliveries. With PUBLISH_TWICE, each

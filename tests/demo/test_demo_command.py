@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from .processes import Installation, free_port, wait_for
+from tests.processes import Installation, free_port, wait_for
 
 PUBLISH = """
 import json

@@ -18,8 +18,7 @@ from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.demo import mailbox
 from tests.channels.helpers import publish, run_due_tasks
-
-from .processes import free_port
+from tests.processes import free_port
 
 
 @pytest.fixture
