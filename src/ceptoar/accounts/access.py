@@ -8,7 +8,9 @@ knows whom to call.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import Contact, Membership, Organisation, OrganisationKind, Oversight
@@ -205,3 +207,9 @@ def can_send_alerts(user) -> bool:
         and user.organisation.kind in _SENDER_KINDS
         and user.has_role(*_SENDER_ROLES)
     )
+
+
+def require_sender(user) -> None:
+    """For the pages only senders use (compose, relay rules, call list, escalation plan)."""
+    if not can_send_alerts(user):
+        raise PermissionDenied(_("You may not send alerts."))

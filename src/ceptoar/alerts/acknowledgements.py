@@ -91,6 +91,7 @@ def acknowledge(
         existing = Acknowledgement.objects.filter(recipient=locked).first()
         if existing is not None:
             return existing, False
+        # Imported here: escalation builds on this module (it confirms receipt for phone calls).
         from ceptoar.escalation.services import cancel_pending
 
         created = Acknowledgement.objects.create(

@@ -94,11 +94,6 @@ def _copy_audience(audience: Audience) -> Audience:
     return copy
 
 
-def _require_sender(user) -> None:
-    if not access.can_send_alerts(user):
-        raise PermissionDenied(_("You may not send alerts."))
-
-
 @transaction.atomic
 def create_draft(
     author: User,
@@ -115,7 +110,7 @@ def create_draft(
     requires_approval: bool = False,
     attachments: list[tuple[str, bytes]] | None = None,
 ) -> Alert:
-    _require_sender(author)
+    access.require_sender(author)
     checked = [(check_attachment(name, content), content) for name, content in attachments or []]
     alert = Alert(
         title=title,
@@ -280,7 +275,7 @@ def relay(
     automatic: bool = False,
 ) -> Alert:
     """Send `parent` on to the relaying organisation's own audience, narrowed or raised, never widened."""
-    _require_sender(user)
+    access.require_sender(user)
     relayer = user.organisation
     if parent.status != Status.PUBLISHED:
         raise ValidationError({"status": _("Only a published alert can be relayed.")})

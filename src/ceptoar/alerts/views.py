@@ -54,11 +54,6 @@ NAMES_SHOWN = 20
 RECEIPTS_SHOWN = 100
 
 
-def _require_sender(user) -> None:
-    if not access.can_send_alerts(user):
-        raise PermissionDenied(_("You may not send alerts."))
-
-
 def _visible_alert_or_404(user, pk: int) -> Alert:
     alert = get_object_or_404(
         Alert.objects.select_related(
@@ -178,7 +173,7 @@ def _sent_message(alert: Alert) -> str:
 
 
 def compose(request):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     status = 200
     if request.method == "POST":
         form = AlertForm(request.POST, request.FILES)
@@ -402,7 +397,7 @@ def close(request, pk):
 
 
 def relay(request, pk):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     parent = _visible_alert_or_404(request.user, pk)
     nodes = _family_tree(parent)
     our_relay = _our_relay(parent, request.user, nodes)
@@ -450,7 +445,7 @@ def relay(request, pk):
 
 
 def relay_rules(request):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     organisation = request.user.organisation
     status = 200
     if request.method == "POST":
@@ -481,7 +476,7 @@ def relay_rules(request):
 
 @require_POST
 def relay_rule_deactivate(request, pk):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     rule = get_object_or_404(RelayRule, pk=pk, organisation_id=request.user.organisation_id)
     if rule.is_active:
         rule.is_active = False

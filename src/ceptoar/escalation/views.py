@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,11 +18,6 @@ from ceptoar.escalation.forms import CallForm, PlanForm
 from ceptoar.escalation.models import EscalationPlan, default_plan
 
 
-def _require_sender(user) -> None:
-    if not access.can_send_alerts(user):
-        raise PermissionDenied
-
-
 def _phone_channels(recipient) -> list:
     return [
         channel for contact in recipient.organisation.active_contacts for channel in contact.phone_channels
@@ -30,7 +25,7 @@ def _phone_channels(recipient) -> list:
 
 
 def call_list(request):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     page = paginate(request, services.call_list(request.user), 25)
     for recipient in page:
         recipient.call_form = CallForm(phone_channels=_phone_channels(recipient), prefix=f"r{recipient.pk}")
@@ -39,7 +34,7 @@ def call_list(request):
 
 @require_POST
 def log_call(request, recipient_pk):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     entry = services.call_list(request.user).filter(pk=recipient_pk).first()
     if entry is None:
         raise Http404
@@ -88,7 +83,7 @@ def clear_broken_channel(request, pk):
 
 
 def plan(request):
-    _require_sender(request.user)
+    access.require_sender(request.user)
     organisation = request.user.organisation
     instance = EscalationPlan.objects.filter(organisation=organisation).first()
     current = (
