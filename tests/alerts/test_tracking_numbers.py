@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ceptoar.alerts import tracking
 from ceptoar.alerts.models import AcknowledgementVia, Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import DeliveryStatus
 from ceptoar.escalation.models import Call, CallOutcome, FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus
 from tests.alerts.test_tracking_support import (
@@ -188,12 +188,3 @@ def test_the_organisation_row_tells_times_status_failures_and_escalation(client_
     html = client_as("demo-hub").get(reverse("alerts:tracking", args=[chain["original"].pk])).content.decode()
     table = html.split('id="organisations"')[1]
     assert "electricity-0014" in table and "Unreachable" in table and "Head" in table
-
-
-def test_portal_inbox_deliveries_are_not_counted_as_sent_to_a_person(client_as, chain):
-    portal = Delivery.objects.filter(alert_id__in=chain["ids"], kind=DeliveryKind.PORTAL)
-    assert portal.filter(status=DeliveryStatus.SENT).count() == 29
-    summary = (
-        client_as("demo-hub").get(reverse("alerts:tracking", args=[chain["original"].pk])).context["summary"]
-    )
-    assert summary.deliveries_sent == chain["sent"]

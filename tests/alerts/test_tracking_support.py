@@ -12,7 +12,7 @@ from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts import acknowledgements, services
 from ceptoar.alerts.models import AcknowledgementVia, Alert, Recipient
 from ceptoar.alerts.services import AudienceSpec
-from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.sharing.models import Tlp
 
@@ -81,10 +81,8 @@ def recipient(alert: Alert, code: str) -> Recipient:
 
 
 def messages_of(alert_ids, codes):
-    """The deliveries that carry the alert to people of these organisations (never the portal inbox)."""
-    return Delivery.objects.filter(alert_id__in=alert_ids, recipient__organisation__code__in=codes).exclude(
-        kind=DeliveryKind.PORTAL
-    )
+    """The deliveries that carry the alert to people of these organisations."""
+    return Delivery.objects.filter(alert_id__in=alert_ids, recipient__organisation__code__in=codes)
 
 
 def mark_sent(alert_ids, codes, after: timedelta = timedelta(seconds=10)) -> int:

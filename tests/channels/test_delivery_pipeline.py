@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from ceptoar.alerts.models import Recipient
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryKind, DeliveryStatus
 from ceptoar.channels.services import broken_channels_for, sweep_stale
-from ceptoar.registry.models import ChannelKind, Organisation
+from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 
 from .helpers import add_channel, publish, run_due_tasks, travel_past_backoff
 
@@ -27,10 +27,19 @@ def test_publish_writes_deliveries_and_tasks_with_the_alert(demo_user):
     deliveries = Delivery.objects.filter(alert=alert)
     emails = deliveries.filter(kind=DeliveryKind.EMAIL)
     assert emails.exists() and all(d.status == DeliveryStatus.PENDING for d in emails)
-    # One portal delivery per recipient organisation, done on commit.
-    assert (
-        deliveries.filter(kind=DeliveryKind.PORTAL, status=DeliveryStatus.SENT).count() == recipients.count()
+    # One e-mail delivery per e-mail channel of each recipient's active primary and 24/7 contacts.
+    expected = ContactChannel.objects.filter(
+        kind=ChannelKind.EMAIL,
+        contact__is_active=True,
+        contact__role__in=POC_ROLES,
+        contact__organisation__in=recipients.values("organisation"),
     )
+    assert sorted(emails.values_list("channel_id", flat=True)) == sorted(
+        expected.values_list("pk", flat=True)
+    )
+    assert all(d.address == d.channel.value and d.contact_id == d.channel.contact_id for d in emails)
+    # The portal inbox is the recipient row itself: no delivery row stands for it.
+    assert set(deliveries.values_list("kind", flat=True)) <= {k.value for k in DeliveryKind}
     queued = [task.args_kwargs["args"][0] for task in DBTaskResult.objects.filter(status="READY")]
     assert sorted(i for ids in queued for i in ids) == sorted(emails.values_list("pk", flat=True))
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from ceptoar.alerts.models import Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind
+from ceptoar.channels.models import Delivery
 from ceptoar.escalation import services
 from ceptoar.escalation.models import CallOutcome, OverdueReport
 from tests.escalation.helpers import after, banks_alert, recipient
@@ -24,7 +24,7 @@ def test_a_fresh_alert_is_not_overdue(demo_user):
 def test_steps_and_deliveries_left_undone_are_reported(demo_user):
     alert = banks_alert(demo_user)
     recipients = Recipient.objects.filter(alert=alert).count()
-    unsent = Delivery.objects.filter(alert=alert).exclude(kind=DeliveryKind.PORTAL).count()
+    unsent = Delivery.objects.filter(alert=alert).count()
     Delivery.objects.filter(alert=alert).update(created_at=alert.published_at)
     total = services.audit_overdue(now=after(alert, 40))
     report = OverdueReport.objects.get()

@@ -8,7 +8,7 @@ import pytest
 
 from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.escalation import services
 from ceptoar.escalation.models import Call, CallOutcome
 from ceptoar.escalation.status import ReceiptStatus, with_status
@@ -34,9 +34,7 @@ def test_the_four_statuses(demo_user):
         services.run_due_follow_ups(now=after(alert, minutes))
     services.log_call(secretariat, phoned.pk, None, "03-0000-0000", CallOutcome.REACHED)
     services.log_call(secretariat, no_answer.pk, None, "03-0000-0001", CallOutcome.NO_ANSWER)
-    Delivery.objects.filter(recipient=failed).exclude(kind=DeliveryKind.PORTAL).update(
-        status=DeliveryStatus.FAILED_PERMANENT
-    )
+    Delivery.objects.filter(recipient=failed).update(status=DeliveryStatus.FAILED_PERMANENT)
 
     result = statuses(alert)
 
@@ -65,7 +63,7 @@ def test_a_later_successful_call_makes_an_unreachable_organisation_confirmed_lat
 def test_pending_deliveries_are_not_unreachable(demo_user):
     alert = banks_alert(demo_user)
     target = recipient(alert, "banks-0005")
-    messages = Delivery.objects.filter(recipient=target).exclude(kind=DeliveryKind.PORTAL)
+    messages = Delivery.objects.filter(recipient=target)
     first = messages.order_by("pk").first()
     messages.exclude(pk=first.pk).update(status=DeliveryStatus.FAILED_PERMANENT)
     assert statuses(alert)["banks-0005"] == ReceiptStatus.NOT_CONFIRMED

@@ -13,11 +13,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.urls import reverse
 
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind
+from ceptoar.channels.models import Delivery
 
 _SALT = "ceptoar.ack"
 
@@ -119,12 +119,11 @@ class ReceiptTimes:
 
 def receipt_times(alert: Alert) -> list[ReceiptTimes]:
     """Per recipient organisation: when the first message reached one of its points of contact, and when
-    it acknowledged, each also as time since publication. The portal inbox is left out of "first sent":
-    it is filled at publication, so it says nothing about reaching a person."""
+    it acknowledged, each also as time since publication."""
     recipients = (
         Recipient.objects.filter(alert=alert)
         .select_related("organisation", "acknowledgement")
-        .annotate(first_sent_at=Min("deliveries__sent_at", filter=~Q(deliveries__kind=DeliveryKind.PORTAL)))
+        .annotate(first_sent_at=Min("deliveries__sent_at"))
         .order_by("organisation__code")
     )
     published = alert.published_at

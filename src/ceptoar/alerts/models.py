@@ -164,6 +164,14 @@ class RelayRule(models.Model):
         return f"{self.organisation}: {', '.join(self.categories) or '*'}"
 
 
+# Fan-out rows (recipients, deliveries, follow-ups) carry no database foreign-key constraints: a relay tree
+# writes ~20,000 of them, and PostgreSQL checks and row-locks every referenced row at commit, which took
+# longer than all the rest of a publication. They are written only by INSERT … SELECT from the rows they
+# point to, in the same transaction, and deletions go through Django, which cascades, nulls or protects as
+# `on_delete` says; `tests/core/test_fanout_integrity.py` checks both.
+FANOUT_FK = {"db_constraint": False}
+
+
 class Recipient(models.Model):
     """An organisation an alert went to directly at its hop (the next one down the chain).
 
@@ -172,10 +180,14 @@ class Recipient(models.Model):
     """
 
     alert = models.ForeignKey(
-        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="recipients"
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="recipients", **FANOUT_FK
     )
     organisation = models.ForeignKey(
-        "registry.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        **FANOUT_FK,
     )
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, AlertAttachment, Recipient, RelayRule, Severity, Status
 from ceptoar.channels.services import create_deliveries
+from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight, Sector
 from ceptoar.sharing import policy
@@ -174,12 +175,10 @@ def approve(alert: Alert, approver: User) -> Alert:
 def _publish(alert: Alert) -> Alert:
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
-    Recipient.objects.bulk_create(
-        [
-            Recipient(alert=alert, organisation_id=pk)
-            for pk in next_hop_recipients(alert).values_list("pk", flat=True)
-        ],
-        batch_size=2000,
+    insert_from_select(
+        Recipient,
+        next_hop_recipients(alert).order_by("pk"),
+        {"alert": Value(alert.pk, output_field=IntegerField()), "organisation": F("pk")},
     )
     # Standing relay decisions of the next hop run once this alert is committed.
     transaction.on_commit(lambda: apply_relay_rules(alert.pk))
@@ -252,15 +251,13 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
             organisations=list(parent_orgs.filter(memberships__via=relayer).values_list("code", flat=True))
         )
     spec = AudienceSpec()
-    parent_ids = set(parent_orgs.values_list("pk", flat=True))
+    in_parent = parent_orgs.values("pk")
     for ceptoar in candidates:
-        family_ids = set(policy.ceptoar_family(ceptoar).values_list("pk", flat=True))
-        if family_ids <= parent_ids:
+        family = policy.ceptoar_family(ceptoar)
+        if not family.exclude(pk__in=in_parent).exists():
             spec.ceptoars.append(ceptoar.code)
         else:
-            spec.organisations += list(
-                Organisation.objects.filter(pk__in=family_ids & parent_ids).values_list("code", flat=True)
-            )
+            spec.organisations += list(family.filter(pk__in=in_parent).values_list("code", flat=True))
     return spec
 
 

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ceptoar.accounts import access
 from ceptoar.alerts.models import Acknowledgement, Alert, Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.escalation.models import FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.registry.models import Organisation, OrganisationKind
@@ -292,9 +292,8 @@ class Summary:
 
 
 def _messages() -> QuerySet[Delivery]:
-    """Deliveries that carry the alert to a person: the portal inbox is written as sent at publication
-    and so says nothing about reaching anyone."""
-    return Delivery.objects.exclude(kind=DeliveryKind.PORTAL)
+    """Deliveries that carry the alert to a person (the portal inbox is the recipient row itself)."""
+    return Delivery.objects.all()
 
 
 def _in_key_order(groups: dict) -> list[Progress]:

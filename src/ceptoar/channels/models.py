@@ -7,12 +7,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.alerts.models import FANOUT_FK
+
 
 class DeliveryKind(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WEBHOOK = "webhook", _("Webhook")
     CHAT = "chat", _("Chat")
-    PORTAL = "portal", _("Portal inbox")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -29,7 +30,11 @@ CLAIMABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 class Delivery(models.Model):
     alert = models.ForeignKey(
-        "alerts.Alert", verbose_name=_("alert"), on_delete=models.CASCADE, related_name="deliveries"
+        "alerts.Alert",
+        verbose_name=_("alert"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        **FANOUT_FK,
     )
     # Empty for a TLP:RED notice, which goes to a named person rather than to an organisation.
     recipient = models.ForeignKey(
@@ -39,6 +44,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        **FANOUT_FK,
     )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -47,6 +53,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        **FANOUT_FK,
     )
     # A contact or channel edited away later must not erase the record of what was sent where.
     contact = models.ForeignKey(
@@ -56,6 +63,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        **FANOUT_FK,
     )
     channel = models.ForeignKey(
         "registry.ContactChannel",
@@ -64,6 +72,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        **FANOUT_FK,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DeliveryKind.choices)
     # Empty for the first round; "backup" or "head" for a message sent by an escalation step.
@@ -86,11 +95,6 @@ class Delivery(models.Model):
         ordering = ["alert", "id"]
         constraints = [
             models.UniqueConstraint(fields=["alert", "channel"], name="unique_delivery_per_channel"),
-            models.UniqueConstraint(
-                fields=["alert", "recipient"],
-                condition=Q(kind="portal"),
-                name="unique_portal_delivery",
-            ),
             models.UniqueConstraint(
                 fields=["alert", "person"],
                 condition=Q(person__isnull=False),

@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.alerts.models import FANOUT_FK
+
 
 def default_plan() -> dict[str, timedelta]:
     return {
@@ -110,6 +112,7 @@ class FollowUp(models.Model):
         verbose_name=_("recipient organisation"),
         on_delete=models.CASCADE,
         related_name="follow_ups",
+        **FANOUT_FK,
     )
     step = models.CharField(_("step"), max_length=20, choices=Step.choices)
     due_at = models.DateTimeField(_("due at"))

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import DateTimeField, Exists, F, OuterRef, Prefetch, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient, Status
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus
 from ceptoar.channels.services import create_contact_deliveries, enqueue_sends
+from ceptoar.core.bulk import RandomUuid, insert_from_select
 from ceptoar.escalation.models import (
     AlertEscalation,
     Call,
@@ -52,15 +53,22 @@ def start(alert: Alert) -> AlertEscalation | None:
     Runs inside the publication's transaction. RED alerts go to named people, not organisations: nothing
     to escalate.
     """
-    recipient_ids = list(Recipient.objects.filter(alert=alert).values_list("pk", flat=True))
-    if not recipient_ids:
+    recipients = Recipient.objects.filter(alert=alert)
+    if not recipients.exists():
         return None
     plan = EscalationPlan.objects.filter(organisation_id=alert.origin_organisation_id).first()
     times = {name: getattr(plan, name) for name in default_plan()} if plan is not None else default_plan()
     copy = AlertEscalation.objects.create(alert=alert, copied_from=plan, **times)
     due = alert.published_at + copy.backup_after
-    FollowUp.objects.bulk_create(
-        [FollowUp(recipient_id=pk, step=Step.BACKUP, due_at=due) for pk in recipient_ids], batch_size=2000
+    insert_from_select(
+        FollowUp,
+        recipients.order_by("pk"),
+        {
+            "recipient": F("pk"),
+            "step": Value(Step.BACKUP),
+            "due_at": Value(due, output_field=DateTimeField()),
+            "token": RandomUuid(),
+        },
     )
     return copy
 
@@ -138,7 +146,7 @@ def _run_steps(follow_up_ids: list[int], now) -> int:
 
 
 def _send_step(step: str, follow_ups: list[FollowUp]) -> None:
-    recipients = [(f.recipient_id, f.recipient.alert_id, f.recipient.organisation_id) for f in follow_ups]
+    recipients = Recipient.objects.filter(pk__in=[f.recipient_id for f in follow_ups])
     new_ids = create_contact_deliveries(recipients, STEP_ROLES[step], escalation_step=step)
     reached = set(Delivery.objects.filter(pk__in=new_ids).values_list("recipient_id", flat=True))
     for follow_up in follow_ups:

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.models import AcknowledgementVia, Recipient
-from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.escalation.models import Call, CallOutcome, default_plan
 
 
@@ -58,7 +58,7 @@ def with_status(recipients: QuerySet[Recipient]) -> QuerySet[Recipient]:
     last_call = Subquery(
         Call.objects.filter(recipient=OuterRef("pk")).order_by("-called_at", "-pk").values("outcome")[:1]
     )
-    messages = Delivery.objects.filter(recipient=OuterRef("pk")).exclude(kind=DeliveryKind.PORTAL)
+    messages = Delivery.objects.filter(recipient=OuterRef("pk"))
     all_failed = Exists(messages.filter(status=DeliveryStatus.FAILED_PERMANENT)) & ~Exists(
         messages.exclude(status=DeliveryStatus.FAILED_PERMANENT)
     )
