@@ -80,19 +80,16 @@ def build_audience(spec: AudienceSpec, tlp: str) -> Audience:
     organisations = _resolve(Organisation, spec.organisations, "organisations")
     people = _resolve(User, spec.people, "people", lookup="username", is_active=True)
     audience = Audience.objects.create(community=spec.community)
-    audience.sectors.set(sectors)
-    audience.ceptoars.set(ceptoars)
-    audience.subgroups.set(subgroups)
-    audience.organisations.set(organisations)
-    audience.people.set(people)
+    for relation, chosen in (
+        (audience.sectors, sectors),
+        (audience.ceptoars, ceptoars),
+        (audience.subgroups, subgroups),
+        (audience.organisations, organisations),
+        (audience.people, people),
+    ):
+        if chosen:
+            relation.add(*chosen)
     return audience
-
-
-def _copy_audience(audience: Audience) -> Audience:
-    copy = Audience.objects.create(community=audience.community)
-    for name in ("sectors", "ceptoars", "subgroups", "organisations", "people"):
-        getattr(copy, name).set(getattr(audience, name).all())
-    return copy
 
 
 @transaction.atomic
@@ -252,9 +249,14 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
         )
     spec = AudienceSpec()
     in_parent = parent_orgs.values("pk")
+    named_in_parent = set(parent.audience.ceptoars.values_list("pk", flat=True))
     for ceptoar in candidates:
         family = policy.ceptoar_family(ceptoar)
-        if not family.exclude(pk__in=in_parent).exists():
+        if (
+            parent.audience.community
+            or ceptoar.pk in named_in_parent
+            or not family.exclude(pk__in=in_parent).exists()
+        ):
             spec.ceptoars.append(ceptoar.code)
         else:
             spec.organisations += list(family.filter(pk__in=in_parent).values_list("code", flat=True))
@@ -307,7 +309,9 @@ def relay(
         relay_note=note,
         relayed_automatically=automatic,
     )
-    child.full_clean()
+    # Its links were all just read from the database: checking that each still exists would cost a query
+    # apiece on every hop of a relay tree.
+    child.full_clean(exclude=["audience", "origin_organisation", "author", "parent", "root"])
     child.save()
     return _publish(child)
 
@@ -333,7 +337,8 @@ def apply_relay_rules(alert_id: int) -> list[Alert]:
     if alert.status != Status.PUBLISHED or alert.no_onward_relay or policy.relay_needs_approval(alert):
         return []
     rules = RelayRule.objects.filter(
-        is_active=True, organisation__in=next_hop_recipients(alert)
+        is_active=True,
+        organisation__in=Recipient.objects.filter(alert=alert).values("organisation_id"),
     ).select_related("organisation", "created_by")
     relayed = []
     for rule in rules:

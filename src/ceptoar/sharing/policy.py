@@ -167,6 +167,12 @@ def _model_rule(label: str):
     return register
 
 
+# Per item kind, a condition that is one branch of its rule, cheap to build and to run: `may_see` tries it
+# first (a relay asks about an alert its organisation was just sent) and asks the whole rule only if it
+# fails. Being a branch of the rule, it can only say yes where the rule says yes.
+_SUFFICIENT_CONDITIONS: dict[str, Callable[[object], Q]] = {}
+
+
 def visible_items(user, queryset: QuerySet) -> QuerySet:
     """`visible()`, plus the rule of the item's own kind where it has one (`visible_alerts` for alerts)."""
     rule = _MODEL_RULES.get(queryset.model._meta.label_lower)
@@ -179,7 +185,11 @@ def may_see(user, item: Model) -> bool:
     """Whether `user` may see this one item (asked of the same query as the lists, so they never disagree)."""
     if not _can_see_anything(user) or item.pk is None:
         return False
-    return visible_items(user, type(item)._default_manager.filter(pk=item.pk)).exists()
+    queryset = type(item)._default_manager.filter(pk=item.pk)
+    sufficient = _SUFFICIENT_CONDITIONS.get(queryset.model._meta.label_lower)
+    if sufficient is not None and queryset.filter(sufficient(user)).exists():
+        return True
+    return visible_items(user, queryset).exists()
 
 
 # -- alerts ---------------------------------------------------------------------------------------
@@ -199,19 +209,25 @@ def visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
     unpublished_readers = Q(author_id=user.pk) | (
         Q(origin_organisation_id=user.organisation_id) & ~Q(tlp=Tlp.RED)
     )
+    return queryset.filter(
+        (visibility_condition(user) | _sent_to_readers_organisation(user))
+        & (Q(status__in=SHARED_ALERT_STATUSES) | unpublished_readers)
+    )
+
+
+def _sent_to_readers_organisation(user) -> Q:
     # The organisations an alert was sent to at its hop (a ministry for the hub's alert, a CEPTOAR for the
     # ministry's relay) see it so that they can pass it on, under the same marking rules as the audience.
     # RED is never sent to organisations, only to named people.
-    sent_to_us = Exists(
-        Recipient.objects.filter(alert_id=OuterRef("pk"), organisation_id=user.organisation_id)
-    ) & (
+    return Exists(Recipient.objects.filter(alert_id=OuterRef("pk"), organisation_id=user.organisation_id)) & (
         Q(tlp__in=OPEN_TLPS)
         | (Q(tlp__in=RULES_AUDIENCE_TLPS) & is_bound_by_current_rules_condition(user.organisation_id))
     )
-    return queryset.filter(
-        (visibility_condition(user) | sent_to_us)
-        & (Q(status__in=SHARED_ALERT_STATUSES) | unpublished_readers)
-    )
+
+
+_SUFFICIENT_CONDITIONS["alerts.alert"] = lambda user: (
+    Q(status__in=SHARED_ALERT_STATUSES) & _sent_to_readers_organisation(user)
+)
 
 
 def nearest_visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -271,6 +287,27 @@ def relay_needs_approval(parent_item) -> bool:
     return bool(getattr(parent_item, "relay_needs_originator_approval", False))
 
 
+def _names_within(audience: Audience, parent: Audience) -> bool:
+    """Whether every sector, CEPTOAR, sub-group and organisation `audience` names, `parent` names too (or
+    `parent` is the community). An audience expands as the union of what it names, so then it cannot reach
+    further: one cheap query instead of the expansion, on every hop of an automatic relay."""
+    if parent.community:
+        return True
+    named_beyond = Q()
+    for through, target in (
+        (_Sectors, "sector_id"),
+        (_Ceptoars, "organisation_id"),
+        (_Subgroups, "organisation_id"),
+        (_Organisations, "organisation_id"),
+    ):
+        named_beyond |= Exists(
+            through.objects.filter(audience_id=audience.pk).exclude(
+                **{f"{target}__in": through.objects.filter(audience_id=parent.pk).values(target)}
+            )
+        )
+    return not Audience.objects.filter(pk=audience.pk).filter(named_beyond).exists()
+
+
 def validate_relay(parent_item, tlp: str, audience: Audience) -> None:
     """Raise ValidationError (keys `tlp`, `audience`, or non-field for a forbidden relay) unless a relay of
     `parent_item` marked `tlp` for `audience` only keeps or narrows who may see it.
@@ -301,7 +338,7 @@ def validate_relay(parent_item, tlp: str, audience: Audience) -> None:
     parent_organisations = audience_organisations(parent_item.audience)
     if audience.community and not parent_item.audience.community:
         audience_errors.append(_("The original was not sent to the whole community; a relay may not be."))
-    else:
+    elif not _names_within(audience, parent_item.audience):
         wider = audience_organisations(audience).exclude(pk__in=parent_organisations.values("pk"))
         extra = list(wider.order_by("code").values_list("name", flat=True)[: _NAMED_IN_ERRORS + 1])
         if extra:
@@ -315,7 +352,8 @@ def validate_relay(parent_item, tlp: str, audience: Audience) -> None:
     if parent_tlp != Tlp.RED:
         allowed_people |= Q(organisation__in=parent_organisations.values("pk"))
     strangers = audience.people.exclude(allowed_people)
-    extra_people = list(strangers.order_by("username")[: _NAMED_IN_ERRORS + 1])
+    named = audience.people.exists()
+    extra_people = list(strangers.order_by("username")[: _NAMED_IN_ERRORS + 1]) if named else []
     if extra_people:
         total = strangers.count() if len(extra_people) > _NAMED_IN_ERRORS else len(extra_people)
         names = [str(person) for person in extra_people[:_NAMED_IN_ERRORS]]
