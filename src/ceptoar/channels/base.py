@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -34,6 +35,10 @@ class Outgoing:
 
 
 class Channel(Protocol):
+    # Called, when set, before the channel blocks waiting on its peer: the batch writes down what it has
+    # sent so far, so that a worker killed during a long wait has nothing sent but unrecorded.
+    before_waiting: Callable[[], None] | None
+
     def send(self, outgoing: Outgoing) -> None:
         """Deliver or raise TransientError / PermanentError."""
 

@@ -9,7 +9,11 @@ from ceptoar.channels.base import Outgoing, PermanentError, TransientError
 
 
 class AppriseChannel:
+    before_waiting = None
+
     def send(self, outgoing: Outgoing) -> None:
+        if self.before_waiting is not None:
+            self.before_waiting()  # every call waits on a remote server
         notifier = apprise.Apprise()
         if not notifier.add(outgoing.address):
             raise PermanentError("Apprise does not accept this URL")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import re
+import select
 import smtplib
 import socket
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,8 +22,12 @@ from ceptoar.channels.base import Outgoing, PermanentError, TransientError
 
 def message_id(delivery_id: int) -> str:
     """Stable per delivery, so a message sent twice (a worker died after sending) is recognisably one."""
-    domain = urlsplit(settings.CEPTOAR_BASE_URL).hostname or "localhost"
-    return f"<delivery-{delivery_id}@{domain}>"
+    return f"<delivery-{delivery_id}@{_domain(settings.CEPTOAR_BASE_URL)}>"
+
+
+@lru_cache(maxsize=4)
+def _domain(base_url: str) -> str:
+    return urlsplit(base_url).hostname or "localhost"
 
 
 def _classify(error: Exception) -> Exception:
@@ -65,9 +71,27 @@ class EmailChannel:
     (alert, content or notice, escalation step) and each delivery substitutes its address, Message-ID,
     Date and acknowledgement link. Anything that would not substitute cleanly is built in full."""
 
+    # How long a reply may take before the batch is asked to write down what it has sent (before_waiting).
+    QUICK_REPLY_S = 0.005
+
     def __init__(self) -> None:
         self._connection = None
         self._templates: dict[tuple, _Template | None] = {}
+        self.before_waiting = None
+
+    def _watch_replies(self, smtp: smtplib.SMTP) -> None:
+        """Before reading each reply of the session: if it is not there almost at once, the server is slow
+        or stalled, and before_waiting runs before the worker blocks on it."""
+        read_reply = smtp.getreply
+
+        def getreply():
+            if self.before_waiting is not None and smtp.sock is not None:
+                ready, _, _ = select.select([smtp.sock], [], [], self.QUICK_REPLY_S)
+                if not ready:
+                    self.before_waiting()
+            return read_reply()
+
+        smtp.getreply = getreply
 
     def _message(self, outgoing: Outgoing, address: str) -> EmailMessage:
         return EmailMessage(
@@ -115,6 +139,8 @@ class EmailChannel:
             if self._connection is None:
                 self._connection = get_connection(fail_silently=False)
                 self._connection.open()
+                if isinstance(self._connection, SmtpBackend):
+                    self._watch_replies(self._connection.connection)
             if isinstance(self._connection, SmtpBackend):
                 raw = self._raw(outgoing)
                 self._connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [outgoing.address], raw)

@@ -33,7 +33,11 @@ def signature(body: bytes, secret: bytes | None = None) -> str:
 
 
 class WebhookChannel:
+    before_waiting = None
+
     def send(self, outgoing: Outgoing) -> None:
+        if self.before_waiting is not None:
+            self.before_waiting()  # every call waits on a remote server
         body = json.dumps(messages.webhook_payload(outgoing), ensure_ascii=False).encode()
         url = urlsplit(outgoing.address)
         if url.scheme not in ("http", "https") or not url.hostname:
