@@ -102,3 +102,16 @@ def test_fan_out_tables_have_no_foreign_key_constraints_but_keep_their_indexes()
             for field in model._meta.concrete_fields:
                 if field.is_relation:
                     assert any(cols[0] == field.column for cols in indexed), (model.__name__, field.name)
+
+
+def test_insert_unless_exists_keeps_the_first_row(alert):
+    from ceptoar.alerts.models import Acknowledgement
+    from ceptoar.core.bulk import insert_unless_exists
+
+    recipient = Recipient.objects.filter(alert=alert).first()
+    first = Acknowledgement(recipient=recipient, via="portal", note="first")
+    assert insert_unless_exists(first) and first.pk is not None
+    second = Acknowledgement(recipient=recipient, via="api", note="second")
+    assert not insert_unless_exists(second) and second.pk is None
+    stored = Acknowledgement.objects.get(recipient=recipient)
+    assert (stored.pk, stored.via, stored.note) == (first.pk, "portal", "first")

@@ -13,12 +13,12 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
 from django.db.models import Min
 from django.urls import get_script_prefix, reverse
 
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
 from ceptoar.channels.models import Delivery
+from ceptoar.core.bulk import insert_unless_exists
 
 _SALT = "ceptoar.ack"
 
@@ -71,9 +71,19 @@ def delivery_for_token(token: str) -> Delivery:
     except ValueError:
         raise ForgedLink from None
     delivery = (
-        Delivery.objects.select_related("alert", "recipient__organisation", "contact")
+        Delivery.objects.select_related("alert", "recipient__organisation")
+        # What the link page shows and records; each link is one click of thousands after an alert.
+        .only(
+            "contact_id",
+            "alert__title",
+            "alert__tlp",
+            "alert__body",
+            "alert__status",
+            "recipient__alert_id",
+            "recipient__organisation__name",
+        )
         .filter(pk=delivery_id, recipient__isnull=False)
-        .order_by("pk")  # not the default ordering, which joins the alert again
+        .order_by()  # not the default ordering, which joins the alert again
         .first()
     )
     if delivery is None:
@@ -86,7 +96,7 @@ def acknowledge(
     recipient: Recipient,
     via: str,
     by_user=None,
-    by_contact=None,
+    by_contact_id: int | None = None,
     note: str = "",
 ) -> tuple[Acknowledgement, bool]:
     """Record the organisation's receipt; returns (acknowledgement, created).
@@ -96,20 +106,18 @@ def acknowledge(
     """
     if via not in AcknowledgementVia.values:
         raise ValueError(f"unknown acknowledgement channel {via!r}")
-    with transaction.atomic():
-        # Two POCs confirming at once: the row lock makes the second one see the first's record.
-        locked = Recipient.objects.select_for_update().get(pk=recipient.pk)
-        existing = Acknowledgement.objects.filter(recipient=locked).first()
-        if existing is not None:
-            return existing, False
-        # Imported here: escalation builds on this module (it confirms receipt for phone calls).
-        from ceptoar.escalation.services import cancel_pending
+    acknowledgement = Acknowledgement(
+        recipient=recipient, via=via, by_user=by_user, by_contact_id=by_contact_id, note=note
+    )
+    if not insert_unless_exists(acknowledgement):
+        return Acknowledgement.objects.get(recipient_id=recipient.pk), False
+    # Imported here: escalation builds on this module (it confirms receipt for phone calls).
+    from ceptoar.escalation.services import cancel_pending
 
-        created = Acknowledgement.objects.create(
-            recipient=locked, via=via, by_user=by_user, by_contact=by_contact, note=note
-        )
-        cancel_pending(locked)
-        return created, True
+    # Its own statement: were it lost (the process killed just before it), the escalation job still skips
+    # every step of an organisation that has confirmed receipt (escalation.services._run_steps).
+    cancel_pending(recipient)
+    return acknowledgement, True
 
 
 def recipient_of(alert: Alert, user) -> Recipient | None:

@@ -517,7 +517,7 @@ def ack_link(request, token):
             and request.user.organisation_id == recipient.organisation_id
             and _passes_csrf(request)
             else None,
-            by_contact=delivery.contact,
+            by_contact_id=delivery.contact_id,
         )
     else:
         acknowledgement = Acknowledgement.objects.filter(recipient=recipient).first()

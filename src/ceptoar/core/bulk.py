@@ -68,3 +68,31 @@ def insert_from_select(model: type[models.Model], source: QuerySet, columns: dic
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def insert_unless_exists(instance: models.Model) -> bool:
+    """Insert `instance` unless a row with the same unique key exists; True (and its pk set) if inserted.
+
+    One statement (`INSERT … ON CONFLICT DO NOTHING RETURNING`), committed on its own outside a transaction:
+    thousands of members confirming receipt at once each hold SQLite's single write lock only for that
+    statement, and two confirming at the same moment need no lock between them, the key decides.
+    """
+    model = type(instance)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT DO NOTHING "
+        f"RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding, instance._state.db = False, using
+    return True
