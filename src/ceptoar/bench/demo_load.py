@@ -19,22 +19,19 @@ TARGET_SECONDS = 60.0
 
 def _raw_copy_seconds(source: Path, target: Path) -> tuple[float, int]:
     with sqlite3.connect(source) as src:
-        schema = [
-            sql
-            for (sql,) in src.execute(
-                "SELECT sql FROM sqlite_master WHERE type='table' AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        indexes = [
-            sql
-            for (sql,) in src.execute("SELECT sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")
-        ]
-        tables = [
-            name
-            for (name,) in src.execute(
-                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
+        everything = src.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    # Full-text search tables (search app) are virtual, with shadow tables of their own: they hold no demo
+    # rows, and creating the shadow tables by hand would clash with the ones the virtual table makes.
+    virtual = [name for kind, name, sql in everything if kind == "table" and sql.startswith("CREATE VIRTUAL")]
+    tables = [
+        name
+        for kind, name, _sql in everything
+        if kind == "table" and not any(name == v or name.startswith(f"{v}_") for v in virtual)
+    ]
+    schema = [sql for kind, name, sql in everything if kind == "table" and name in tables]
+    indexes = [sql for kind, _name, sql in everything if kind == "index"]
     conn = sqlite3.connect(target)
     for sql in schema + indexes:
         conn.execute(sql)
