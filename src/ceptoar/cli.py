@@ -5,6 +5,7 @@ ceptoar serve                 serve the platform on 127.0.0.1:8000
 ceptoar map --format csv      print the CEPTOAR characteristics map
 ceptoar import registry FILE  load registry records from JSON, all or nothing
 ceptoar totp USER             current TOTP code of a demo account
+ceptoar anonymize FILE        a report's text with names, addresses and hosts replaced
 ceptoar help                  every command
 """
 

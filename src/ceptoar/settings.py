@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ceptoar.channels",
     "ceptoar.escalation",
+    "ceptoar.reports",
+    "ceptoar.search",
     "ceptoar.api",
     "ninja",
     "django_htmx",
