@@ -213,14 +213,15 @@ def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user,
 
     def channel_for(kind):
         channel = real_channel_for(kind)
-        send = channel.send
+        prepare = channel.prepare
 
-        def send_then_lose_a_row(outgoing):
-            send(outgoing)
+        def prepare_then_lose_a_row(outgoing):
+            # While the batch works through its deliveries, the sweeper hands one of them to another worker.
             if outgoing.delivery_id == ids[1]:
                 Delivery.objects.filter(pk=taken).update(claimed_by="other-worker")
+            return prepare(outgoing)
 
-        channel.send = send_then_lose_a_row
+        channel.prepare = prepare_then_lose_a_row
         return channel
 
     services._channel_for = channel_for

@@ -7,8 +7,11 @@ outside any transaction: a network call never holds a row lock, and every outcom
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import random
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -322,6 +325,91 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET synchronous_commit TO OFF")
 
 
+class _SendingThread:
+    """Carries prepared messages to the mail server from a thread of its own, one at a time, on the
+    batch's one connection, while the batch prepares the next message and records what came back.
+
+    A worker spent as long on its own Python (claiming, preparing, recording) as the mail server took to
+    answer, one after the other; now the two overlap. Only this thread talks to the mail server and only
+    the batch's thread touches the database. When the server is slow to answer (Channel.before_waiting),
+    the batch records and writes down everything answered so far before the thread goes on waiting.
+    """
+
+    QUEUED = 4
+    POLL_S = 0.002
+
+    def __init__(self, record, write_down) -> None:
+        self.record, self.write_down = record, write_down
+        self.jobs: queue.Queue = queue.Queue(maxsize=self.QUEUED)
+        self.results: queue.Queue = queue.Queue()
+        self.waiting = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="smtp-sender", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            delivery, channel, prepared = job
+            try:
+                channel.transmit(prepared)
+            except BaseException as error:  # noqa: BLE001 - every outcome goes back to the batch
+                self.results.put((delivery, error))
+            else:
+                self.results.put((delivery, None))
+        self.results.put(None)
+
+    def before_waiting(self) -> None:
+        """Called on the sending thread by the channel; the batch's thread acts on it."""
+        self.waiting.set()
+
+    def _take_results(self, block: bool) -> bool:
+        """Record what has come back; False once the thread has finished."""
+        try:
+            result = self.results.get(timeout=self.POLL_S) if block else self.results.get_nowait()
+        except queue.Empty:
+            result = ()
+        while result != ():
+            if result is None:
+                return False
+            self.record(*result)
+            try:
+                result = self.results.get_nowait()
+            except queue.Empty:
+                result = ()
+        if self.waiting.is_set():
+            self.waiting.clear()
+            self.write_down()
+        return True
+
+    def submit(self, delivery: Delivery, channel: Channel, prepared) -> None:
+        self._take_results(block=False)
+        while True:
+            try:
+                self.jobs.put((delivery, channel, prepared), timeout=self.POLL_S)
+                return
+            except queue.Full:
+                self._take_results(block=False)
+
+    def finish(self) -> None:
+        """Wait for every queued message and record its outcome."""
+        while True:
+            try:
+                self.jobs.put(None, timeout=self.POLL_S)
+                break
+            except queue.Full:
+                self._take_results(block=False)
+        while self._take_results(block=True):
+            pass
+        self.thread.join()
+
+    def abandon(self) -> None:
+        """The batch failed: send nothing more; what is in flight is left to the sweeper."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.jobs.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self.jobs.put_nowait(None)
+
+
 def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[str, int]:
     """Send every due delivery among `delivery_ids`, each on its own: one failing never stops the rest."""
     worker_id = worker_id or uuid.uuid4().hex
@@ -341,6 +429,49 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             cleared_at__isnull=True,
         ).values_list("channel_id", flat=True)
     )
+
+    def record(delivery: Delivery, error: BaseException | None) -> None:
+        address = delivery.channel.value if delivery.channel is not None else delivery.address
+        if isinstance(error, PermanentError):
+            _record_permanent(delivery, worker_id, error)
+            outcome["failed"] += 1
+        elif isinstance(error, Exception):  # anything unforeseen is retried, never dropped
+            message = str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
+            if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
+                # Given up, but the address is not known to be wrong: no broken-channel record.
+                _finish(
+                    delivery,
+                    worker_id,
+                    status=DeliveryStatus.FAILED_PERMANENT,
+                    address=address,
+                    last_error=f"gave up after {delivery.attempts} attempts: {message}",
+                )
+                outcome["failed"] += 1
+            else:
+                _finish(
+                    delivery, worker_id, status=DeliveryStatus.RETRYING, address=address, last_error=message
+                )
+                retries[delivery.attempts].append(delivery.pk)
+                outcome["retrying"] += 1
+        elif error is not None:
+            raise error  # KeyboardInterrupt, SystemExit on the sending thread
+        else:
+            sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": timezone.now()}
+            if delivery.channel_id in broken:
+                with transaction.atomic():
+                    if _finish(delivery, worker_id, last_error="", **sent):
+                        # It works again: whatever broke it has been fixed.
+                        BrokenChannel.objects.filter(
+                            channel_id=delivery.channel_id, cleared_at__isnull=True
+                        ).update(cleared_at=timezone.now())
+            elif address != delivery.address:
+                # The contact's address changed since publication: record where it really went.
+                _finish(delivery, worker_id, last_error="", **sent)
+            else:
+                marks.add(delivery.pk)
+            outcome["sent"] += 1
+
+    sender: _SendingThread | None = None
     try:
         for delivery in claimed:
             if not lease.holds(delivery.pk):
@@ -349,62 +480,38 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             if channel is None:
                 channel = channels[delivery.kind] = _channel_for(delivery.kind)
                 channel.before_waiting = marks.flush
-            address = delivery.channel.value if delivery.channel is not None else delivery.address
+            outgoing = Outgoing(
+                delivery_id=delivery.pk,
+                address=delivery.channel.value if delivery.channel is not None else delivery.address,
+                alert=delivery.alert,
+                with_content=_carries_content(delivery, bound),
+                portal_url=portal_urls.get(delivery.alert_id)
+                or portal_urls.setdefault(delivery.alert_id, portal_url(delivery.alert_id)),
+                escalation_step=delivery.escalation_step,
+            )
+            if not hasattr(channel, "transmit"):
+                try:
+                    channel.send(outgoing)
+                except Exception as error:  # noqa: BLE001 - recorded, never dropped
+                    record(delivery, error)
+                else:
+                    record(delivery, None)
+                continue
             try:
-                channel.send(
-                    Outgoing(
-                        delivery_id=delivery.pk,
-                        address=address,
-                        alert=delivery.alert,
-                        with_content=_carries_content(delivery, bound),
-                        portal_url=portal_urls.get(delivery.alert_id)
-                        or portal_urls.setdefault(delivery.alert_id, portal_url(delivery.alert_id)),
-                        escalation_step=delivery.escalation_step,
-                    )
-                )
-            except PermanentError as error:
-                _record_permanent(delivery, worker_id, error)
-                outcome["failed"] += 1
-            except Exception as error:  # noqa: BLE001 - anything unforeseen is retried, never dropped
-                message = (
-                    str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
-                )
-                if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
-                    # Given up, but the address is not known to be wrong: no broken-channel record.
-                    _finish(
-                        delivery,
-                        worker_id,
-                        status=DeliveryStatus.FAILED_PERMANENT,
-                        address=address,
-                        last_error=f"gave up after {delivery.attempts} attempts: {message}",
-                    )
-                    outcome["failed"] += 1
-                else:
-                    _finish(
-                        delivery,
-                        worker_id,
-                        status=DeliveryStatus.RETRYING,
-                        address=address,
-                        last_error=message,
-                    )
-                    retries[delivery.attempts].append(delivery.pk)
-                    outcome["retrying"] += 1
-            else:
-                sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": timezone.now()}
-                if delivery.channel_id in broken:
-                    with transaction.atomic():
-                        if _finish(delivery, worker_id, last_error="", **sent):
-                            # It works again: whatever broke it has been fixed.
-                            BrokenChannel.objects.filter(
-                                channel_id=delivery.channel_id, cleared_at__isnull=True
-                            ).update(cleared_at=timezone.now())
-                elif address != delivery.address:
-                    # The contact's address changed since publication: record where it really went.
-                    _finish(delivery, worker_id, last_error="", **sent)
-                else:
-                    marks.add(delivery.pk)
-                outcome["sent"] += 1
+                prepared = channel.prepare(outgoing)
+            except Exception as error:  # noqa: BLE001 - recorded, never dropped
+                record(delivery, error)
+                continue
+            if sender is None:
+                sender = _SendingThread(record, marks.flush)
+            channel.before_waiting = sender.before_waiting
+            sender.submit(delivery, channel, prepared)
+        if sender is not None:
+            sender.finish()
+            sender = None
     finally:
+        if sender is not None:
+            sender.abandon()
         marks.flush()
         for channel in channels.values():
             channel.close()

@@ -76,6 +76,7 @@ class EmailChannel:
 
     def __init__(self) -> None:
         self._connection = None
+        self._smtp: bool | None = None
         self._templates: dict[tuple, _Template | None] = {}
         self.before_waiting = None
 
@@ -134,25 +135,42 @@ class EmailChannel:
             raw = raw.replace(template.ack_url, messages.ack_url(outgoing).encode())
         return raw
 
-    def send(self, outgoing: Outgoing) -> None:
+    def prepare(self, outgoing: Outgoing) -> tuple[str, bytes | EmailMessage]:
+        """Everything but the network: the message as it will go out. The batch does this on its own thread
+        while the previous message is on its way (services._SendingThread); it reads the database, if at all,
+        on that thread."""
+        if self._smtp is None:
+            self._smtp = isinstance(get_connection(fail_silently=False), SmtpBackend)
+        try:
+            if self._smtp:
+                return outgoing.address, self._raw(outgoing)
+            # Another mail backend (tests' in-memory outbox, a file): it takes the whole message.
+            return outgoing.address, self._message(outgoing, outgoing.address)
+        except Exception as error:
+            raise _classify(error) from error
+
+    def transmit(self, prepared: tuple[str, bytes | EmailMessage]) -> None:
+        """Hand a prepared message to the mail server; safe on a thread other than the batch's."""
+        address, message = prepared
         try:
             if self._connection is None:
                 self._connection = get_connection(fail_silently=False)
                 self._connection.open()
                 if isinstance(self._connection, SmtpBackend):
                     self._watch_replies(self._connection.connection)
-            if isinstance(self._connection, SmtpBackend):
-                raw = self._raw(outgoing)
-                self._connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [outgoing.address], raw)
+            if isinstance(message, bytes):
+                self._connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [address], message)
             else:
-                # Another mail backend (tests' in-memory outbox, a file): give it the whole message.
-                self._connection.send_messages([self._message(outgoing, outgoing.address)])
+                self._connection.send_messages([message])
         except Exception as error:
             classified = _classify(error)
             if isinstance(classified, TransientError):
                 # The session may be unusable now; the next delivery opens a fresh one.
                 self.close()
             raise classified from error
+
+    def send(self, outgoing: Outgoing) -> None:
+        self.transmit(self.prepare(outgoing))
 
     def close(self) -> None:
         if self._connection is not None:
