@@ -18,6 +18,7 @@ Variables (all optional):
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
+  CEPTOAR_SERVE_PROCESSES / CEPTOAR_SERVE_THREADS  `ceptoar serve`: processes (default: CPU count) and threads each (4)
   CEPTOAR_ESCALATION_BACKUP_AFTER_MIN / _HEAD_AFTER_MIN / _CALL_LIST_AFTER_MIN  default escalation
                          plan: minutes without receipt before backup contacts, the head, the call list
                          (default 30 / 60 / 120)

@@ -4,7 +4,7 @@ import socket
 
 from django.core.management.base import BaseCommand, CommandError
 
-THREADS = 4
+THREADS = int(os.environ.get("CEPTOAR_SERVE_THREADS") or 4)
 
 
 def default_processes() -> int:
@@ -25,7 +25,10 @@ class Command(BaseCommand):
         # Four: with more, the threads of one process mostly wait for Python's lock and SQLite's write lock
         # (bench acks: 8 threads 17.6 s, 4 threads 14.1-15.1 s, 2 threads 18.0 s, on 2 cores).
         parser.add_argument(
-            "--threads", type=int, default=THREADS, help=f"threads per process (default {THREADS})"
+            "--threads",
+            type=int,
+            default=THREADS,
+            help=f"threads per process (default: CEPTOAR_SERVE_THREADS, else 4; now {THREADS})",
         )
         parser.add_argument(
             "--processes",
