@@ -45,10 +45,6 @@ def ack_url_for(delivery_id: int) -> str:
     return template.replace(_TOKEN_SLOT, make_ack_token(delivery_id))
 
 
-def make_ack_url(delivery: Delivery) -> str:
-    return ack_url_for(delivery.pk)
-
-
 class ForgedLink(Exception):
     """The link was not made by this installation, or was altered."""
 

@@ -483,24 +483,19 @@ def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
         pk__in=Oversight.objects.filter(ceptoar__in=chosen).values("ministry_id")
     )
     with transaction.atomic():
-        for ministry in ministries:
-            RelayRule.objects.create(
-                organisation=ministry,
-                created_by=_sender(ministry, Role.MINISTRY_LIAISON),
-                from_organisation_kinds=["hub"],
-                categories=[BENCH_CATEGORY],
-                minimum_severity=BENCH_SEVERITY,
-                note="自動転送 (bench)",
-            )
-        for ceptoar in chosen:
-            RelayRule.objects.create(
-                organisation=ceptoar,
-                created_by=_sender(ceptoar, Role.SECRETARIAT),
-                from_organisation_kinds=["ministry"],
-                categories=[BENCH_CATEGORY],
-                minimum_severity=BENCH_SEVERITY,
-                note="自動転送 (bench)",
-            )
+        for relayers, role, relays_from in (
+            (ministries, Role.MINISTRY_LIAISON, "hub"),
+            (chosen, Role.SECRETARIAT, "ministry"),
+        ):
+            for organisation in relayers:
+                RelayRule.objects.create(
+                    organisation=organisation,
+                    created_by=_sender(organisation, role),
+                    from_organisation_kinds=[relays_from],
+                    categories=[BENCH_CATEGORY],
+                    minimum_severity=BENCH_SEVERITY,
+                    note="自動転送 (bench)",
+                )
     return {"ministries": ministries.count(), "ceptoars": chosen.count()}
 
 

@@ -316,10 +316,11 @@ class _SentMarks:
 
 
 def _commit_without_waiting_for_disk() -> None:
-    """Each sent message is marked at once, in its own commit; on PostgreSQL waiting for each commit to
-    reach the disk would make the database, not the mail server, set the pace. A worker that dies loses
-    nothing by this (the server has the commits); only a crash of the database server itself could lose the
-    last fraction of a second of marks, and those deliveries are then sent again with the same Message-ID."""
+    """Sent marks are committed every few dozen messages (_SentMarks); on PostgreSQL waiting for each of
+    those commits to reach the disk would make the database, not the mail server, set the pace. A worker that
+    dies loses nothing by this (the server has the commits); only a crash of the database server itself could
+    lose the last fraction of a second of marks, and those deliveries are then sent again with the same
+    Message-ID."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
@@ -479,7 +480,11 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             channel = channels.get(delivery.kind)
             if channel is None:
                 channel = channels[delivery.kind] = _channel_for(delivery.kind)
-                channel.before_waiting = marks.flush
+                if hasattr(channel, "transmit"):
+                    sender = sender or _SendingThread(record, marks.flush)
+                    channel.before_waiting = sender.before_waiting
+                else:
+                    channel.before_waiting = marks.flush
             outgoing = Outgoing(
                 delivery_id=delivery.pk,
                 address=delivery.channel.value if delivery.channel is not None else delivery.address,
@@ -502,9 +507,6 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             except Exception as error:  # noqa: BLE001 - recorded, never dropped
                 record(delivery, error)
                 continue
-            if sender is None:
-                sender = _SendingThread(record, marks.flush)
-            channel.before_waiting = sender.before_waiting
             sender.submit(delivery, channel, prepared)
         if sender is not None:
             sender.finish()
