@@ -159,6 +159,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Attachments to alerts: larger files are refused with a message naming the limit.
 CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 
+# Reporting deadlines (hours after detection) of a CEPTOAR that has not set its own: the first report and
+# the detailed (final) one.
+CEPTOAR_REPORTING_DEADLINES = {
+    "first": env_int("CEPTOAR_FIRST_REPORT_HOURS", 24, minimum=1),
+    "details": env_int("CEPTOAR_DETAILED_REPORT_HOURS", 72, minimum=1),
+}
+
 # How long a point of contact may go unverified before the freshness page lists it.
 CEPTOAR_CONTACT_STALE_DAYS = 180
 

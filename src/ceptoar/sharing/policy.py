@@ -41,6 +41,16 @@ from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import services as registry_services
 from ceptoar.registry.models import Membership, Organisation
+from ceptoar.reports.models import (
+    SCOPE_RANK,
+    Case,
+    CaseStatus,
+    ConsentScope,
+    HopLevel,
+    Report,
+    ReportHop,
+    TriageStatus,
+)
 from ceptoar.sharing.models import RULES_REQUIRED_TLPS, TLP_RANK, Audience, Tlp
 
 OPEN_TLPS = frozenset({Tlp.CLEAR, Tlp.GREEN})
@@ -235,6 +245,66 @@ def nearest_visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
     sees no relay. A member reads its own CEPTOAR's relay (with its note), not the same alert three times."""
     shown = visible_alerts(user, queryset)
     return shown.exclude(Exists(visible_alerts(user).filter(parent_id=OuterRef("pk"))))
+
+
+# -- incident reports and failure cases -------------------------------------------------------------
+
+# The hop levels each consent reaches: the original report never goes past what its reporter chose.
+_HOP_LEVELS_WITHIN = {
+    scope: [level for level in HopLevel.values if SCOPE_RANK[ConsentScope(level)] <= SCOPE_RANK[scope]]
+    for scope in ConsentScope
+}
+
+
+def _at_organisation(user, field: str = "organisation_id") -> Q:
+    # A CEPTOAR's secretariat may be run by another organisation (全国銀行協会 for the banks' CEPTOAR): its
+    # people stand at the CEPTOAR's hop.
+    secretariat_of = field.removesuffix("_id") + "__ceptoar_profile__secretariat_id"
+    return Q(**{field: user.organisation_id}) | Q(**{secretariat_of: user.organisation_id})
+
+
+@_model_rule("reports.report")
+def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Reports `user` may see: its own organisation's (drafts too), and the submitted reports that reached
+    its organisation at a hop within the reporter's consent (secretariat ≤ ministry ≤ hub). TLP and
+    audiences do not apply to the original: only the reporter's consent does."""
+    if queryset is None:
+        queryset = Report.objects.all()
+    if not _can_see_anything(user):
+        return queryset.none()
+    within_consent = Q()
+    for scope, levels in _HOP_LEVELS_WITHIN.items():
+        within_consent |= Q(report__scope=scope, level__in=levels)
+    reached = Exists(
+        ReportHop.objects.filter(_at_organisation(user), within_consent, report_id=OuterRef("pk"))
+    )
+    return queryset.filter(
+        Q(organisation_id=user.organisation_id) | (reached & ~Q(status=TriageStatus.DRAFT))
+    )
+
+
+# The reporter sees the case made of its report from the moment it is asked to approve it.
+_CASE_STATUSES_SHOWN_TO_REPORTER = (
+    CaseStatus.AWAITING_APPROVAL,
+    CaseStatus.CHANGES_REQUESTED,
+    CaseStatus.APPROVED,
+    CaseStatus.PUBLISHED,
+)
+
+
+@_model_rule("reports.case")
+def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Failure cases `user` may see: published ones under the sharing policy (TLP and audience); unpublished
+    ones only at the organisation making them (and its secretariat organisation) and, while it approves,
+    at the reporting organisation. A withdrawn case is seen only where it was made."""
+    if queryset is None:
+        queryset = Case.objects.all()
+    if not _can_see_anything(user):
+        return queryset.none()
+    makers = Q(author_id=user.pk) | _at_organisation(user, "origin_organisation_id")
+    reporter = Q(report__organisation_id=user.organisation_id, status__in=_CASE_STATUSES_SHOWN_TO_REPORTER)
+    published = Q(status=CaseStatus.PUBLISHED) & visibility_condition(user)
+    return queryset.filter(makers | reporter | published)
 
 
 # -- audiences ------------------------------------------------------------------------------------

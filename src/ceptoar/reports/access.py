@@ -1,0 +1,92 @@
+"""Who may act on incident reports and failure cases. Who may *see* one is `sharing.policy`'s question;
+these add what a person may do with what they see. Pages, the API and commands ask here."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ceptoar.accounts.access import ceptoars_served_by
+from ceptoar.accounts.models import Role
+from ceptoar.registry.models import Membership, Organisation, OrganisationKind
+from ceptoar.reports.models import Case, CaseStatus, Report, TriageStatus
+
+_REPORTER_ROLES = (Role.MEMBER_POC,)
+_STATISTICS_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.MINISTRY_LIAISON, Role.HUB_STAFF)
+_STATISTICS_KINDS = (OrganisationKind.CEPTOAR, OrganisationKind.MINISTRY, OrganisationKind.HUB)
+
+
+def _is_active_person(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.organisation_id is not None)
+
+
+def ceptoars_reportable_by(user) -> QuerySet[Organisation]:
+    """The CEPTOARs this user's organisation may report to: those it is a member of."""
+    if not _is_active_person(user) or not user.has_role(*_REPORTER_ROLES):
+        return Organisation.objects.none()
+    return Organisation.objects.ceptoars().filter(
+        pk__in=Membership.objects.filter(member_id=user.organisation_id).values("ceptoar_id")
+    )
+
+
+def can_report(user) -> bool:
+    """A member's point of contact reports its incidents to a CEPTOAR it belongs to."""
+    return ceptoars_reportable_by(user).exists()
+
+
+def can_edit_report(user, report: Report) -> bool:
+    """The reporting organisation's points of contact write its drafts and follow-ups until it is closed."""
+    return (
+        _is_active_person(user)
+        and user.has_role(*_REPORTER_ROLES)
+        and report.organisation_id == user.organisation_id
+        and report.status != TriageStatus.CLOSED
+    )
+
+
+def can_triage(user, report: Report) -> bool:
+    """The secretariat of the CEPTOAR a report was sent to triages it, comments, forwards and closes it,
+    and makes failure cases of it."""
+    return (
+        report.status != TriageStatus.DRAFT and ceptoars_served_by(user).filter(pk=report.ceptoar_id).exists()
+    )
+
+
+def reports_triaged_by(user) -> QuerySet[Report]:
+    """The triage queue: every submitted report to a CEPTOAR this user serves as secretariat."""
+    return Report.objects.exclude(status=TriageStatus.DRAFT).filter(
+        ceptoar_id__in=ceptoars_served_by(user).values("pk")
+    )
+
+
+def can_edit_case(user, case: Case) -> bool:
+    """The secretariat of the case's CEPTOAR reviews its redactions until it is published."""
+    return case.status in (CaseStatus.REVIEW, CaseStatus.CHANGES_REQUESTED) and (
+        ceptoars_served_by(user).filter(pk=case.origin_organisation_id).exists()
+    )
+
+
+def can_publish_case(user, case: Case) -> bool:
+    """Only after the reporting organisation approved the sanitised text."""
+    return (
+        case.status == CaseStatus.APPROVED
+        and ceptoars_served_by(user).filter(pk=case.origin_organisation_id).exists()
+    )
+
+
+def can_approve_case(user, case: Case) -> bool:
+    """A point of contact of the reporting organisation approves (or sends back) the sanitised text."""
+    return (
+        case.status == CaseStatus.AWAITING_APPROVAL
+        and _is_active_person(user)
+        and user.has_role(*_REPORTER_ROLES)
+        and case.report.organisation_id == user.organisation_id
+    )
+
+
+def can_view_statistics(user) -> bool:
+    """Secretariats, ministries and the hub: each counts only the reports it may see."""
+    return (
+        _is_active_person(user)
+        and user.organisation.kind in _STATISTICS_KINDS
+        or bool(_is_active_person(user) and ceptoars_served_by(user).exists())
+    ) and user.has_role(*_STATISTICS_ROLES)
