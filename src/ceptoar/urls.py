@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("registry/", include("ceptoar.registry.urls")),
     path("alerts/", include("ceptoar.alerts.urls")),
+    path("reports/", include("ceptoar.reports.urls")),
     path("sharing/", include("ceptoar.sharing.urls")),
     path("escalation/", include("ceptoar.escalation.urls")),
     path("api/", include("ceptoar.api.urls")),
