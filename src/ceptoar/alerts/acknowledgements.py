@@ -19,6 +19,8 @@ from django.urls import get_script_prefix, reverse
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
 from ceptoar.channels.models import Delivery
 from ceptoar.core.bulk import insert_unless_exists
+from ceptoar.core.prepared import PreparedValues
+from ceptoar.registry.models import Organisation
 
 _SALT = "ceptoar.ack"
 
@@ -53,6 +55,32 @@ class ExpiredLink(Exception):
     """The link is genuine but older than CEPTOAR_ACK_LINK_MAX_AGE_DAYS."""
 
 
+# Each link is one click of thousands after an alert: the look-up's SQL is built once.
+_LINK_TARGET = PreparedValues(
+    lambda delivery_id: (
+        Delivery.objects.filter(pk=delivery_id, recipient__isnull=False)
+        .order_by()  # not the default ordering, which joins the alert again
+        .values_list(
+            "contact_id",
+            "alert_id",
+            "alert__title",
+            "alert__tlp",
+            "alert__body",
+            "alert__status",
+            "recipient_id",
+            "recipient__organisation_id",
+            "recipient__organisation__name",
+        )[:1]
+    )
+)
+
+
+def _loaded(model, **values):
+    # `from_db` takes the values in the model's field order.
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db("default", names, [values[name] for name in names])
+
+
 def delivery_for_token(token: str) -> Delivery:
     """The delivery a link was made for, or ForgedLink / ExpiredLink."""
     max_age = timedelta(days=settings.CEPTOAR_ACK_LINK_MAX_AGE_DAYS)
@@ -66,25 +94,20 @@ def delivery_for_token(token: str) -> Delivery:
         delivery_id = int(value)
     except ValueError:
         raise ForgedLink from None
-    delivery = (
-        Delivery.objects.select_related("alert", "recipient__organisation")
-        # What the link page shows and records; each link is one click of thousands after an alert.
-        .only(
-            "contact_id",
-            "alert__title",
-            "alert__tlp",
-            "alert__body",
-            "alert__status",
-            "recipient__alert_id",
-            "recipient__organisation__name",
-        )
-        .filter(pk=delivery_id, recipient__isnull=False)
-        .order_by()  # not the default ordering, which joins the alert again
-        .first()
-    )
-    if delivery is None:
+    row = _LINK_TARGET.first(delivery_id)
+    if row is None:
         # Signed by us, but for nothing an organisation can acknowledge (gone, or a RED notice to a person).
         raise ForgedLink
+    contact_id, alert_id, title, tlp, body, status, recipient_id, organisation_id, organisation_name = row
+    # Only what the link page shows and records; the other fields are deferred, as with `.only()`.
+    alert = _loaded(Alert, id=alert_id, title=title, tlp=tlp, body=body, status=status)
+    organisation = _loaded(Organisation, id=organisation_id, name=organisation_name)
+    recipient = _loaded(Recipient, id=recipient_id, alert_id=alert_id, organisation_id=organisation_id)
+    recipient.alert, recipient.organisation = alert, organisation
+    delivery = _loaded(
+        Delivery, id=delivery_id, alert_id=alert_id, recipient_id=recipient_id, contact_id=contact_id
+    )
+    delivery.alert, delivery.recipient = alert, recipient
     return delivery
 
 
