@@ -321,7 +321,10 @@ def add_attachment(user: User, version: ReportVersion, name: str, content: bytes
 @transaction.atomic
 def remove_attachment(user: User, attachment: ReportAttachment) -> None:
     """Only from the draft it was added with; a sent version keeps its files."""
-    _require_editor(user, attachment.report)
+    # Read again under the report's lock: the caller's objects may be older than a submission just made.
+    report = Report.objects.select_for_update().get(pk=attachment.report_id)
+    _require_editor(user, report)
+    attachment = ReportAttachment.objects.select_related("version").get(pk=attachment.pk)
     if attachment.version.submitted_at is not None:
         raise ValidationError(
             _("%(name)s was sent with version %(number)s and stays with it.")
