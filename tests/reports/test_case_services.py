@@ -6,12 +6,21 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from ceptoar.reports import cases
 from ceptoar.reports.models import Case, CaseStatus, Redaction, RedactionKind
 from ceptoar.reports.services import latest_submitted
 from ceptoar.sharing.models import Tlp
 from tests.reports.test_case_support import CONTACT_NAME, REPORTER_NAME, TOKYO, submitted_report
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Assertions below are on the English messages; the Japanese ones are checked by test_translations.
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

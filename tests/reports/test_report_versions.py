@@ -141,13 +141,13 @@ def test_the_version_partial_renders_from_the_version_alone(demo_user):
     assert occurred in html  # Japan time
 
 
-def test_the_cause_label_template_knows_every_cause():
+def test_every_cause_is_labelled_with_its_class():
     for code, label in Cause.choices:
-        plain = render_to_string("reports/report_cause_label.html", {"code": code}).strip()
-        assert plain == str(label), code
-        with_class = render_to_string("reports/report_cause_label.html", {"code": code, "with_class": True})
-        assert with_class.strip() == f"{CauseClass(Cause.class_of(code)).label}: {label}", code
-    assert render_to_string("reports/report_cause_label.html", {"code": "made.up"}).strip() == "made.up"
+        assert Cause.describe(code) == str(label), code
+        assert (
+            Cause.describe(code, with_class=True) == f"{CauseClass(Cause.class_of(code)).label}: {label}"
+        ), code
+    assert Cause.describe("made.up", with_class=True) == "made.up"
 
 
 def test_the_list_shows_the_latest_version_label(client_as, demo_user):

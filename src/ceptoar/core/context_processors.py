@@ -2,12 +2,20 @@ def navigation(request):
     """What the header offers this person; the decisions themselves stay in the policy modules."""
     from django.conf import settings
 
-    from ceptoar.accounts.access import can_send_alerts
+    from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by
+    from ceptoar.registry.models import OrganisationKind
+    from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
 
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
+    organisation = user.organisation if signed_in else None
     return {
+        "nav_can_report": signed_in and report_access.can_report(user),
+        "nav_can_triage": signed_in and ceptoars_served_by(user).exists(),
+        "nav_receives_reports": organisation is not None
+        and organisation.kind in (OrganisationKind.MINISTRY, OrganisationKind.HUB),
+        "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
         "nav_demo_mailbox": signed_in and settings.CEPTOAR_DEMO_MAILBOX,

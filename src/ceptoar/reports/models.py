@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ceptoar.sharing.models import Audience, Tlp
 
@@ -67,6 +67,16 @@ class Cause(models.TextChoices):
     @staticmethod
     def class_of(code: str) -> str:
         return code.split(".", 1)[0]
+
+    @classmethod
+    def describe(cls, code: str, with_class: bool = False) -> str:
+        """The label of a stored cause code, with its class first if asked; an unknown code as it is."""
+        if code not in cls.values:
+            return code
+        label = str(cls(code).label)
+        if not with_class:
+            return label
+        return f"{CauseClass(cls.class_of(code)).label}{gettext(': ')}{label}"
 
 
 class ConsentScope(models.TextChoices):

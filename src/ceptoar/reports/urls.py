@@ -4,4 +4,6 @@ app_name = "reports"
 
 # Each page module keeps its own routes: the reporter's pages, the secretariat's triage, the failure-case
 # library, and the statistics.
-urlpatterns = views.urlpatterns + triage_views.urlpatterns + case_views.urlpatterns + statistics_views.urlpatterns
+urlpatterns = (
+    views.urlpatterns + triage_views.urlpatterns + case_views.urlpatterns + statistics_views.urlpatterns
+)
