@@ -40,6 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve: bool, reset: bool, host: str, port: int, **options):
         from ceptoar.demo import population
+        from ceptoar.demo.reports import load_demo_reports
 
         call_command("migrate", verbosity=0, interactive=False)
         if reset:
@@ -54,6 +55,11 @@ class Command(BaseCommand):
                     f"Loaded the demo in {time.monotonic() - started:.1f} s: {summary.organisations:,} organisations, "
                     f"{summary.members:,} members, {summary.contacts:,} points of contact, {summary.channels:,} channels."
                 )
+            )
+        reports = load_demo_reports()
+        if reports:
+            self.stdout.write(
+                f"Wrote {reports} demo incident reports, some forwarded and some published as failure cases."
             )
         base_url = os.environ.get("CEPTOAR_BASE_URL") or f"http://{_url_host(host)}:{port}"
         self._print_logins(summary.users, base_url)
