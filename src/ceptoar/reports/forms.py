@@ -305,18 +305,7 @@ class ReportForm(forms.Form):
     )
 
     # What a draft save stores on the version (the rest: scope on the report, files, stage on sending).
-    VERSION_FIELDS = (
-        "title",
-        "event_type",
-        "causes",
-        "occurred_at",
-        "detected_at",
-        "recovered_at",
-        "incident_status",
-        "description",
-        "countermeasures",
-        "observables",
-    )
+    VERSION_FIELDS = services.CONTENT_FIELDS
 
     def __init__(self, *args, report: Report, version: ReportVersion | None = None, **kwargs):
         if version is not None and "initial" not in kwargs:

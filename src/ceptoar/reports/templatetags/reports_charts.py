@@ -168,31 +168,15 @@ def month_event_type_chart(statistics, chart_id: str = "chart-months") -> SafeSt
         "total": _reports(statistics.total),
         "maximum": _reports(statistics.month_maximum),
     }
-    svg = format_html(
-        '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'style="max-width: 100%; height: auto" aria-labelledby="{id}-title {id}-desc" font-size="11" fill="{ink}" '
-        'preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
-        id=chart_id,
-        w=width,
-        h=height,
-        ink=INK,
-        title=title,
-        desc=description,
-        body=mark_safe("".join(parts)),  # noqa: S308 - every part is built by format_html
-    )
+    svg = _svg(chart_id, width, height, title, description, parts, font_size=11)
     legend = _legend(
         [
             (EVENT_TYPE_COLOURS.get(column.code, FALLBACK_COLOUR), column.label)
             for column in statistics.event_types
         ]
     )
-    return format_html(
-        '<figure class="chart-figure" style="margin: 0.5rem 0 1rem"><div class="table-wrap">{}</div><figcaption>{} {}</figcaption></figure>',
-        svg,
-        format_html('<span class="visually-hidden">{}</span>', _("Legend:")),
-        legend,
-    )
+    caption = format_html('<span class="visually-hidden">{}</span> {}', _("Legend:"), legend)
+    return _figure(svg, caption)
 
 
 @register.simple_tag
@@ -235,18 +219,33 @@ def cause_class_chart(statistics, chart_id: str = "chart-causes") -> SafeString:
     description = _(
         "Horizontal bars, one per cause class. A report with causes of several classes counts under each."
     )
+    return _figure(_svg(chart_id, width, height, title, description, parts, font_size=12))
+
+
+def _svg(
+    chart_id: str, width, height, title: str, description: str, parts: list, font_size: int
+) -> SafeString:
     return format_html(
-        '<figure class="chart-figure" style="margin: 0.5rem 0 1rem"><div class="table-wrap">'
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'aria-labelledby="{id}-title {id}-desc" font-size="12" fill="{ink}" '
-        'xmlns="http://www.w3.org/2000/svg">'
-        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>'
-        "</div></figure>",
+        'style="max-width: 100%; height: auto" aria-labelledby="{id}-title {id}-desc" font-size="{size}" '
+        'fill="{ink}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         id=chart_id,
         w=width,
         h=height,
+        size=font_size,
         ink=INK,
         title=title,
         desc=description,
         body=mark_safe("".join(parts)),  # noqa: S308 - every part is built by format_html
+    )
+
+
+def _figure(svg: SafeString, caption: SafeString | None = None) -> SafeString:
+    if caption is None:
+        return format_html('<figure class="chart-figure"><div class="table-wrap">{}</div></figure>', svg)
+    return format_html(
+        '<figure class="chart-figure"><div class="table-wrap">{}</div><figcaption>{}</figcaption></figure>',
+        svg,
+        caption,
     )
