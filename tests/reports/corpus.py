@@ -15,7 +15,8 @@ Label kinds and the engine kind each must get: org → organisation (a registry 
 contact → person (a registry contact), person → person (anyone else), email, phone and fax → phone,
 address → postal_address, host → hostname, ip → ip_address, url, domain. Text outside labels holds the
 distractors that must stay: public advisory URLs, CVE and JVN identifiers, attackers' public IP
-addresses and domains (indicators are shared on purpose), product names, public bodies.
+addresses and domains (indicators are shared on purpose), product names. Public bodies of the sharing
+structure (ministries, CEPTOARs) are labelled org like every registry organisation.
 """
 
 from __future__ import annotations

@@ -86,10 +86,10 @@ def test_place_names_and_loanwords_are_not_people(lexicon):
     assert anonymise(text, lexicon=lexicon).redactions == ()
 
 
-def test_a_public_body_stays_unless_it_reports(lexicon):
-    text = "厚生労働省の高橋 学氏に報告した。"
-    assert redacted(text, lexicon) == "厚生労働省の甲氏に報告した。"
-    assert redacted(text, lexicon, reporter="mhlw") == "A社の甲氏に報告した。"
+def test_a_public_body_is_named_by_what_it_is_unless_it_reports(lexicon):
+    text = "厚生労働省の高橋 学氏に報告した。厚生労働省から返信があった。"
+    assert redacted(text, lexicon) == "〔所管省庁1〕の甲氏に報告した。〔所管省庁1〕から返信があった。"
+    assert redacted(text, lexicon, reporter="mhlw") == "A社の甲氏に報告した。A社から返信があった。"
 
 
 def test_emails_phones_fax_and_addresses_are_numbered_per_kind(lexicon):

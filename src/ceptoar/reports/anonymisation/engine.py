@@ -41,6 +41,8 @@ LABELS = {
     "url": "URL",
     "domain": "ドメイン",
 }
+# What a public body of the sharing structure is called instead of its name.
+PUBLIC_BODY_LABELS = {"hub": "政府機関", "ministry": "所管省庁", "ceptoar": "セプター", "council": "協議会"}
 STEMS = "甲乙丙丁戊己庚辛壬癸"
 REGISTRY_PRIORITY = 6
 
@@ -85,7 +87,12 @@ def _registry_candidates(folded: str, lexicon: Lexicon, reporter: str | None) ->
     candidates = []
     for match in lexicon.find_terms(folded):
         term = match.term
-        kind = KEEP if term.public and term.organisation != reporter else term.kind
+        # Public bodies' addresses stay (they are published); their names are replaced like any organisation's.
+        kind = (
+            KEEP
+            if term.public and term.kind != "organisation" and term.organisation != reporter
+            else term.kind
+        )
         candidates.append(Candidate(match.start, match.end, kind, term.identity, REGISTRY_PRIORITY))
     return candidates
 
@@ -114,6 +121,7 @@ class _Namer:
         self.lexicon = lexicon
         self.names: dict[str, str] = {}
         self.counts: dict[str, int] = {}
+        self.reporter = reporter
         if reporter is not None:
             self._next("organisation", f"org:{reporter}")
 
@@ -150,9 +158,16 @@ class _Namer:
         return merged
 
     def _next(self, kind: str, identity: str) -> str:
+        entry = (
+            self.lexicon.organisations.get(identity.removeprefix("org:")) if kind == "organisation" else None
+        )
+        if entry is not None and entry.public and entry.code != self.reporter:
+            kind = f"public:{entry.kind}"
         number = self.counts.get(kind, 0)
         self.counts[kind] = number + 1
-        if kind == "organisation":
+        if kind.startswith("public:"):
+            name = f"〔{PUBLIC_BODY_LABELS.get(entry.kind, '機関')}{number + 1}〕"
+        elif kind == "organisation":
             name = f"{_letters(number)}社"
         elif kind == "person":
             name = STEMS[number % len(STEMS)] + (

@@ -34,9 +34,9 @@ ABBREVIATIONS = {
     "社団法人": ("(社)",),
     "財団法人": ("(財)",),
 }
-# The structure of information sharing itself: the hub, the ministries, the CEPTOARs and councils are
-# public bodies that a failure case must be able to name ("reported to 厚生労働省"). They are kept unless
-# one of them is the reporter. Members, related bodies and sub-groups are always replaced.
+# The structure of information sharing itself: the hub, the ministries, the CEPTOARs and councils. Like every
+# registry organisation their names are replaced, but by what they are (〔所管省庁1〕, 〔セプター1〕) rather
+# than A社, so that "reported to the ministry" still reads; their public domains and URLs are kept.
 PUBLIC_KINDS = frozenset({"hub", "ministry", "ceptoar", "council"})
 MIN_TERM_LENGTH = 3
 
@@ -64,6 +64,7 @@ class OrganisationEntry:
     name: str
     domain: str
     public: bool
+    kind: str = "member"
     people: list[str] = field(default_factory=list)  # identities of its contacts
 
 
@@ -122,7 +123,7 @@ class Lexicon:
         kind: str = "member",
     ) -> None:
         public = kind in PUBLIC_KINDS
-        self.organisations[code] = OrganisationEntry(code, name, fold(domain).strip(), public)
+        self.organisations[code] = OrganisationEntry(code, name, fold(domain).strip(), public, kind)
         organisation = Term("organisation", f"org:{code}", code, public)
         for variant in organisation_variants(name.strip()):
             self._add(variant, organisation)
