@@ -17,7 +17,7 @@ from django.utils import timezone
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.registry.models import Contact, ContactKind, Membership, Organisation
 from ceptoar.reports import cases, services, triage
-from ceptoar.reports.models import Cause, ConsentScope, EventType, HopLevel, Report, Stage
+from ceptoar.reports.models import Cause, ConsentScope, EventType, HopLevel, Report, ReportVersion, Stage
 
 SEED = 20090301
 # CEPTOARs whose members report in the demo (codes of the seed map), and how many reports each.
@@ -204,9 +204,16 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
     }
     services.save_draft(reporter, draft, services.DraftContent(values=values, affected_services=[service]))
     services.submit(reporter, draft)
+    # Sent when it happened, not when the demo was loaded, so the deadlines read as they would have.
+    first_sent = detected + timedelta(hours=rng.randint(1, 30))
+    ReportVersion.objects.filter(pk=draft.pk).update(submitted_at=first_sent)
+    Report.objects.filter(pk=report.pk).update(first_submitted_at=first_sent)
     if rng.random() < 0.5:
         final = services.start_follow_up(reporter, report)
         services.submit(reporter, final, stage=Stage.FINAL)
+        ReportVersion.objects.filter(pk=final.pk).update(
+            submitted_at=first_sent + timedelta(hours=rng.randint(20, 90))
+        )
     report.refresh_from_db()
     # The secretariat forwards each report as far as its reporter allowed (where someone is registered there).
     levels = [
