@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ceptoar.escalation",
     "ceptoar.reports",
     "ceptoar.search",
+    "ceptoar.analysis",
     "ceptoar.api",
     "ninja",
     "django_htmx",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/", include("ceptoar.registry.urls")),
     path("alerts/", include("ceptoar.alerts.urls")),
     path("reports/", include("ceptoar.reports.urls")),
+    path("analysis/", include("ceptoar.analysis.urls")),
     path("sharing/", include("ceptoar.sharing.urls")),
     path("escalation/", include("ceptoar.escalation.urls")),
     path("api/", include("ceptoar.api.urls")),

@@ -3,6 +3,7 @@ def navigation(request):
     from django.conf import settings
 
     from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by
+    from ceptoar.analysis.access import can_assess
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
@@ -16,6 +17,7 @@ def navigation(request):
         "nav_receives_reports": organisation is not None
         and organisation.kind in (OrganisationKind.MINISTRY, OrganisationKind.HUB),
         "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),
+        "nav_can_assess": signed_in and can_assess(user),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
         "nav_demo_mailbox": signed_in and settings.CEPTOAR_DEMO_MAILBOX,
