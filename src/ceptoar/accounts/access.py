@@ -51,6 +51,17 @@ def ceptoars_served_by(user) -> QuerySet[Organisation]:
     )
 
 
+def serves_a_ceptoar(user) -> bool:
+    """Whether `ceptoars_served_by(user)` has any; kept on the user object for the rest of the request, as
+    Django keeps permissions (the header asks it on every page)."""
+    cached = getattr(user, "_serves_a_ceptoar", None)
+    if cached is None:
+        cached = ceptoars_served_by(user).exists()
+        if getattr(user, "pk", None) is not None:
+            user._serves_a_ceptoar = cached
+    return cached
+
+
 def ceptoars_overseen_by(user) -> QuerySet[Organisation]:
     if (
         not _is_active_person(user)

@@ -3,7 +3,7 @@ it is still `sharing.policy`'s question: this only opens the page."""
 
 from __future__ import annotations
 
-from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by
+from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import OrganisationKind
 
@@ -21,7 +21,7 @@ def can_assess(user) -> bool:
         return True
     if kind == OrganisationKind.HUB and user.has_role(Role.HUB_STAFF):
         return True
-    return ceptoars_served_by(user).exists()
+    return serves_a_ceptoar(user)
 
 
 def can_write_summaries(user) -> bool:

@@ -2,7 +2,7 @@ def navigation(request):
     """What the header offers this person; the decisions themselves stay in the policy modules."""
     from django.conf import settings
 
-    from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by
+    from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
     from ceptoar.analysis.access import can_assess
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
@@ -13,7 +13,7 @@ def navigation(request):
     organisation = user.organisation if signed_in else None
     return {
         "nav_can_report": signed_in and report_access.can_report(user),
-        "nav_can_triage": signed_in and ceptoars_served_by(user).exists(),
+        "nav_can_triage": signed_in and serves_a_ceptoar(user),
         "nav_receives_reports": organisation is not None
         and organisation.kind in (OrganisationKind.MINISTRY, OrganisationKind.HUB),
         "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ceptoar.accounts.access import ceptoars_served_by
+from ceptoar.accounts.access import ceptoars_served_by, serves_a_ceptoar
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind
 from ceptoar.reports.models import Case, CaseStatus, Report, TriageStatus
@@ -88,4 +88,4 @@ def can_view_statistics(user) -> bool:
     if not _is_active_person(user) or not user.has_role(*_STATISTICS_ROLES):
         return False
     # A secretariat may be run by an organisation of another kind (全国銀行協会 for the banks' CEPTOAR).
-    return user.organisation.kind in _STATISTICS_KINDS or ceptoars_served_by(user).exists()
+    return user.organisation.kind in _STATISTICS_KINDS or serves_a_ceptoar(user)
