@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,6 +43,7 @@ from ceptoar.alerts.models import (
     Status,
 )
 from ceptoar.alerts.rendering import render_markdown
+from ceptoar.core.downloads import attachment_response
 from ceptoar.core.pagination import paginate
 from ceptoar.registry.models import Organisation, Sector
 from ceptoar.sharing import audit, policy
@@ -353,15 +354,7 @@ def attachment(request, pk, attachment_pk):
     if not policy.may_see(request.user, item.alert):
         raise Http404(_("No such alert, or not one you may see."))
     audit.record_read(request.user, item.alert, action="download", detail=item.name)
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file of this attachment is missing from storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=item.name, content_type=item.content_type)
-    # Never shown inline, never guessed into something executable.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(item)
 
 
 # -- acting on an alert ---------------------------------------------------------------------------

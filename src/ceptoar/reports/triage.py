@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from ceptoar.accounts.access import ceptoars_served_by
 from ceptoar.accounts.models import Role
-from ceptoar.registry.models import CeptoarProfile, Organisation, OrganisationKind, Oversight
+from ceptoar.registry.models import Organisation, OrganisationKind, Oversight
 from ceptoar.reports import access
 from ceptoar.reports.models import (
     SCOPE_RANK,
@@ -103,15 +103,6 @@ def organisations_at_level(report: Report, level: str) -> QuerySet[Organisation]
     return Organisation.objects.none()
 
 
-def _hops_at_users_organisation(user) -> Q:
-    """Hops at the user's organisation; a CEPTOAR's hop also belongs to the organisation running its
-    secretariat (全国銀行協会 for the banks' CEPTOAR)."""
-    organisation_id = user.organisation_id
-    return Q(organisation_id=organisation_id) | Q(
-        organisation_id__in=CeptoarProfile.objects.filter(secretariat_id=organisation_id).values("ceptoar_id")
-    )
-
-
 def _is_person(user) -> bool:
     return bool(
         user is not None
@@ -125,7 +116,7 @@ def hops_of(user, report: Report) -> QuerySet[ReportHop]:
     """The report's hops within its consent at which `user` stands (none for the reporter's own people)."""
     if not _is_person(user) or report.organisation_id == user.organisation_id:
         return ReportHop.objects.none()
-    return report.hops.filter(_hops_at_users_organisation(user), level__in=levels_within(report.scope))
+    return report.hops.filter(policy.at_users_organisation(user), level__in=levels_within(report.scope))
 
 
 def is_at_hop(user, report: Report) -> bool:
@@ -149,7 +140,7 @@ def record_receipt(user, report) -> None:
         guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
         with guard:
             ReportHop.objects.filter(
-                _hops_at_users_organisation(user),
+                policy.at_users_organisation(user),
                 report_id=report.pk,
                 received_at=None,
                 level__in=levels_within(report.scope),

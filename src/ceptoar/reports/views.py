@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ceptoar.core.downloads import attachment_response
 from ceptoar.core.pagination import paginate
 from ceptoar.reports import access, services, triage
 from ceptoar.reports.forms import (
@@ -373,15 +374,7 @@ def attachment(request, pk, attachment_pk):
     )
     if item.version.is_draft and report.organisation_id != request.user.organisation_id:
         raise Http404(_("No such report, or not one you may see."))
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file of this attachment is missing from storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=item.name, content_type=item.content_type)
-    # Never shown inline, never guessed into something executable.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(item)
 
 
 urlpatterns = [

@@ -256,7 +256,8 @@ _HOP_LEVELS_WITHIN = {
 }
 
 
-def _at_organisation(user, field: str = "organisation_id") -> Q:
+def at_users_organisation(user, field: str = "organisation_id") -> Q:
+    """Rows whose `field` is the user's organisation, or a CEPTOAR whose secretariat it runs."""
     # A CEPTOAR's secretariat may be run by another organisation (全国銀行協会 for the banks' CEPTOAR): its
     # people stand at the CEPTOAR's hop.
     secretariat_of = field.removesuffix("_id") + "__ceptoar_profile__secretariat_id"
@@ -276,7 +277,7 @@ def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
     for scope, levels in _HOP_LEVELS_WITHIN.items():
         within_consent |= Q(report__scope=scope, level__in=levels)
     reached = Exists(
-        ReportHop.objects.filter(_at_organisation(user), within_consent, report_id=OuterRef("pk"))
+        ReportHop.objects.filter(at_users_organisation(user), within_consent, report_id=OuterRef("pk"))
     )
     return queryset.filter(
         Q(organisation_id=user.organisation_id) | (reached & ~Q(status=TriageStatus.DRAFT))
@@ -301,7 +302,7 @@ def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
         queryset = Case.objects.all()
     if not _can_see_anything(user):
         return queryset.none()
-    makers = Q(author_id=user.pk) | _at_organisation(user, "origin_organisation_id")
+    makers = Q(author_id=user.pk) | at_users_organisation(user, "origin_organisation_id")
     reporter = Q(report__organisation_id=user.organisation_id, status__in=_CASE_STATUSES_SHOWN_TO_REPORTER)
     published = Q(status=CaseStatus.PUBLISHED) & visibility_condition(user)
     return queryset.filter(makers | reporter | published)
