@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "ceptoar.reports",
     "ceptoar.search",
     "ceptoar.analysis",
+    "ceptoar.exercises",
     "ceptoar.api",
     "ninja",
     "django_htmx",

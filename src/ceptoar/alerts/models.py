@@ -96,6 +96,16 @@ class Alert(models.Model):
     )
     relay_note = models.TextField(_("relay note"), blank=True)
     relayed_automatically = models.BooleanField(_("relayed by a relay rule"), default=False)
+    # Set on an exercise's injects and inherited by every relay of them: exercise traffic is kept apart
+    # from live figures and reaches only the exercise's participants.
+    exercise = models.ForeignKey(
+        "exercises.Exercise",
+        verbose_name=_("exercise"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
 
     class Meta:
         verbose_name = _("alert")

@@ -21,6 +21,7 @@ from ceptoar.alerts.models import Alert, AlertAttachment, Recipient, RelayRule, 
 from ceptoar.channels.services import create_deliveries
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
+from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight, Sector
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience, Tlp
@@ -107,6 +108,7 @@ def create_draft(
     references: list[str] | None = None,
     requires_approval: bool = False,
     attachments: list[tuple[str, bytes]] | None = None,
+    exercise=None,
 ) -> Alert:
     access.require_sender(author)
     checked = [(check_attachment(name, content), content) for name, content in attachments or []]
@@ -123,6 +125,7 @@ def create_draft(
         requires_approval=requires_approval,
         origin_organisation=author.organisation,
         author=author,
+        exercise=exercise,
     )
     alert.full_clean()
     alert.save()
@@ -172,9 +175,15 @@ def approve(alert: Alert, approver: User) -> Alert:
 def _publish(alert: Alert) -> Alert:
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
+    recipients = next_hop_recipients(alert)
+    if alert.exercise_id is not None:
+        # An exercise reaches its participants and no one else, whatever a relay's audience says.
+        recipients = recipients.filter(
+            pk__in=Participant.objects.filter(exercise_id=alert.exercise_id).values("organisation_id")
+        )
     insert_from_select(
         Recipient,
-        next_hop_recipients(alert).order_by("pk"),
+        recipients.order_by("pk"),
         {"alert": Value(alert.pk, output_field=IntegerField()), "organisation": F("pk")},
     )
     # Standing relay decisions of the next hop run once this alert is committed.
@@ -200,7 +209,7 @@ def close(alert: Alert, user: User) -> Alert:
 # -- the path down: hub → ministries → CEPTOARs → members -----------------------------------------
 
 
-def _ceptoars_touched(audience_orgs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+def ceptoars_touched(audience_orgs: QuerySet[Organisation]) -> QuerySet[Organisation]:
     """CEPTOARs that are in the audience themselves or have a member in it."""
     return Organisation.objects.ceptoars().filter(
         Q(pk__in=audience_orgs.values("pk"))
@@ -217,12 +226,12 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     audience_orgs = policy.audience_organisations(alert.audience)
     sender = alert.origin_organisation
     if sender.kind == OrganisationKind.HUB:
-        touched = _ceptoars_touched(audience_orgs)
+        touched = ceptoars_touched(audience_orgs)
         return Organisation.objects.filter(
             pk__in=Oversight.objects.filter(ceptoar__in=touched).values("ministry_id")
         )
     if sender.kind == OrganisationKind.MINISTRY:
-        return _ceptoars_touched(audience_orgs).filter(overseen_by__ministry=sender)
+        return ceptoars_touched(audience_orgs).filter(overseen_by__ministry=sender)
     if sender.kind == OrganisationKind.CEPTOAR:
         return audience_orgs.filter(memberships__ceptoar=sender)
     if sender.kind == OrganisationKind.SUBGROUP:
@@ -238,7 +247,7 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
     if relayer.kind == OrganisationKind.MINISTRY:
         candidates = list(
             Organisation.objects.filter(overseen_by__ministry=relayer).filter(
-                pk__in=_ceptoars_touched(parent_orgs)
+                pk__in=ceptoars_touched(parent_orgs)
             )
         )
     elif relayer.kind == OrganisationKind.CEPTOAR:
@@ -308,10 +317,11 @@ def relay(
         root=parent.root or parent,
         relay_note=note,
         relayed_automatically=automatic,
+        exercise_id=parent.exercise_id,
     )
     # Its links were all just read from the database: checking that each still exists would cost a query
     # apiece on every hop of a relay tree.
-    child.full_clean(exclude=["audience", "origin_organisation", "author", "parent", "root"])
+    child.full_clean(exclude=["audience", "origin_organisation", "author", "parent", "root", "exercise"])
     child.save()
     return _publish(child)
 

@@ -50,10 +50,10 @@ HEAT_DARK_FROM = 4
 
 def open_alerts(user) -> QuerySet[Alert]:
     """Published, not closed alerts the reader may see, each chain once at the hop nearest the reader,
-    newest first."""
+    newest first. Exercise traffic is not the sector's situation: it has its own scoreboard."""
     return (
         policy.nearest_visible_alerts(user)
-        .filter(status=Status.PUBLISHED)
+        .filter(status=Status.PUBLISHED, exercise__isnull=True)
         .select_related("origin_organisation")
         .order_by("-published_at", "-id")
     )

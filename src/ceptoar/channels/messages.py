@@ -9,11 +9,16 @@ from django.utils.translation import gettext as _
 
 from ceptoar.alerts.acknowledgements import ack_url_for
 from ceptoar.channels.base import Outgoing
+from ceptoar.exercises.models import MARK as EXERCISE_MARK
 from ceptoar.sharing.models import Tlp
 
 
 def tlp_marking(outgoing: Outgoing) -> str:
-    return f"[{outgoing.alert.get_tlp_display()}]"
+    marking = f"[{outgoing.alert.get_tlp_display()}]"
+    # A notice without content has no title to carry the exercise mark: the marking line carries it.
+    if outgoing.alert.exercise_id is not None and not outgoing.with_content:
+        return f"{EXERCISE_MARK} {marking}"
+    return marking
 
 
 def subject(outgoing: Outgoing) -> str:

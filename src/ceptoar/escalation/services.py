@@ -38,6 +38,7 @@ from ceptoar.escalation.models import (
     default_plan,
 )
 from ceptoar.registry.models import ChannelKind, Contact, ContactChannel, ContactRole
+from ceptoar.registry.services import flag_for_reverification
 
 logger = logging.getLogger(__name__)
 
@@ -257,8 +258,11 @@ def log_call(
             channel=channel,
             reason=_("Wrong number (call list, %(user)s)") % {"user": user.get_username()},
         )
-        # Unverified again: it shows on the contact freshness page until the member confirms its details.
-        Contact.objects.filter(pk=channel.contact_id).update(last_verified_on=None)
+        # It shows on the contact freshness page until the member confirms its details.
+        flag_for_reverification(
+            Contact.objects.filter(pk=channel.contact_id),
+            _("Wrong number %(number)s (call list)") % {"number": number},
+        )
     return call
 
 

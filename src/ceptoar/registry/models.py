@@ -359,6 +359,10 @@ class Contact(models.Model):
     )
     hours_note = models.CharField(_("hours"), max_length=200, blank=True)
     last_verified_on = models.DateField(_("last verified on"), null=True, blank=True, db_index=True)
+    # Set when something showed the contact may be wrong (a drill it did not answer, a wrong number); the
+    # contact is then due for verification whatever its date, until someone verifies it.
+    reverification_reason = models.CharField(_("why it must be verified again"), max_length=300, blank=True)
+    reverification_requested_at = models.DateTimeField(_("verification requested at"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -46,10 +46,23 @@ def organisations_lacking_poc(organisations: QuerySet[Organisation] | None = Non
 def stale_contacts(
     contacts: QuerySet[Contact], days: int, today: datetime.date | None = None
 ) -> QuerySet[Contact]:
-    """Active contacts not verified within `days` days (or never)."""
+    """Active contacts not verified within `days` days (or never), or flagged for verification again."""
     today = today or timezone.localdate()
     cutoff = today - datetime.timedelta(days=days)
-    return contacts.filter(is_active=True).filter(Q(last_verified_on__lt=cutoff) | Q(last_verified_on=None))
+    return contacts.filter(is_active=True).filter(
+        Q(last_verified_on__lt=cutoff)
+        | Q(last_verified_on=None)
+        | Q(reverification_requested_at__isnull=False)
+    )
+
+
+def flag_for_reverification(contacts: QuerySet[Contact], reason: str, now=None) -> int:
+    """Put these contacts on the freshness page with `reason` until someone verifies them; returns how many
+    were flagged. A reason already recorded is kept: the first finding is what the secretariat follows."""
+    now = now or timezone.now()
+    return contacts.filter(reverification_requested_at__isnull=True).update(
+        reverification_reason=reason[:300], reverification_requested_at=now
+    )
 
 
 def current_rules(ceptoar: Organisation, today: datetime.date | None = None) -> HandlingRules | None:
@@ -104,7 +117,8 @@ def relay_paths(ceptoar: Organisation) -> list[RelayPath]:
 @transaction.atomic
 def mark_contact_verified(contact: Contact, today: datetime.date | None = None) -> Contact:
     contact.last_verified_on = today or timezone.localdate()
-    contact.save(update_fields=["last_verified_on"])
+    contact.reverification_reason, contact.reverification_requested_at = "", None
+    contact.save(update_fields=["last_verified_on", "reverification_reason", "reverification_requested_at"])
     return contact
 
 
@@ -246,6 +260,7 @@ def save_contact(
         if contact is None and fields.get("position") is None:
             target.position = next_contact_position(organisation)
         target.last_verified_on = today or timezone.localdate()
+        target.reverification_reason, target.reverification_requested_at = "", None
 
         field_errors: dict[str, list[str]] = {}
         try:
