@@ -12,6 +12,7 @@ urlpatterns = [
     path("alerts/", include("ceptoar.alerts.urls")),
     path("reports/", include("ceptoar.reports.urls")),
     path("analysis/", include("ceptoar.analysis.urls")),
+    path("exercises/", include("ceptoar.exercises.urls")),
     path("sharing/", include("ceptoar.sharing.urls")),
     path("escalation/", include("ceptoar.escalation.urls")),
     path("api/", include("ceptoar.api.urls")),
