@@ -62,9 +62,10 @@ def _count(group: dict, status: str) -> None:
 
 
 def _close(groups) -> list[dict]:
+    groups = list(groups)
     for group in groups:
         group["confirmed_rate"] = _rate(group["acknowledged"], group["total"])
-    return list(groups)
+    return groups
 
 
 def _percentile(ordered: list[float], share: float) -> float | None:
