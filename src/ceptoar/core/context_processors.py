@@ -4,6 +4,7 @@ def navigation(request):
 
     from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
     from ceptoar.analysis.access import can_assess
+    from ceptoar.exercises.access import can_organise
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
@@ -20,5 +21,6 @@ def navigation(request):
         "nav_can_assess": signed_in and can_assess(user),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
+        "nav_can_organise_exercises": signed_in and can_organise(user),
         "nav_demo_mailbox": signed_in and settings.CEPTOAR_DEMO_MAILBOX,
     }
