@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import Min
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
 from ceptoar.channels.models import Delivery
@@ -117,16 +118,23 @@ def acknowledge(
     by_user=None,
     by_contact_id: int | None = None,
     note: str = "",
+    at=None,
 ) -> tuple[Acknowledgement, bool]:
     """Record the organisation's receipt; returns (acknowledgement, created).
 
     A second confirmation (another POC, a second click) is not an error: the first one stands and is
-    returned, since what counts is when the organisation first had the alert in hand.
+    returned, since what counts is when the organisation first had the alert in hand. `at` is when it was
+    confirmed, now unless given: a simulated drill (`exercises.simulation`) confirms on its own clock.
     """
     if via not in AcknowledgementVia.values:
         raise ValueError(f"unknown acknowledgement channel {via!r}")
     acknowledgement = Acknowledgement(
-        recipient=recipient, via=via, by_user=by_user, by_contact_id=by_contact_id, note=note
+        recipient=recipient,
+        via=via,
+        by_user=by_user,
+        by_contact_id=by_contact_id,
+        note=note,
+        acknowledged_at=at or timezone.now(),
     )
     if not insert_unless_exists(acknowledgement):
         return Acknowledgement.objects.get(recipient_id=recipient.pk), False

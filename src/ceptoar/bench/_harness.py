@@ -142,7 +142,8 @@ def load_demo(space: Workspace) -> float:
 
 
 def run_phase(space: Workspace, target: str, env: dict | None = None, **kwargs) -> dict:
-    """Run `ceptoar.bench.<target>` (module.function) in a subprocess against the workspace."""
+    """Run `ceptoar.bench.<target>` (module.function), or `target` itself when it is a full path
+    (`ceptoar.….function`), in a subprocess against the workspace."""
     out = space.path(f"phase-{target.replace('.', '-')}-{time.monotonic_ns()}.json")
     completed = subprocess.run(  # noqa: S603 - our own module
         [sys.executable, "-m", "ceptoar.bench._harness", target, json.dumps(kwargs), str(out)],
@@ -160,7 +161,10 @@ def _phase_main(target: str, arguments: str, out: str) -> None:
 
     django.setup()
     module_name, function_name = target.rsplit(".", 1)
-    function = getattr(importlib.import_module(f"ceptoar.bench.{module_name}"), function_name)
+    # "fanout.run" is a benchmark's; a full path ("ceptoar.exercises.simulation.phase") anyone else's.
+    if not module_name.startswith("ceptoar."):
+        module_name = f"ceptoar.bench.{module_name}"
+    function = getattr(importlib.import_module(module_name), function_name)
     result = function(**json.loads(arguments))
     Path(out).write_text(json.dumps(result))
 
@@ -193,14 +197,28 @@ def machine() -> dict:
 # -- the SMTP sink, in a process of its own ----------------------------------------------------------------
 
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+_ACK_LINK = re.compile(r"https?://\S+?/ack/[^/\s]+/")
+
+
+def _ack_links(content: bytes) -> list[str]:
+    """The acknowledgement links in a message's text, as its reader would see them (decoded)."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(content, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return _ACK_LINK.findall(body.get_content()) if body is not None else []
 
 
 class _CountingHandler:
     """Accepts everything; counts messages, their sizes and distinct Message-IDs (a message sent twice by a
-    worker that died between sending and recording shows up as a repeated id)."""
+    worker that died between sending and recording shows up as a repeated id). With `keep_links`, it also
+    keeps the acknowledgement links each recipient address received (the simulated drill clicks them);
+    off for the benchmarks, whose sink must cost the same as a plain one."""
 
-    def __init__(self, count, last_accepted) -> None:
+    def __init__(self, count, last_accepted, keep_links: bool = False) -> None:
         self.count, self.last_accepted = count, last_accepted
+        self.keep_links = keep_links
         self.reset()
 
     def reset(self) -> None:
@@ -209,6 +227,12 @@ class _CountingHandler:
         self.sizes: list[int] = []
         self.message_ids: set[bytes] = set()
         self.first_accepted = 0.0
+        self.links: list[tuple[str, str]] = []
+
+    def take_links(self) -> list[tuple[str, str]]:
+        """(recipient address, link) received since the last call, in the order received."""
+        links, self.links = self.links, []
+        return links
 
     async def handle_DATA(self, server, session, envelope) -> str:
         content = envelope.original_content or envelope.content
@@ -217,6 +241,9 @@ class _CountingHandler:
         found = _MESSAGE_ID.search(head)
         if found:
             self.message_ids.add(found.group(1))
+        if self.keep_links:
+            links = _ack_links(content)
+            self.links += [(address, link) for address in envelope.rcpt_tos for link in links]
         now = time.monotonic()
         if not self.first_accepted:
             self.first_accepted = now
@@ -238,11 +265,11 @@ class _CountingHandler:
         }
 
 
-def _sink_main(port: int, count, last_accepted, ready, commands) -> None:
+def _sink_main(port: int, count, last_accepted, ready, commands, keep_links: bool = False) -> None:
     from aiosmtpd.controller import Controller
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    handler = _CountingHandler(count, last_accepted)
+    handler = _CountingHandler(count, last_accepted, keep_links)
     controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     ready.set()
@@ -254,6 +281,8 @@ def _sink_main(port: int, count, last_accepted, ready, commands) -> None:
             elif command == "reset":
                 handler.reset()
                 commands.send(True)
+            elif command == "links":
+                commands.send(handler.take_links())
             else:
                 break
     finally:
@@ -264,7 +293,7 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) on a loopback port, in its own process so that neither side of the
     comparison shares a CPU or an interpreter lock with it more than the other does."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_links: bool = False) -> None:
         self.port = free_port()
         self._count = _MP.RawValue("q", 0)
         self._last = _MP.RawValue("d", 0.0)
@@ -272,7 +301,7 @@ class SmtpSink:
         self._ready = _MP.Event()
         self._process = _MP.Process(
             target=_sink_main,
-            args=(self.port, self._count, self._last, self._ready, child_end),
+            args=(self.port, self._count, self._last, self._ready, child_end, keep_links),
             daemon=True,
         )
 
@@ -306,6 +335,11 @@ class SmtpSink:
     def reset(self) -> None:
         self._commands.send("reset")
         self._commands.recv()
+
+    def take_links(self) -> list[tuple[str, str]]:
+        """(recipient address, acknowledgement link) accepted since the last call (`keep_links` only)."""
+        self._commands.send("links")
+        return self._commands.recv()
 
     def wait_for(self, count: int, timeout: float, alive=lambda: True) -> bool:
         deadline = time.monotonic() + timeout
