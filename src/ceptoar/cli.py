@@ -6,6 +6,8 @@ ceptoar map --format csv      print the CEPTOAR characteristics map
 ceptoar import registry FILE  load registry records from JSON, all or nothing
 ceptoar totp USER             current TOTP code of a demo account
 ceptoar anonymize FILE        a report's text with names, addresses and hosts replaced
+ceptoar exercise run --simulate [--ack-share 0.9] [--seed N]
+                              a whole drill on the demo population with simulated members; measures as JSON
 ceptoar help                  every command
 """
 
