@@ -1,4 +1,5 @@
-"""Periodic jobs of the worker: the sweeper, escalation follow-ups, the overdue auditor.
+"""Periodic jobs of the worker: the sweeper, escalation follow-ups, the overdue auditor, and exercises
+(started, fed their injects and ended on their schedule).
 
 Each job is a function that takes no arguments and returns how many things it did. They run one after
 another in a single background thread of `ceptoar worker`, each in its own database connection, so a job
