@@ -13,7 +13,7 @@ from ceptoar.alerts.models import Recipient
 from ceptoar.alerts.tracking import GROUP_NAMES
 from ceptoar.escalation.status import ReceiptStatus
 from ceptoar.exercises import measures, services
-from ceptoar.exercises.views import percent
+from ceptoar.exercises.report import format_rate
 from tests.exercises.support import run
 from tests.exercises.test_pages_support import PARTICIPANTS, text
 
@@ -44,7 +44,7 @@ def _expected_rows(groups: list[dict], label) -> dict[str, dict[str, str]]:
             "label": label(group),
             "total": str(group["total"]),
             "acknowledged": str(group["acknowledged"]),
-            "rate": percent(group["confirmed_rate"]),
+            "rate": format_rate(group["confirmed_rate"]),
             "not_confirmed": str(group["statuses"][ReceiptStatus.NOT_CONFIRMED]),
             "unreachable": str(group["statuses"][ReceiptStatus.UNREACHABLE]),
         }
@@ -68,9 +68,9 @@ def test_the_live_scoreboard_shows_the_measures(client_as, drill):
     assert figures["acknowledged"] == 2 and figures["recipients"] == 3  # the drill is what the test made
 
     headline = page.split('id="scoreboard-headline"')[1].split("</dl>")[0]
-    assert _figure(headline, "confirmed_rate") == f"{percent(figures['confirmed_rate'])} 2 / 3"
-    assert percent(figures["confirmed_rate"]) == "66.7%"
-    assert _figure(headline, "overall_rate") == f"{percent(figures['overall_rate'])} 2 / 3"
+    assert _figure(headline, "confirmed_rate") == f"{format_rate(figures['confirmed_rate'])} 2 / 3"
+    assert format_rate(figures["confirmed_rate"]) == "66.7%"
+    assert _figure(headline, "overall_rate") == f"{format_rate(figures['overall_rate'])} 2 / 3"
     assert _figure(headline, "organisations") == str(figures["organisations"])
     assert _figure(headline, "unreached_total") == str(figures["unreached_total"]) == "1"
 
@@ -115,7 +115,7 @@ def test_a_finished_exercise_shows_the_figures_kept_when_it_ended(client_as, dri
     page = client_as("demo-secretariat").get(reverse("exercises:detail", args=[drill.pk])).content.decode()
     headline = page.split('id="scoreboard-headline"')[1].split("</dl>")[0]
     assert _figure(headline, "confirmed_rate").startswith("25.0%")
-    assert _figure(headline, "overall_rate") == f"{percent(kept['overall_rate'])} 1 / 3"
+    assert _figure(headline, "overall_rate") == f"{format_rate(kept['overall_rate'])} 1 / 3"
     flagged = page.split('id="flagged-contacts">')[1].split("</p>")[0]
     assert text(flagged).startswith(f"{kept['flagged_contacts']} contact")
     assert kept["flagged_contacts"] > 0  # banks-0003 never confirmed: its contacts are to be verified

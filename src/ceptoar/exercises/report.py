@@ -10,12 +10,13 @@ of a change), in the language active when `build` is called.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from ceptoar.alerts.templatetags.alert_tags import duration
 from ceptoar.alerts.tracking import GROUP_NAMES
 from ceptoar.channels.models import DeliveryKind, DeliveryStatus
 from ceptoar.escalation.models import CallOutcome, Step
@@ -39,14 +40,8 @@ def format_rate(rate: float | None) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    whole = round(seconds)
-    if whole < 60:
-        return _("%(seconds)d s") % {"seconds": whole}
-    if whole < 3600:
-        return _("%(minutes)d min %(seconds)d s") % {"minutes": whole // 60, "seconds": whole % 60}
-    return _("%(hours)d h %(minutes)d min") % {"hours": whole // 3600, "minutes": whole % 3600 // 60}
+    """The tracking page's durations (`alert_tags.duration`), from the measures' seconds."""
+    return duration(None if seconds is None else timedelta(seconds=round(seconds)))
 
 
 def hop_label(source: str, target: str) -> str:
@@ -158,14 +153,15 @@ def _time_rows(figures: dict) -> list[dict]:
     return rows
 
 
-def _choice_label(choices, value: str) -> str:
+def choice_label(choices, value: str) -> str:
     try:
         return str(choices(value).label)
     except ValueError:
         return value
 
 
-def _unreached(entries: list[dict]) -> list[dict]:
+def unreached(entries: list[dict]) -> list[dict]:
+    """The organisations not reached, with the words for what tried them (scoreboard and report)."""
     return [
         {
             **entry,
@@ -174,14 +170,15 @@ def _unreached(entries: list[dict]) -> list[dict]:
             "contacts": [
                 {
                     **tried,
-                    "role_label": _choice_label(ContactRole, tried["role"]) if tried["role"] else "",
-                    "channel_label": _choice_label(DeliveryKind, tried["channel"]),
-                    "result_label": _choice_label(DeliveryStatus, tried["result"]),
+                    "role_label": choice_label(ContactRole, tried["role"]) if tried["role"] else "",
+                    "channel_label": choice_label(DeliveryKind, tried["channel"]),
+                    "step_label": choice_label(Step, tried["step"]) if tried["step"] else _("First message"),
+                    "result_label": choice_label(DeliveryStatus, tried["result"]),
                 }
                 for tried in entry["contacts"]
             ],
             "calls": [
-                {**call, "outcome_label": _choice_label(CallOutcome, call["outcome"])}
+                {**call, "outcome_label": choice_label(CallOutcome, call["outcome"])}
                 for call in entry["calls"]
             ],
         }
@@ -376,10 +373,10 @@ def build(exercise: Exercise, now: datetime | None = None) -> dict:
                 for outcome in CallOutcome.values
             ],
         },
-        "unreached": _unreached(figures.get("unreached", [])),
+        "unreached": unreached(figures.get("unreached", [])),
         "unreached_total": figures.get("unreached_total", 0),
         "wrong_contacts": [
-            {**contact, "channel_label": _choice_label(ChannelKind, contact["channel"])}
+            {**contact, "channel_label": choice_label(ChannelKind, contact["channel"])}
             for contact in figures.get("wrong_contacts", [])
         ],
         # Counted when the exercise ends; an interim report has none yet.

@@ -22,7 +22,7 @@ from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services import AudienceSpec
 from ceptoar.escalation import services as escalation
-from ceptoar.exercises import access
+from ceptoar.exercises import access, measures
 from ceptoar.exercises.models import (
     MARK,
     Exercise,
@@ -299,8 +299,6 @@ def send_inject(inject: Inject, user=None, now: datetime | None = None) -> Injec
 def finish(exercise: Exercise, user=None, now: datetime | None = None) -> Exercise:
     """End the exercise: its alerts close (escalation stops), the final measures are kept, and the
     contacts it found wanting are flagged in the registry for verification."""
-    from ceptoar.exercises import measures
-
     now = now or timezone.now()
     exercise = Exercise.objects.select_for_update().select_related("organiser").get(pk=exercise.pk)
     if user is not None and not access.can_manage(user, exercise):

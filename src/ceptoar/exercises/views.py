@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +22,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.alerts import tracking
-from ceptoar.alerts.templatetags.alert_tags import duration
-from ceptoar.channels.models import DeliveryKind, DeliveryStatus
 from ceptoar.core.pagination import paginate
 from ceptoar.escalation.models import CallOutcome, Step
 from ceptoar.escalation.status import ReceiptStatus
@@ -37,6 +35,7 @@ from ceptoar.exercises.models import (
     Participant,
     ParticipantRole,
 )
+from ceptoar.exercises.report import choice_label, format_duration, format_rate, hop_label, unreached
 from ceptoar.registry.models import ChannelKind
 
 PAGE_SIZE = 25
@@ -91,15 +90,6 @@ def _show_errors_as_messages(request, error: ValidationError | PermissionDenied)
 # -- the scoreboard, in the words and shapes the page shows -----------------------------------------
 
 
-def percent(rate: float | None) -> str:
-    """疎通確認率 as the page shows it, from the measures' share (0–1)."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _seconds_text(seconds: float | None) -> str:
-    return duration(None if seconds is None else timedelta(seconds=seconds))
-
-
 def _bound_text(seconds: int) -> str:
     if seconds % 3600 == 0:
         return _("%(hours)d h") % {"hours": seconds // 3600}
@@ -114,17 +104,6 @@ def _bin_label(lower: int, upper: int | None) -> str:
     if not lower:
         return _("under %(upper)s") % {"upper": _bound_text(upper)}
     return _("%(lower)s to %(upper)s") % {"lower": _bound_text(lower), "upper": _bound_text(upper)}
-
-
-def _label(choices, value: str) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return value
-
-
-def hop_label(hop: dict) -> str:
-    return f"{tracking.GROUP_NAMES[hop['from']]} → {tracking.GROUP_NAMES[hop['to']]}"
 
 
 @dataclass
@@ -151,7 +130,7 @@ class Row:
 
     @property
     def rate_text(self) -> str:
-        return percent(self.rate)
+        return format_rate(self.rate)
 
     @property
     def not_confirmed(self) -> int:
@@ -176,9 +155,9 @@ def _distribution(figures: dict) -> dict:
     return {
         "count": figures["count"],
         "never": figures["never"],
-        "median": _seconds_text(figures["median_s"]),
-        "p90": _seconds_text(figures["p90_s"]),
-        "max": _seconds_text(figures["max_s"]),
+        "median": format_duration(figures["median_s"]),
+        "p90": format_duration(figures["p90_s"]),
+        "max": format_duration(figures["max_s"]),
         "bins": [
             {
                 "label": _bin_label(item["from_s"], item["to_s"]),
@@ -188,29 +167,6 @@ def _distribution(figures: dict) -> dict:
             for item in figures["histogram"]
         ],
     }
-
-
-def _unreached(entries: list[dict]) -> list[dict]:
-    return [
-        {
-            **entry,
-            "hop": hop_label({"from": entry["hop_from"], "to": entry["hop_to"]}),
-            "status_label": ReceiptStatus.labels.get(entry["status"], entry["status"]),
-            "contacts": [
-                {
-                    **tried,
-                    "channel_label": _label(DeliveryKind, tried["channel"]),
-                    "step_label": _label(Step, tried["step"]) if tried["step"] else _("First message"),
-                    "result_label": _label(DeliveryStatus, tried["result"]),
-                }
-                for tried in entry["contacts"]
-            ],
-            "calls": [
-                {**call, "outcome_label": _label(CallOutcome, call["outcome"])} for call in entry["calls"]
-            ],
-        }
-        for entry in entries
-    ]
 
 
 def scoreboard(exercise: Exercise) -> dict | None:
@@ -227,15 +183,15 @@ def scoreboard(exercise: Exercise) -> dict | None:
         "generated_at": datetime.fromisoformat(figures["generated_at"]),
         "final": exercise.status == ExerciseStatus.FINISHED,
         "live": exercise.status == ExerciseStatus.RUNNING,
-        "member_rate": percent(figures["confirmed_rate"]),
+        "member_rate": format_rate(figures["confirmed_rate"]),
         "member_total": sum(hop["total"] for hop in member_hops),
         "member_acknowledged": sum(hop["acknowledged"] for hop in member_hops),
-        "overall_rate": percent(figures["overall_rate"]),
+        "overall_rate": format_rate(figures["overall_rate"]),
         "statuses": [
             {"status": status, "label": label, "count": figures["statuses"].get(status, 0)}
             for status, label in ReceiptStatus.choices
         ],
-        "hops": [Row.of(hop, hop_label(hop)) for hop in figures["hops"]],
+        "hops": [Row.of(hop, hop_label(hop["from"], hop["to"])) for hop in figures["hops"]],
         "sectors": [Row.of(group, group["name"]) for group in figures["by_sector"]],
         "ceptoars": [Row.of(group, group["name"]) for group in figures["by_ceptoar"]],
         "delivery_time": _distribution(figures["delivery_time"]),
@@ -250,10 +206,10 @@ def scoreboard(exercise: Exercise) -> dict | None:
             {"outcome": outcome, "label": label, "count": calls.get(outcome, 0)}
             for outcome, label in CallOutcome.choices
         ],
-        "unreached": _unreached(figures["unreached"][:UNREACHED_SHOWN]),
+        "unreached": unreached(figures["unreached"][:UNREACHED_SHOWN]),
         "unreached_total": figures["unreached_total"],
         "wrong_contacts": [
-            {**wrong, "channel_label": _label(ChannelKind, wrong["channel"])}
+            {**wrong, "channel_label": choice_label(ChannelKind, wrong["channel"])}
             for wrong in figures["wrong_contacts"]
         ],
         "flagged_contacts": figures.get("flagged_contacts"),
@@ -271,7 +227,7 @@ def exercise_list(request):
         # Kept figures only: computing a running exercise's measures for every row would make the list
         # as slow as all their scoreboards together.
         final = exercise.final_measures or {}
-        exercise.member_rate_text = percent(final.get("confirmed_rate"))
+        exercise.member_rate_text = format_rate(final.get("confirmed_rate"))
     context = {"page": page, "can_organise": access.can_organise(request.user), "mark": MARK}
     return render(request, "exercises/list.html", context)
 
@@ -486,7 +442,7 @@ def exercise_detail(request, pk):
     for inject in injects:
         inject.figures = board["injects"].get(inject.pk) if board else None
         if inject.figures:
-            inject.rate_text = percent(inject.figures["confirmed_rate"])
+            inject.rate_text = format_rate(inject.figures["confirmed_rate"])
     context |= {
         "mark": MARK,
         "can_manage": access.can_manage(request.user, exercise),
