@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -68,3 +70,21 @@ def travel_past_backoff() -> None:
 
 
 __all__ = ["ChannelKind", "add_channel", "publish", "run_due_tasks", "travel_past_backoff"]
+
+
+class StallingMailBox:
+    """Accepts at once, except the message numbered `stall_at` (from 1), which it holds for `pause`
+    seconds before answering; it notes when the hold began and ended."""
+
+    def __init__(self, stall_at: int, pause: float) -> None:
+        self.stall_at, self.pause = stall_at, pause
+        self.accepted = 0
+        self.held: tuple[float, float] | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.accepted + 1 == self.stall_at:
+            began = time.monotonic()
+            await asyncio.sleep(self.pause)
+            self.held = (began, time.monotonic())
+        self.accepted += 1
+        return "250 OK"

@@ -15,7 +15,7 @@ from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryKind, Deliv
 from ceptoar.channels.services import broken_channels_for, sweep_stale
 from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 
-from .helpers import add_channel, publish, run_due_tasks, travel_past_backoff
+from .helpers import StallingMailBox, add_channel, publish, run_due_tasks, travel_past_backoff
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +234,52 @@ def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user,
     assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
     sent_ids = {int(m["Message-ID"].split("-")[1].split("@")[0]) for m in smtp_server.messages}
     assert sent_ids == set(ids) - {taken}
+
+
+def test_a_prepared_message_whose_row_the_sweeper_took_is_not_sent(demo_user, smtp_port, settings):
+    """Messages are prepared ahead of the sending thread: a row lost to the sweeper after its message was
+    prepared, while the server is slow, is left to the other worker too."""
+    from aiosmtpd.controller import Controller
+
+    from ceptoar.channels import services
+
+    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
+    ids = list(
+        Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:6]
+    )
+    settings.CEPTOAR_DELIVERY_LEASE_S = 0  # renew whenever the batch looks
+    taken = ids[3]
+    real_channel_for = services._channel_for
+
+    def channel_for(kind):
+        channel = real_channel_for(kind)
+        prepare = channel.prepare
+
+        def prepare_then_lose_a_row(outgoing):
+            # Every message is prepared, the one for `taken` among them, before the first is answered.
+            if outgoing.delivery_id == ids[-1]:
+                Delivery.objects.filter(pk=taken).update(claimed_by="other-worker")
+            return prepare(outgoing)
+
+        channel.prepare = prepare_then_lose_a_row
+        return channel
+
+    mailbox = StallingMailBox(stall_at=1, pause=services._SendingThread.MAX_WAIT_S * 6)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    services._channel_for = channel_for
+    try:
+        outcome = services.send_batch(ids, worker_id="slow-worker")
+    finally:
+        services._channel_for = real_channel_for
+        controller.stop()
+    assert outcome["sent"] == 5 and mailbox.accepted == 5
+    taken_row = Delivery.objects.get(pk=taken)
+    assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
+    sent = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).values_list("pk", flat=True)
+    assert set(sent) == set(ids) - {taken}
 
 
 def test_a_claim_locks_delivery_rows_only(demo_user):

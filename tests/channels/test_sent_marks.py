@@ -3,19 +3,17 @@ worker waits on a slow mail server: what a killed worker had sent is on record."
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
-from ceptoar.channels.base import Outgoing
-from ceptoar.channels.email import EmailChannel
 from ceptoar.channels.models import Delivery, DeliveryStatus
-from ceptoar.channels.services import _SentMarks, claim, send_batch
+from ceptoar.channels.services import _SendingThread, _SentMarks, claim, send_batch
 
-from .helpers import publish
+from .helpers import StallingMailBox, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -77,45 +75,34 @@ def test_the_batch_marks_what_it_sent_before_it_returns(claimed, smtp_server):
     assert set(statuses(claimed)) == {DeliveryStatus.SENT}
 
 
-class SlowMailBox:
-    """Answers each DATA after a pause longer than a quick reply takes."""
-
-    def __init__(self, pause: float) -> None:
-        self.pause = pause
-        self.accepted = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(self.pause)
-        self.accepted += 1
-        return "250 OK"
-
-
-def test_the_mail_channel_asks_for_the_marks_before_it_waits_on_a_slow_server(smtp_port, claimed):
+def test_what_a_stalled_server_accepted_is_written_down_while_the_batch_waits(smtp_port, claimed):
+    """A worker killed while its mail server stalls must have marked what the server had accepted: the
+    batch writes the marks within a group's age while its sending thread waits for the answer."""
     from aiosmtpd.controller import Controller
 
-    mailbox = SlowMailBox(pause=EmailChannel.QUICK_REPLY_S * 10)
+    ids = [d.pk for d in claimed[:5]]
+    Delivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.PENDING, claimed_by="")
+    mailbox = StallingMailBox(stall_at=3, pause=_SendingThread.MAX_WAIT_S * 10)
+    writes: list[tuple[float, list]] = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "sent_at = CASE" in sql:
+            writes.append((time.monotonic(), list(params)))
+        return execute(sql, params, many, context)
+
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:
-        channel = EmailChannel()
-        waits: list[int] = []
-        channel.before_waiting = lambda: waits.append(mailbox.accepted)
-        for delivery in claimed[:3]:
-            channel.send(
-                Outgoing(
-                    delivery_id=delivery.pk,
-                    address=delivery.address,
-                    alert=delivery.alert,
-                    with_content=True,
-                    portal_url="http://example.invalid/",
-                )
-            )
-        channel.close()
+        with connection.execute_wrapper(watch):
+            outcome = send_batch(ids, "worker-d")
     finally:
         controller.stop()
-    # Each message's final answer was slow: the hook ran before the worker blocked on each of them.
-    assert mailbox.accepted == 3
-    assert waits.count(0) >= 1 and 1 in waits and 2 in waits
+    assert outcome["sent"] == 5 and mailbox.held is not None
+    _began, ended = mailbox.held
+    before_the_answer = {value for at, params in writes if at < ended for value in params}
+    # The two messages accepted before the stall were written down before it ended, not after the batch.
+    assert set(ids[:2]) <= before_the_answer and not set(ids[2:]) & before_the_answer
+    assert set(statuses(claimed[:5])) == {DeliveryStatus.SENT}
 
 
 def test_marks_written_late_keep_the_time_the_server_accepted(claimed):

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,8 +149,6 @@ _SENDING_READS = (
     "address",
     "attempts",
     "escalation_step",
-    "channel__value",
-    "recipient__organisation_id",
 )
 
 
@@ -175,9 +173,17 @@ def claim(delivery_ids: list[int], worker_id: str) -> list[Delivery]:
         )
     claimed = list(
         Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING, claimed_by=worker_id)
-        .select_related("channel", "recipient")
-        # What sending reads: loading whole rows cost a sixth of a worker's time at benchmark scale.
+        # What sending reads, as columns of the delivery: loading whole rows cost a sixth of a worker's time
+        # at benchmark scale, and a channel and a recipient instance per row as much again.
         .only(*_SENDING_READS)
+        .annotate(
+            # The contact's address now: it may have changed since publication.
+            channel_value=F("channel__value"),
+            recipient_organisation_id=F("recipient__organisation_id"),
+            channel_broken=Exists(
+                BrokenChannel.objects.filter(channel_id=OuterRef("channel_id"), cleared_at__isnull=True)
+            ),
+        )
         .order_by("pk")
     )
     # A batch is a few alerts' worth of deliveries: each alert is read once, not once per row.
@@ -187,11 +193,17 @@ def claim(delivery_ids: list[int], worker_id: str) -> list[Delivery]:
     return claimed
 
 
+def _current_address(delivery: Delivery) -> str:
+    """Where a claimed delivery goes: its contact channel's address now, or, for a notice to a person,
+    the address written with it."""
+    return delivery.channel_value if delivery.channel_id is not None else delivery.address
+
+
 def _bound_organisations(claimed: list[Delivery]) -> set[int]:
     """Recipient organisations of this batch bound by their CEPTOARs' current rules, asked once."""
     return policy.organisations_bound_by_current_rules(
         {
-            delivery.recipient.organisation_id
+            delivery.recipient_organisation_id
             for delivery in claimed
             if delivery.recipient_id is not None and delivery.alert.tlp in policy.RULES_AUDIENCE_TLPS
         }
@@ -204,7 +216,7 @@ def _carries_content(delivery: Delivery, bound: set[int]) -> bool:
     if alert.tlp == Tlp.RED:
         return False
     if alert.tlp in policy.RULES_AUDIENCE_TLPS and delivery.recipient_id is not None:
-        return delivery.recipient.organisation_id in bound
+        return delivery.recipient_organisation_id in bound
     return True
 
 
@@ -248,16 +260,23 @@ class _Lease:
 
     def __init__(self, worker_id: str, delivery_ids: list[int]) -> None:
         self.worker_id = worker_id
+        # Claimed and not yet recorded: prepared messages wait their turn on the sending thread.
         self.unsent = set(delivery_ids)
         self.lost: set[int] = set()
         self.renew_every = settings.CEPTOAR_DELIVERY_LEASE_S / 3
         self.renewed = time.monotonic()
 
     def holds(self, delivery_id: int) -> bool:
+        self.keep()
+        return delivery_id not in self.lost
+
+    def done(self, delivery_id: int) -> None:
+        self.unsent.discard(delivery_id)
+
+    def keep(self) -> None:
+        """Renew the claim if it is due."""
         if time.monotonic() - self.renewed >= self.renew_every:
             self._renew()
-        self.unsent.discard(delivery_id)
-        return delivery_id not in self.lost
 
     def _renew(self) -> None:
         mine = Delivery.objects.filter(
@@ -265,6 +284,7 @@ class _Lease:
         )
         kept = set(mine.values_list("pk", flat=True))
         mine.filter(pk__in=kept).update(claimed_at=timezone.now())
+        # In place: the sending thread reads this set before each message.
         self.lost |= self.unsent - kept
         self.renewed = time.monotonic()
 
@@ -273,9 +293,12 @@ class _SentMarks:
     """Marks sent deliveries in groups rather than one statement each, which cost more than the sending.
 
     What is sent but not yet marked would be sent again (same Message-ID) if the worker died, so the group
-    is written as soon as it holds MAX_PENDING messages or is MAX_AGE_S old, when the batch ends, and
-    before the channel waits on a slow or stalled server (Channel.before_waiting): a worker killed while it
-    waits has nothing unmarked. Only a kill inside a run of quick sends can repeat, at most, that run.
+    is written as soon as it holds MAX_PENDING messages or is MAX_AGE_S old, and when the batch ends. A
+    channel that waits on its server from the batch's thread has the group written before each wait
+    (Channel.before_waiting); e-mail waits on a thread of its own, and the batch writes down what came back
+    at least every MAX_AGE_S while it does (_SendingThread). Either way a worker killed while it waits on a
+    slow or stalled server has nothing unmarked; only a kill inside a run of quick sends can repeat, at
+    most, that run.
     """
 
     MAX_PENDING = 50
@@ -286,10 +309,10 @@ class _SentMarks:
         self.pending: list[tuple[int, datetime]] = []
         self.oldest = 0.0
 
-    def add(self, delivery_id: int) -> None:
+    def add(self, delivery_id: int, sent_at: datetime | None = None) -> None:
         if not self.pending:
             self.oldest = time.monotonic()
-        self.pending.append((delivery_id, timezone.now()))
+        self.pending.append((delivery_id, sent_at or timezone.now()))
         if len(self.pending) >= self.MAX_PENDING or time.monotonic() - self.oldest >= self.MAX_AGE_S:
             self.flush()
 
@@ -327,88 +350,91 @@ def _commit_without_waiting_for_disk() -> None:
 
 
 class _SendingThread:
-    """Carries prepared messages to the mail server from a thread of its own, one at a time, on the
-    batch's one connection, while the batch prepares the next message and records what came back.
+    """Carries prepared messages to the mail server from a thread of its own, on the batch's one connection,
+    while the batch's thread prepares the next messages and records what came back.
 
-    A worker spent as long on its own Python (claiming, preparing, recording) as the mail server took to
-    answer, one after the other; now the two overlap. Only this thread talks to the mail server and only
-    the batch's thread touches the database. When the server is slow to answer (Channel.before_waiting),
-    the batch records and writes down everything answered so far before the thread goes on waiting.
+    The two threads meet seldom. The batch prepares up to AHEAD messages, then sleeps until the sender is
+    down to LOW, or GROUP outcomes are waiting, or MAX_WAIT_S has passed; it then records the outcomes,
+    writes down the sent marks, renews the lease and tops up. So when the server is slow or stalls, what it
+    accepted is written down within MAX_WAIT_S, while the sending thread waits. Handing over message by
+    message, and looking for a slow answer before reading each one, woke the batch's thread for every
+    message and took Python's lock from the sending thread just as the server's answer came in.
+
+    Only this thread talks to the mail server and only the batch's thread touches the database. A message
+    whose delivery the lease has lost (the sweeper gave it to another worker) is not sent.
     """
 
-    QUEUED = 4
-    POLL_S = 0.002
+    AHEAD = 64
+    LOW = 16
+    GROUP = _SentMarks.MAX_PENDING
+    MAX_WAIT_S = _SentMarks.MAX_AGE_S
 
-    def __init__(self, record, write_down) -> None:
-        self.record, self.write_down = record, write_down
-        self.jobs: queue.Queue = queue.Queue(maxsize=self.QUEUED)
-        self.results: queue.Queue = queue.Queue()
-        self.waiting = threading.Event()
+    def __init__(self, record, write_down, lease: _Lease) -> None:
+        self.record, self.write_down, self.lease = record, write_down, lease
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.attention = threading.Event()
+        self.finished = False
         self.thread = threading.Thread(target=self._run, name="smtp-sender", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            delivery, channel, prepared = job
-            try:
-                channel.transmit(prepared)
-            except BaseException as error:  # noqa: BLE001 - every outcome goes back to the batch
-                self.results.put((delivery, error))
-            else:
-                self.results.put((delivery, None))
-        self.results.put(None)
-
-    def before_waiting(self) -> None:
-        """Called on the sending thread by the channel; the batch's thread acts on it."""
-        self.waiting.set()
-
-    def _take_results(self, block: bool) -> bool:
-        """Record what has come back; False once the thread has finished."""
+        jobs, results, attention, lost = self.jobs, self.results, self.attention, self.lease.lost
         try:
-            result = self.results.get(timeout=self.POLL_S) if block else self.results.get_nowait()
-        except queue.Empty:
-            result = ()
-        while result != ():
-            if result is None:
-                return False
-            self.record(*result)
+            while (job := jobs.get()) is not None:
+                if jobs.qsize() <= self.LOW:
+                    attention.set()
+                delivery, channel, prepared = job
+                if delivery.pk in lost:
+                    continue  # the sweeper gave it to another worker: that one sends it
+                try:
+                    channel.transmit(prepared)
+                except BaseException as error:  # noqa: BLE001 - every outcome goes back to the batch
+                    results.put((delivery, error, None))
+                else:
+                    results.put((delivery, None, timezone.now()))
+                if results.qsize() >= self.GROUP:
+                    attention.set()
+        finally:
+            self.finished = True
+            attention.set()
+
+    def _take_results(self) -> None:
+        """Record what has come back and write it down."""
+        while True:
             try:
                 result = self.results.get_nowait()
             except queue.Empty:
-                result = ()
-        if self.waiting.is_set():
-            self.waiting.clear()
-            self.write_down()
-        return True
+                break
+            self.record(*result)
+        self.write_down()
+        self.lease.keep()
+
+    def _wait(self, done) -> None:
+        # The event is cleared before the state is looked at, so no signal between the two is lost.
+        while not done():
+            self.attention.wait(self.MAX_WAIT_S)
+            self.attention.clear()
+            self._take_results()
 
     def submit(self, delivery: Delivery, channel: Channel, prepared) -> None:
-        self._take_results(block=False)
-        while True:
-            try:
-                self.jobs.put((delivery, channel, prepared), timeout=self.POLL_S)
-                return
-            except queue.Full:
-                self._take_results(block=False)
+        self.jobs.put((delivery, channel, prepared))
+        if self.jobs.qsize() >= self.AHEAD:
+            self._wait(lambda: self.jobs.qsize() <= self.LOW or self.finished)
 
     def finish(self) -> None:
         """Wait for every queued message and record its outcome."""
-        while True:
-            try:
-                self.jobs.put(None, timeout=self.POLL_S)
-                break
-            except queue.Full:
-                self._take_results(block=False)
-        while self._take_results(block=True):
-            pass
+        self.jobs.put(None)
+        self._wait(lambda: self.finished)
         self.thread.join()
+        self._take_results()
 
     def abandon(self) -> None:
         """The batch failed: send nothing more; what is in flight is left to the sweeper."""
         with contextlib.suppress(queue.Empty):
             while True:
                 self.jobs.get_nowait()
-        with contextlib.suppress(queue.Full):
-            self.jobs.put_nowait(None)
+        self.jobs.put(None)
 
 
 def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[str, int]:
@@ -423,16 +449,10 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
     marks = _SentMarks(worker_id)
     portal_urls: dict[int, str] = {}
-    # Channels recorded as broken, asked once per batch rather than once per message sent.
-    broken = set(
-        BrokenChannel.objects.filter(
-            channel_id__in={d.channel_id for d in claimed if d.channel_id is not None},
-            cleared_at__isnull=True,
-        ).values_list("channel_id", flat=True)
-    )
 
-    def record(delivery: Delivery, error: BaseException | None) -> None:
-        address = delivery.channel.value if delivery.channel is not None else delivery.address
+    def record(delivery: Delivery, error: BaseException | None, sent_at: datetime | None = None) -> None:
+        lease.done(delivery.pk)
+        address = _current_address(delivery)
         if isinstance(error, PermanentError):
             _record_permanent(delivery, worker_id, error)
             outcome["failed"] += 1
@@ -457,8 +477,8 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         elif error is not None:
             raise error  # KeyboardInterrupt, SystemExit on the sending thread
         else:
-            sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": timezone.now()}
-            if delivery.channel_id in broken:
+            sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": sent_at or timezone.now()}
+            if delivery.channel_broken:
                 with transaction.atomic():
                     if _finish(delivery, worker_id, last_error="", **sent):
                         # It works again: whatever broke it has been fixed.
@@ -469,7 +489,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                 # The contact's address changed since publication: record where it really went.
                 _finish(delivery, worker_id, last_error="", **sent)
             else:
-                marks.add(delivery.pk)
+                marks.add(delivery.pk, sent_at)
             outcome["sent"] += 1
 
     sender: _SendingThread | None = None
@@ -481,13 +501,12 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             if channel is None:
                 channel = channels[delivery.kind] = _channel_for(delivery.kind)
                 if hasattr(channel, "transmit"):
-                    sender = sender or _SendingThread(record, marks.flush)
-                    channel.before_waiting = sender.before_waiting
+                    sender = sender or _SendingThread(record, marks.flush, lease)
                 else:
                     channel.before_waiting = marks.flush
             outgoing = Outgoing(
                 delivery_id=delivery.pk,
-                address=delivery.channel.value if delivery.channel is not None else delivery.address,
+                address=_current_address(delivery),
                 alert=delivery.alert,
                 with_content=_carries_content(delivery, bound),
                 portal_url=portal_urls.get(delivery.alert_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import select
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -71,28 +70,13 @@ class EmailChannel:
     (alert, content or notice, escalation step) and each delivery substitutes its address, Message-ID,
     Date and acknowledgement link. Anything that would not substitute cleanly is built in full."""
 
-    # How long a reply may take before the batch is asked to write down what it has sent (before_waiting).
-    QUICK_REPLY_S = 0.005
-
     def __init__(self) -> None:
         self._connection = None
         self._smtp: bool | None = None
         self._templates: dict[tuple, _Template | None] = {}
+        # Only send() waits on the server from the batch's own thread; a batch sending through transmit()
+        # writes down what it has sent while its sending thread waits (services._SendingThread).
         self.before_waiting = None
-
-    def _watch_replies(self, smtp: smtplib.SMTP) -> None:
-        """Before reading each reply of the session: if it is not there almost at once, the server is slow
-        or stalled, and before_waiting runs before the worker blocks on it."""
-        read_reply = smtp.getreply
-
-        def getreply():
-            if self.before_waiting is not None and smtp.sock is not None:
-                ready, _, _ = select.select([smtp.sock], [], [], self.QUICK_REPLY_S)
-                if not ready:
-                    self.before_waiting()
-            return read_reply()
-
-        smtp.getreply = getreply
 
     def _message(self, outgoing: Outgoing, address: str) -> EmailMessage:
         return EmailMessage(
@@ -156,8 +140,6 @@ class EmailChannel:
             if self._connection is None:
                 self._connection = get_connection(fail_silently=False)
                 self._connection.open()
-                if isinstance(self._connection, SmtpBackend):
-                    self._watch_replies(self._connection.connection)
             if isinstance(message, bytes):
                 self._connection.connection.sendmail(settings.DEFAULT_FROM_EMAIL, [address], message)
             else:
@@ -170,7 +152,10 @@ class EmailChannel:
             raise classified from error
 
     def send(self, outgoing: Outgoing) -> None:
-        self.transmit(self.prepare(outgoing))
+        prepared = self.prepare(outgoing)
+        if self.before_waiting is not None:
+            self.before_waiting()
+        self.transmit(prepared)
 
     def close(self) -> None:
         if self._connection is not None:
