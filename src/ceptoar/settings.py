@@ -191,8 +191,10 @@ CEPTOAR_DELIVERY_MAX_ATTEMPTS = env_int("CEPTOAR_DELIVERY_MAX_ATTEMPTS", 8, mini
 # Backoff between tries of one delivery: base × factor^(attempt−1), with up to 20 % jitter.
 CEPTOAR_DELIVERY_RETRY_BASE_S = 30
 CEPTOAR_DELIVERY_RETRY_FACTOR = 2
-# Deliveries per send task; a worker that dies holds at most this many for one lease.
-CEPTOAR_DELIVERY_BATCH_SIZE = 200
+# Deliveries per send task; a worker that dies holds at most this many for one lease. Each task costs a
+# worker some tens of milliseconds of claiming and setting up while its mail connection is idle: at 200 a
+# national fan-out spent a sixth of its sending time on that (docs/benchmarks.md).
+CEPTOAR_DELIVERY_BATCH_SIZE = 500
 # A delivery left "sending" longer than this belonged to a worker that died; the sweeper returns it.
 CEPTOAR_DELIVERY_LEASE_S = 300
 # After this, the e-mail's acknowledgement link is refused and the person acknowledges on the portal.

@@ -17,6 +17,7 @@ from collections import Counter
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 
 from tests.processes import Installation, free_port, wait_for
 
@@ -182,9 +183,10 @@ def assert_each_sent_once(installation, smtp: Sink, alert: int, emails: dict[int
 
 
 def test_a_worker_killed_half_way_through_a_fan_out_loses_and_repeats_nothing(installation, sink):
+    batch = settings.CEPTOAR_DELIVERY_BATCH_SIZE  # the installation's, from the same settings
     smtp = sink(stall_at=50).start()
-    alert, emails = publish(installation, "送信中に停止したワーカー", members=300)
-    assert len(emails) > 300  # two send tasks of up to 200
+    alert, emails = publish(installation, "送信中に停止したワーカー", members=batch + 100)
+    assert len(emails) > batch + 100  # two send tasks
 
     first = worker(installation, smtp, "doomed")
     assert smtp.stalled.wait(120), installation.log(first)
@@ -197,7 +199,7 @@ def test_a_worker_killed_half_way_through_a_fan_out_loses_and_repeats_nothing(in
     smtp.release.set()
     assert len(smtp.received) == 49
     half_done = Counter(state(installation, alert)["status"].values())
-    assert half_done == {"sent": 49, "sending": 200 - 49, "pending": len(emails) - 200}
+    assert half_done == {"sent": 49, "sending": batch - 49, "pending": len(emails) - batch}
 
     # A second worker with a short lease: it sends the other task's batch, and its sweeper returns the
     # dead worker's claimed deliveries to pending once their lease has run out. (The lease must outlast
@@ -210,7 +212,7 @@ def test_a_worker_killed_half_way_through_a_fan_out_loses_and_repeats_nothing(in
     final = assert_each_sent_once(installation, smtp, alert, emails)
     retried = [pk for pk, attempts in final["attempts"].items() if attempts == 2]
     # Exactly the ones the dead worker had claimed and not finished were sent a second time.
-    assert len(retried) == 200 - 49
+    assert len(retried) == batch - 49
 
 
 def test_two_workers_on_the_same_deliveries_send_each_once(installation, sink):
