@@ -196,18 +196,19 @@ def test_sweeper_returns_a_dead_workers_deliveries(demo_user, smtp_server):
     assert len(smtp_server.messages) == count
 
 
-def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user, smtp_server, settings):
-    """A batch slower than a third of the lease renews its claim; a row the sweeper gave to another
-    worker meanwhile is left to that worker, so nothing is sent twice."""
+def send_losing_a_row(user, settings, *, lose_when_preparing: int) -> tuple[list[int], int, dict]:
+    """Send a batch of six e-mails, renewing the lease whenever the batch looks; while it prepares the
+    message numbered `lose_when_preparing` (from 0), the sweeper hands the fourth row to another worker.
+    Returns the ids, the lost one and the batch's outcome."""
     from ceptoar.channels import services
 
-    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
+    alert = publish(user, ceptoars=["banks"])
     ids = list(
         Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL)
         .order_by("pk")
         .values_list("pk", flat=True)[:6]
     )
-    settings.CEPTOAR_DELIVERY_LEASE_S = 0  # renew before every delivery
+    settings.CEPTOAR_DELIVERY_LEASE_S = 0
     taken = ids[3]
     real_channel_for = services._channel_for
 
@@ -216,8 +217,7 @@ def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user,
         prepare = channel.prepare
 
         def prepare_then_lose_a_row(outgoing):
-            # While the batch works through its deliveries, the sweeper hands one of them to another worker.
-            if outgoing.delivery_id == ids[1]:
+            if outgoing.delivery_id == ids[lose_when_preparing]:
                 Delivery.objects.filter(pk=taken).update(claimed_by="other-worker")
             return prepare(outgoing)
 
@@ -229,55 +229,37 @@ def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user,
         outcome = services.send_batch(ids, worker_id="slow-worker")
     finally:
         services._channel_for = real_channel_for
-    assert outcome["sent"] == 5
     taken_row = Delivery.objects.get(pk=taken)
     assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
+    return ids, taken, outcome
+
+
+def test_a_slow_batch_keeps_its_claim_and_skips_what_the_sweeper_took(demo_user, smtp_server, settings):
+    """A batch slower than a third of the lease renews its claim; a row the sweeper gave to another
+    worker meanwhile is left to that worker, so nothing is sent twice."""
+    ids, taken, outcome = send_losing_a_row(demo_user("demo-secretariat"), settings, lose_when_preparing=1)
+    assert outcome["sent"] == 5
     sent_ids = {int(m["Message-ID"].split("-")[1].split("@")[0]) for m in smtp_server.messages}
     assert sent_ids == set(ids) - {taken}
 
 
 def test_a_prepared_message_whose_row_the_sweeper_took_is_not_sent(demo_user, smtp_port, settings):
     """Messages are prepared ahead of the sending thread: a row lost to the sweeper after its message was
-    prepared, while the server is slow, is left to the other worker too."""
+    prepared (all six are, before the slow server answers the first) is left to the other worker too."""
     from aiosmtpd.controller import Controller
 
-    from ceptoar.channels import services
+    from ceptoar.channels.services import _SendingThread
 
-    alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
-    ids = list(
-        Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:6]
-    )
-    settings.CEPTOAR_DELIVERY_LEASE_S = 0  # renew whenever the batch looks
-    taken = ids[3]
-    real_channel_for = services._channel_for
-
-    def channel_for(kind):
-        channel = real_channel_for(kind)
-        prepare = channel.prepare
-
-        def prepare_then_lose_a_row(outgoing):
-            # Every message is prepared, the one for `taken` among them, before the first is answered.
-            if outgoing.delivery_id == ids[-1]:
-                Delivery.objects.filter(pk=taken).update(claimed_by="other-worker")
-            return prepare(outgoing)
-
-        channel.prepare = prepare_then_lose_a_row
-        return channel
-
-    mailbox = StallingMailBox(stall_at=1, pause=services._SendingThread.MAX_WAIT_S * 6)
+    mailbox = StallingMailBox(stall_at=1, pause=_SendingThread.MAX_WAIT_S * 6)
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    services._channel_for = channel_for
     try:
-        outcome = services.send_batch(ids, worker_id="slow-worker")
+        ids, taken, outcome = send_losing_a_row(
+            demo_user("demo-secretariat"), settings, lose_when_preparing=5
+        )
     finally:
-        services._channel_for = real_channel_for
         controller.stop()
     assert outcome["sent"] == 5 and mailbox.accepted == 5
-    taken_row = Delivery.objects.get(pk=taken)
-    assert (taken_row.claimed_by, taken_row.status) == ("other-worker", DeliveryStatus.SENDING)
     sent = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).values_list("pk", flat=True)
     assert set(sent) == set(ids) - {taken}
 
