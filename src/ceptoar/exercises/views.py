@@ -87,6 +87,19 @@ def _show_errors_as_messages(request, error: ValidationError | PermissionDenied)
         messages.error(request, message)
 
 
+_REFUSED = object()
+
+
+def _carry_out(request, action):
+    """Run a service action from a button: what it returns, or _REFUSED, its refusal shown as messages on
+    the page the button returns to."""
+    try:
+        return action()
+    except ValidationError as error:
+        _show_errors_as_messages(request, error)
+        return _REFUSED
+
+
 # -- the scoreboard, in the words and shapes the page shows -----------------------------------------
 
 
@@ -329,11 +342,7 @@ def inject_edit(request, pk, inject_pk):
 def inject_delete(request, pk, inject_pk):
     exercise = _manageable_or_403(request.user, pk)
     inject = _inject_or_404(exercise, inject_pk)
-    try:
-        services.delete_inject(inject, request.user)
-    except ValidationError as error:
-        _show_errors_as_messages(request, error)
-    else:
+    if _carry_out(request, lambda: services.delete_inject(inject, request.user)) is not _REFUSED:
         messages.success(request, _("Inject “%(title)s” deleted.") % {"title": inject.title})
     return redirect("exercises:detail", pk=exercise.pk)
 
@@ -344,11 +353,7 @@ def inject_delete(request, pk, inject_pk):
 @require_POST
 def exercise_start(request, pk):
     exercise = _manageable_or_403(request.user, pk)
-    try:
-        exercise = services.start(exercise, request.user)
-    except ValidationError as error:
-        _show_errors_as_messages(request, error)
-    else:
+    if _carry_out(request, lambda: services.start(exercise, request.user)) is not _REFUSED:
         messages.success(
             request,
             _("The exercise has started: its injects go out at their times, or when you send them now."),
@@ -359,11 +364,7 @@ def exercise_start(request, pk):
 @require_POST
 def exercise_finish(request, pk):
     exercise = _manageable_or_403(request.user, pk)
-    try:
-        exercise = services.finish(exercise, request.user)
-    except ValidationError as error:
-        _show_errors_as_messages(request, error)
-    else:
+    if _carry_out(request, lambda: services.finish(exercise, request.user)) is not _REFUSED:
         messages.success(
             request,
             _("The exercise has ended: escalation stopped and the final figures are kept below."),
@@ -375,19 +376,16 @@ def exercise_finish(request, pk):
 def inject_send(request, pk, inject_pk):
     exercise = _manageable_or_403(request.user, pk)
     inject = _inject_or_404(exercise, inject_pk)
-    try:
-        inject = services.send_inject(inject, request.user)
-    except ValidationError as error:
-        _show_errors_as_messages(request, error)
-    else:
-        if inject.alert_id is None:
+    sent = _carry_out(request, lambda: services.send_inject(inject, request.user))
+    if sent is not _REFUSED:
+        # The service records a failed send on the inject rather than refusing.
+        if sent.alert_id is None:
             messages.error(
                 request,
-                _("“%(title)s” could not be sent: %(error)s")
-                % {"title": inject.title, "error": inject.error},
+                _("“%(title)s” could not be sent: %(error)s") % {"title": sent.title, "error": sent.error},
             )
         else:
-            messages.success(request, _("“%(title)s” has been sent.") % {"title": inject.title})
+            messages.success(request, _("“%(title)s” has been sent.") % {"title": sent.title})
     return redirect("exercises:detail", pk=exercise.pk)
 
 
