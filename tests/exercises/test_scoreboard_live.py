@@ -70,3 +70,15 @@ def test_a_planned_exercise_has_no_scoreboard_yet(client_as, demo_user):
         .content.decode()
     )
     assert "The scoreboard opens when the exercise starts." in html and "hx-trigger" not in html
+
+
+def test_a_started_exercise_without_a_sent_inject_says_so_in_its_tables(client_as, demo_user):
+    secretariat = demo_user("demo-secretariat")
+    exercise = services.start(plan(secretariat, organisations=["banks-0001"]), secretariat)
+    html = (
+        client_as("demo-secretariat")
+        .get(reverse("exercises:scoreboard", args=[exercise.pk]))
+        .content.decode()
+    )
+    hops = html.split('id="hops-table"')[1].split("</table>")[0]
+    assert "No inject has been sent yet." in hops and "Nobody has been sent the alert yet." not in html
