@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.signin import sign_in
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
@@ -30,8 +32,7 @@ def client_as(client, demo_user):
     """client_as("demo-hub") → a test client logged in as that demo account."""
 
     def login(username: str):
-        client.force_login(demo_user(username))
-        return client
+        return sign_in(client, demo_user(username))
 
     return login
 

@@ -20,6 +20,7 @@ from ceptoar.alerts.services import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryKind
 from ceptoar.channels.services import send_batch
 from ceptoar.sharing.models import Tlp
+from tests.signin import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -87,7 +88,7 @@ def test_posting_the_link_acknowledges_once_for_the_organisation(client, demo_us
     assert again.status_code == 200 and "already been confirmed" in again.content.decode()
     colleague = User.objects.create_user("fsa-2", organisation=demo_user("demo-ministry").organisation)
     RoleGrant.objects.create(user=colleague, role=Role.MINISTRY_LIAISON)
-    client.force_login(colleague)
+    sign_in(client, colleague)
     portal = client.post(reverse("alerts:acknowledge", args=[alert.pk]))
     assert portal.status_code == 302
     acks = Acknowledgement.objects.filter(recipient__alert=alert)
@@ -216,7 +217,7 @@ def test_the_link_post_needs_no_csrf_token_but_then_names_nobody(demo_user):
     alert = hub_alert(demo_user)
     delivery = fsa_email_delivery(alert)
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(demo_user("demo-ministry"))
+    sign_in(browser, demo_user("demo-ministry"))
     response = browser.post(ack_path(delivery))
     assert response.status_code == 200
     ack = Acknowledgement.objects.get(recipient__alert=alert)
@@ -230,7 +231,7 @@ def test_the_link_post_from_its_own_page_names_the_signed_in_user(demo_user):
     alert = hub_alert(demo_user)
     delivery = fsa_email_delivery(alert)
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(demo_user("demo-ministry"))
+    sign_in(browser, demo_user("demo-ministry"))
     page = browser.get(ack_path(delivery)).content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     browser.post(ack_path(delivery), {"csrfmiddlewaretoken": token})

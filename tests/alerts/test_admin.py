@@ -8,6 +8,7 @@ from django.urls import reverse
 from ceptoar.accounts.models import User
 from ceptoar.registry.models import Organisation
 from tests.alerts.pages import published
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +21,16 @@ def _superuser(code: str) -> User:
 
 def test_the_admin_shows_alerts_through_the_policy(client, demo_user):
     alert = published(demo_user("demo-hub"), title="Finance only alert")
-    client.force_login(_superuser("banks-0002"))
+    sign_in(client, _superuser("banks-0002"))
     assert "Finance only alert" in client.get(reverse("admin:alerts_alert_changelist")).content.decode()
-    client.force_login(_superuser("water-0001"))
+    sign_in(client, _superuser("water-0001"))
     assert "Finance only alert" not in client.get(reverse("admin:alerts_alert_changelist")).content.decode()
     assert client.get(reverse("admin:alerts_alert_change", args=[alert.pk])).status_code == 404
 
 
 def test_an_alert_cannot_be_changed_or_deleted_in_the_admin(client, demo_user):
     alert = published(demo_user("demo-hub"), title="Kept as sent")
-    client.force_login(_superuser("nisc"))
+    sign_in(client, _superuser("nisc"))
     response = client.post(reverse("admin:alerts_alert_change", args=[alert.pk]), {"title": "Rewritten"})
     assert response.status_code == 403
     alert.refresh_from_db()

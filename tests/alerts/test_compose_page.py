@@ -9,6 +9,7 @@ from django.urls import reverse
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.sharing.models import Tlp
 from tests.alerts.pages import compose_data, pdf, row_counts
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,7 @@ def test_a_second_person_approves_on_the_page(client_as, demo_user, settings):
 
     colleague = User.objects.create_user("hub-colleague", organisation=demo_user("demo-hub").organisation)
     RoleGrant.objects.create(user=colleague, role=Role.HUB_STAFF)
-    hub.force_login(colleague)
+    sign_in(hub, colleague)
     assert (
         reverse("alerts:approve", args=[alert.pk])
         in hub.get(reverse("alerts:detail", args=[alert.pk])).content.decode()

@@ -11,6 +11,7 @@ from django.test import Client
 from ceptoar.api import services
 from ceptoar.api.models import ApiToken
 from tests.api.conftest import ApiClient
+from tests.signin import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -83,6 +84,6 @@ def test_nobody_revokes_someone_elses_token(client_as, demo_user):
 
 def test_forms_on_the_page_are_csrf_protected(demo_user):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(demo_user("demo-member"))
+    sign_in(client, demo_user("demo-member"))
     assert client.post(PAGE, {"name": "forged"}).status_code == 403
     assert not ApiToken.objects.filter(user__username="demo-member").exists()

@@ -11,6 +11,7 @@ from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.exercises.models import Exercise, ExerciseStatus
 from tests.exercises.support import plan
 from tests.exercises.test_pages_support import exercise_data, inject_data
+from tests.signin import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -55,7 +56,7 @@ def test_another_organisation_gets_404_everywhere(client_as, exercise, username)
 def test_a_colleague_who_may_not_organise_may_look_but_not_act(client, exercise):
     colleague = User.objects.create_user("banks-auditor", organisation=exercise.organiser)
     RoleGrant.objects.create(user=colleague, role=Role.AUDITOR)
-    client.force_login(colleague)
+    sign_in(client, colleague)
     pages = _pages(exercise)
     for url in pages["view"]:
         assert client.get(url).status_code == 200, url

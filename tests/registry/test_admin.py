@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ceptoar.accounts.models import RoleGrant, User
 from ceptoar.registry.models import Contact, ContactChannel, Organisation, RulesAcceptance
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +26,13 @@ def make_staff_with_every_permission(user: User) -> User:
 @pytest.fixture
 def member_admin(client, demo_user):
     """A test client logged in as the member POC of banks-0001, made staff with every permission."""
-    client.force_login(make_staff_with_every_permission(demo_user("demo-member")))
+    sign_in(client, make_staff_with_every_permission(demo_user("demo-member")))
     return client
 
 
 @pytest.fixture
 def secretariat_admin(client, demo_user):
-    client.force_login(make_staff_with_every_permission(demo_user("demo-secretariat")))
+    sign_in(client, make_staff_with_every_permission(demo_user("demo-secretariat")))
     return client
 
 
@@ -121,7 +122,7 @@ def test_admin_search_does_not_find_another_members_contacts(member_admin, clien
     assert changelist(member_admin, "contactchannel", q=email).result_count == 0
     # The same searches find them for the banks secretariat: the filter, not the search, hides them.
     secretariat = make_staff_with_every_permission(User.objects.get(username="demo-secretariat"))
-    member_admin.force_login(secretariat)
+    sign_in(member_admin, secretariat)
     assert changelist(member_admin, "contact", q="banks-0002").result_count >= 2
     assert changelist(member_admin, "contactchannel", q=email).result_count == 1
 
@@ -143,7 +144,7 @@ def autocomplete(client, model_name: str, field_name: str, term: str) -> set[str
 def test_autocomplete_does_not_offer_another_members_contacts(member_admin, secretariat_admin):
     other = contact_of("banks-0002")
     own = contact_of("banks-0001")
-    member_admin.force_login(User.objects.get(username="demo-member"))
+    sign_in(member_admin, User.objects.get(username="demo-member"))
     assert str(other.pk) not in autocomplete(member_admin, "contactchannel", "contact", other.name)
     assert str(own.pk) in autocomplete(member_admin, "contactchannel", "contact", own.name)
     # Visible upward (its CEPTOAR's desk) but not the member's to add channels to: not offered either.
@@ -152,7 +153,7 @@ def test_autocomplete_does_not_offer_another_members_contacts(member_admin, secr
         member_admin, "contactchannel", "contact", ceptoar_contact.name
     )
 
-    secretariat_admin.force_login(User.objects.get(username="demo-secretariat"))
+    sign_in(secretariat_admin, User.objects.get(username="demo-secretariat"))
     assert str(other.pk) in autocomplete(secretariat_admin, "contactchannel", "contact", other.name)
 
 
@@ -171,7 +172,7 @@ def test_account_list_of_a_member_shows_no_one_from_another_member(member_admin)
 
 
 def test_a_role_without_admin_use_is_refused_even_with_every_permission(client, demo_user):
-    client.force_login(make_staff_with_every_permission(demo_user("demo-analyst")))
+    sign_in(client, make_staff_with_every_permission(demo_user("demo-analyst")))
     assert client.get(reverse("admin:registry_contact_changelist")).status_code == 403
     response = client.get(reverse("admin:index"))
     assert response.status_code == 200 and response.context["app_list"] == []
@@ -360,7 +361,7 @@ def test_invalid_channel_in_the_contact_form_saves_neither_contact_nor_channels(
 
 
 def test_subgroup_without_parent_is_a_form_error_for_the_hub(client, demo_user):
-    client.force_login(make_staff_with_every_permission(demo_user("demo-hub")))
+    sign_in(client, make_staff_with_every_permission(demo_user("demo-hub")))
     before = Organisation.objects.count()
     response = client.post(
         reverse("admin:registry_organisation_add"),
@@ -397,7 +398,7 @@ def test_acceptance_admin_refuses_rules_of_another_ceptoar(member_admin):
 def test_channel_admin_changelist_query_count_does_not_grow_with_rows(
     member_admin, django_assert_max_num_queries
 ):
-    member_admin.force_login(make_staff_with_every_permission(User.objects.get(username="demo-secretariat")))
+    sign_in(member_admin, make_staff_with_every_permission(User.objects.get(username="demo-secretariat")))
     with django_assert_max_num_queries(25):
         response = member_admin.get(reverse("admin:registry_contactchannel_changelist"))
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 100

@@ -10,6 +10,7 @@ from ceptoar.reports import cases
 from ceptoar.reports.models import Case, CaseStatus, Redaction, RedactionKind
 from ceptoar.search.models import SearchDocument
 from tests.reports.test_case_support import CONTACT_NAME, REPORTER_NAME, submitted_report
+from tests.signin import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -217,7 +218,7 @@ def test_a_refused_toggle_with_htmx_shows_its_message_in_the_panes(client_as, de
 
 
 def test_the_pages_render_in_japanese_too(client, demo_user, case):
-    client.force_login(demo_user("demo-secretariat"))
+    sign_in(client, demo_user("demo-secretariat"))
     client.cookies["ceptoar_language"] = "ja"
     assert client.get(review_url(case)).status_code == 200
     assert client.get(reverse("reports:library")).status_code == 200
