@@ -17,8 +17,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-# Roles whose accounts can see many organisations' contacts, so a stolen password is not enough.
-MFA_REQUIRED_ROLES = frozenset({Role.HUB_STAFF, Role.MINISTRY_LIAISON, Role.SECRETARIAT, Role.COORDINATOR})
+# Staff roles: their accounts see many organisations' contacts and items (the auditor reads the whole
+# registry and the audit log), so a stolen password is not enough. Members' points of contact and analysts
+# sign in with a password alone; an account that may open the admin needs the second factor whatever its roles.
+MFA_REQUIRED_ROLES = frozenset(
+    {Role.HUB_STAFF, Role.MINISTRY_LIAISON, Role.SECRETARIAT, Role.COORDINATOR, Role.AUDITOR}
+)
 
 
 class User(AbstractUser):
@@ -54,7 +58,7 @@ class User(AbstractUser):
 
     @property
     def requires_mfa(self) -> bool:
-        return self.has_role(*MFA_REQUIRED_ROLES)
+        return self.is_staff or self.is_superuser or self.has_role(*MFA_REQUIRED_ROLES)
 
 
 class RoleGrant(models.Model):
