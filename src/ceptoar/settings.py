@@ -6,7 +6,8 @@ Variables (all optional):
   CEPTOAR_SECRET_KEY     signing key; unset = one generated once and kept in var/secret-key
   CEPTOAR_DEBUG          1 for development error pages
   CEPTOAR_ALLOWED_HOSTS  comma-separated host names the site answers to
-  CEPTOAR_MFA_REQUIRED   0 turns off the MFA requirement for staff roles (tests only)
+  CEPTOAR_TRUSTED_PROXY_COUNT  reverse proxies in front of `ceptoar serve` that append the client's
+                         address to X-Forwarded-For (default 0): log-in throttling counts per client address
   CEPTOAR_BASE_URL       the site's address as recipients reach it, put into e-mails and webhooks
                          (default http://127.0.0.1:8000)
   CEPTOAR_SMTP_HOST      SMTP relay for alert e-mails (default 127.0.0.1)
@@ -129,9 +130,20 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "ceptoar.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+# A password reset never signs the person in: the next log-in asks for the password and, for staff
+# roles, the one-time code (allauth's default, stated because the second factor depends on it).
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CEPTOAR"
-CEPTOAR_MFA_REQUIRED = env_bool("CEPTOAR_MFA_REQUIRED", True)
+# No "trust this browser": every staff session passes the second factor itself (RequireMfaMiddleware).
+MFA_TRUST_ENABLED = False
+# Staff roles pass TOTP in every session (accounts.middleware.RequireMfaMiddleware). Not read from the
+# environment: no installation can switch it off; a test that creates a staff account without an
+# authenticator may turn it off for itself.
+CEPTOAR_MFA_REQUIRED = True
+# Log-in throttling (allauth's rate limits) counts attempts per client address; behind a reverse proxy
+# that address is in X-Forwarded-For, added by as many proxies as this says.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("CEPTOAR_TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
@@ -170,6 +182,13 @@ CEPTOAR_REPORTING_DEADLINES = {
 
 # How long a point of contact may go unverified before the freshness page lists it.
 CEPTOAR_CONTACT_STALE_DAYS = 180
+
+# The cache every `ceptoar serve` process and worker shares, in the database they already share: allauth
+# counts failed log-ins and one-time codes there, so its limits hold across processes and hosts instead of
+# multiplying with their number, and no cache service is needed. The table is created by `migrate`
+# (core/migrations/0001_cache_table.py).
+CACHE_TABLE = "ceptoar_cache"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
 
 # Background work (alert deliveries) is a row in the same database, so an enqueue commits or rolls back
 # with the transaction that made it; `ceptoar worker` runs it.
