@@ -9,6 +9,7 @@ from django.urls import reverse
 from ceptoar.channels import messages
 from ceptoar.channels.base import Outgoing
 from ceptoar.exercises.models import MARK
+from ceptoar.sharing.policy import Disclosure
 from tests.exercises.support import run
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def _outgoing(alert, with_content: bool) -> Outgoing:
         delivery_id=1,
         address="poc@example.jp",
         alert=alert,
-        with_content=with_content,
+        disclosure=Disclosure.FULL if with_content else Disclosure.NOTICE,
         portal_url="http://x/",
     )
 
@@ -41,6 +42,15 @@ def test_a_notice_without_content_is_marked_too(exercise_alert):
     outgoing = _outgoing(exercise_alert, with_content=False)
     assert MARK in messages.subject(outgoing)
     assert messages.text(outgoing).startswith(MARK)
+
+
+def test_an_envelope_for_a_hop_is_marked_too(exercise_alert):
+    from dataclasses import replace
+
+    outgoing = replace(_outgoing(exercise_alert, with_content=False), disclosure=Disclosure.ENVELOPE)
+    assert MARK in messages.subject(outgoing)
+    assert messages.text(outgoing).startswith(MARK)
+    assert exercise_alert.title not in messages.text(outgoing)
 
 
 def test_a_live_alert_carries_no_mark(demo_user):

@@ -90,7 +90,9 @@ class AlertAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request) -> QuerySet:
-        return policy.visible_alerts(request.user, super().get_queryset(request))
+        # The admin shows titles and bodies: only alerts whose content the user may read, not the envelopes
+        # an intermediate hop passes on (the alert pages show those as envelopes).
+        return policy.readable_alerts(request.user, super().get_queryset(request))
 
 
 @admin.register(AlertAttachment)
@@ -103,7 +105,7 @@ class AlertAttachmentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request) -> QuerySet:
         return (
-            super().get_queryset(request).filter(alert__in=policy.visible_alerts(request.user).values("pk"))
+            super().get_queryset(request).filter(alert__in=policy.readable_alerts(request.user).values("pk"))
         )
 
 
@@ -187,5 +189,6 @@ class AcknowledgementAdmin(ReadOnlyAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(recipient__alert__in=policy.visible_alerts(request.user).values("pk"))
+            # Rows name their alert by its title: only alerts whose content the user may read.
+            .filter(recipient__alert__in=policy.readable_alerts(request.user).values("pk"))
         )

@@ -17,6 +17,7 @@ from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, Category, RelayRule, Severity, Status
 from ceptoar.alerts.services import AudienceSpec
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
+from ceptoar.sharing import policy
 from ceptoar.sharing.models import TLP_RANK, Tlp
 
 # What each marking lets a recipient do (FIRST TLP 2.0), in one line for the person choosing it.
@@ -352,9 +353,13 @@ class AlertFilterForm(forms.Form):
     def filter(self, alerts, user):
         """Apply the valid filters to `alerts` (already narrowed by the policy). Call after is_valid()."""
         data = self.cleaned_data
+        # Title and category are content: an envelope (policy.ENVELOPE_TLPS) never matches a search on
+        # them, or the search would tell what it holds.
         if data.get("q"):
-            alerts = alerts.filter(title__icontains=data["q"].strip())
-        for name in ("category", "tlp", "status"):
+            alerts = alerts.filter(policy.alert_content_condition(user), title__icontains=data["q"].strip())
+        if data.get("category"):
+            alerts = alerts.filter(policy.alert_content_condition(user), category=data["category"])
+        for name in ("tlp", "status"):
             if data.get(name):
                 alerts = alerts.filter(**{name: data[name]})
         if data.get("ours"):

@@ -1,11 +1,22 @@
-"""Alert bodies are Markdown written by people; what readers get is sanitised HTML."""
+"""Alert bodies are Markdown written by people; what readers get is sanitised HTML. And what stands in for
+an alert's title where the reader may not read it."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 import nh3
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
+
+from ceptoar.sharing.models import Tlp
+
+
+def envelope_title(alert) -> str:
+    """The words shown instead of the title of an alert that the reader passes on unread (an intermediate
+    hop of an AMBER+STRICT or RED alert: `sharing.policy.ENVELOPE_TLPS`)."""
+    return _("%(tlp)s alert — content for its recipients only") % {"tlp": Tlp(alert.tlp).label}
+
 
 _ALLOWED_TAGS = {
     "p",

@@ -23,7 +23,7 @@ from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight, Sector
-from ceptoar.sharing import policy
+from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Audience, Tlp
 
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
@@ -323,6 +323,10 @@ def relay(
     # apiece on every hop of a relay tree.
     child.full_clean(exclude=["audience", "origin_organisation", "author", "parent", "root", "exercise"])
     child.save()
+    if parent.tlp in policy.ENVELOPE_TLPS and not policy.may_read_content(user, parent):
+        # An intermediate hop passes an AMBER+STRICT or RED alert on without reading it: the audit log
+        # keeps who relayed what they could not read, and as which relay.
+        audit.record_read(user, parent, action="relay_unread", detail=f"relay #{child.pk}")
     return _publish(child)
 
 

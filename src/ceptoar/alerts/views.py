@@ -42,10 +42,10 @@ from ceptoar.alerts.models import (
     RelayRule,
     Status,
 )
-from ceptoar.alerts.rendering import render_markdown
+from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.core.downloads import attachment_response
 from ceptoar.core.pagination import paginate
-from ceptoar.registry.models import Organisation, Sector
+from ceptoar.registry.models import ChannelKind, Organisation, Sector
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS, Audience
 
@@ -140,7 +140,7 @@ def describe_spec(spec: services.AudienceSpec) -> list[AudiencePart]:
 def inbox(request):
     form = AlertFilterForm(request.GET)
     alerts = (
-        policy.nearest_visible_alerts(request.user)
+        policy.with_content_readable(request.user, policy.nearest_visible_alerts(request.user))
         .select_related("origin_organisation", "root__origin_organisation")
         # Drafts and alerts awaiting approval (only the sender's own people see them) first: they wait on us.
         .order_by(F("published_at").desc(nulls_first=True), "-created_at", "-id")
@@ -295,8 +295,10 @@ def _actions(alert: Alert, user, nodes: dict[int, Alert]) -> dict:
 
 def detail(request, pk):
     alert = _visible_alert_or_404(request.user, pk)
-    # AMBER+STRICT and RED: every read is written to the audit log (no query for other markings).
-    audit.record_read(request.user, alert)
+    readable = policy.may_read_content(request.user, alert)
+    # AMBER+STRICT and RED: every read is written to the audit log (no query for other markings), and so is
+    # every look at an envelope an intermediate hop passes on unread.
+    audit.record_read(request.user, alert, action="read" if readable else "read_envelope")
     nodes = _family_tree(alert)
     visible_ids = set(
         policy.visible_alerts(request.user, Alert.objects.filter(pk__in=list(nodes))).values_list(
@@ -316,10 +318,11 @@ def detail(request, pk):
         node.may_open = node.pk in visible_ids
     context = {
         "alert": alert,
+        "content_readable": readable,
         # render_markdown returns HTML sanitised by nh3 (allow-listed tags, attributes and URL schemes);
         # only that output is ever marked safe.
-        "body_html": mark_safe(render_markdown(alert.body)),  # noqa: S308
-        "attachments": list(alert.attachments.order_by("name", "pk")),
+        "body_html": mark_safe(render_markdown(alert.body)) if readable else "",  # noqa: S308
+        "attachments": list(alert.attachments.order_by("name", "pk")) if readable else [],
         "audience": describe_audience(alert.audience),
         "lineage": lineage if len(lineage) > 1 else [],
         "relays": relays,
@@ -351,7 +354,8 @@ def _receipt_context(alert: Alert, user) -> dict:
 
 def attachment(request, pk, attachment_pk):
     item = get_object_or_404(AlertAttachment.objects.select_related("alert"), pk=attachment_pk, alert_id=pk)
-    if not policy.may_see(request.user, item.alert):
+    # An intermediate hop of an AMBER+STRICT alert sees its envelope, never its files.
+    if not policy.may_read_content(request.user, item.alert):
         raise Http404(_("No such alert, or not one you may see."))
     audit.record_read(request.user, item.alert, action="download", detail=item.name)
     return attachment_response(item)
@@ -385,8 +389,16 @@ def approve(request, pk):
 @require_POST
 def close(request, pk):
     return _act(
-        request, pk, services.close, lambda alert: _("“%(title)s” is closed.") % {"title": alert.title}
+        request,
+        pk,
+        services.close,
+        lambda alert: _("“%(title)s” is closed.") % {"title": _title_for(request.user, alert)},
     )
+
+
+def _title_for(user, alert: Alert) -> str:
+    """The title, or the envelope's words for an alert the user passes on unread."""
+    return alert.title if policy.may_read_content(user, alert) else envelope_title(alert)
 
 
 def relay(request, pk):
@@ -425,6 +437,7 @@ def relay(request, pk):
             status = 409
     context = {
         "parent": parent,
+        "parent_readable": policy.may_read_content(request.user, parent),
         "form": form,
         "refusal": refusal,
         "our_relay": our_relay,
@@ -514,12 +527,18 @@ def ack_link(request, token):
         )
     else:
         acknowledgement = Acknowledgement.objects.filter(recipient=recipient).first()
-    # The body only for a signed-in reader who may see it; the link alone shows the title.
-    show_body = request.user.is_authenticated and policy.may_see(request.user, alert)
+    # The link alone shows what the e-mail it came in showed (the title, unless the message was a notice or an
+    # envelope); the body only to a signed-in reader who may read it.
+    shows_title = (
+        policy.disclosure_for_organisation(alert, recipient.organisation_id, ChannelKind.EMAIL)
+        >= policy.Disclosure.HEADLINE
+    )
+    show_body = request.user.is_authenticated and policy.may_read_content(request.user, alert)
     if show_body:
         audit.record_read(request.user, alert)
     context = {
         "alert": alert,
+        "title": alert.title if shows_title or show_body else envelope_title(alert),
         "organisation": recipient.organisation,
         "acknowledgement": acknowledgement,
         "just_acknowledged": created,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ceptoar.alerts.models import Alert
+from ceptoar.sharing.policy import Disclosure
 
 
 class TransientError(Exception):
@@ -23,12 +24,14 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What one delivery sends. `with_content` is False when only a notice may leave the instance."""
+    """What one delivery sends. `disclosure` is how much of the alert may leave on this channel, as the
+    sharing policy decided for this recipient (`policy.outbound_disclosure`): envelope, notice, headline
+    or the full text."""
 
     delivery_id: int
     address: str
     alert: Alert
-    with_content: bool
+    disclosure: Disclosure
     portal_url: str
     # "backup" or "head" when an escalation step resends because receipt was not confirmed in time.
     escalation_step: str = ""

@@ -1,5 +1,6 @@
-"""The words that leave the instance, in the installation's language. One place, so that what a TLP
-marking allows out (RED: a notice only) is decided once for every channel."""
+"""The words that leave the instance, in the installation's language. How much of an alert may leave
+(envelope, notice, headline, full text) is the sharing policy's decision, made per delivery and carried by
+`Outgoing.disclosure`; this module only writes each level out, the same way for every channel."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ from ceptoar.alerts.acknowledgements import ack_url_for
 from ceptoar.channels.base import Outgoing
 from ceptoar.exercises.models import MARK as EXERCISE_MARK
 from ceptoar.sharing.models import Tlp
+from ceptoar.sharing.policy import Disclosure
+
+
+def _shows_title(outgoing: Outgoing) -> bool:
+    return outgoing.disclosure >= Disclosure.HEADLINE
 
 
 def tlp_marking(outgoing: Outgoing) -> str:
     marking = f"[{outgoing.alert.get_tlp_display()}]"
     # A notice without content has no title to carry the exercise mark: the marking line carries it.
-    if outgoing.alert.exercise_id is not None and not outgoing.with_content:
+    if outgoing.alert.exercise_id is not None and not _shows_title(outgoing):
         return f"{EXERCISE_MARK} {marking}"
     return marking
 
@@ -24,7 +30,9 @@ def tlp_marking(outgoing: Outgoing) -> str:
 def subject(outgoing: Outgoing) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         reminder = _("[Receipt not yet confirmed] ") if outgoing.escalation_step else ""
-        if not outgoing.with_content:
+        if outgoing.disclosure == Disclosure.ENVELOPE:
+            return f"{tlp_marking(outgoing)} {reminder}" + _("An alert for your organisation to relay")
+        if outgoing.disclosure == Disclosure.NOTICE:
             return f"{tlp_marking(outgoing)} {reminder}" + _("An alert awaits you on the portal")
         return f"{tlp_marking(outgoing)} {reminder}{outgoing.alert.title}"
 
@@ -42,12 +50,31 @@ def _escalation_lines(outgoing: Outgoing) -> list[str]:
     ]
 
 
+def _published(alert) -> str:
+    published = timezone.localtime(alert.published_at) if alert.published_at else None
+    return published.strftime("%Y-%m-%d %H:%M %Z") if published else ""
+
+
 def text(outgoing: Outgoing) -> str:
     """Plain-text body of an e-mail: the marking first, so it is seen before anything else."""
     alert = outgoing.alert
     with translation.override(settings.LANGUAGE_CODE):
         lines = [tlp_marking(outgoing), "", *_escalation_lines(outgoing)]
-        if not outgoing.with_content:
+        if outgoing.disclosure == Disclosure.ENVELOPE:
+            lines += [
+                _(
+                    "An alert marked %(tlp)s is to be passed on by your organisation. Its content is for its "
+                    "recipients only: it is not shown to you, here or on the portal. Relay it on the portal."
+                )
+                % {"tlp": alert.get_tlp_display()},
+                "",
+                _("Sent by: %(organisation)s") % {"organisation": alert.origin_organisation.name},
+            ]
+            if alert.published_at:
+                lines.append(_("Published: %(time)s") % {"time": _published(alert)})
+            lines += ["", _("On the portal (sign-in required): %(url)s") % {"url": outgoing.portal_url}]
+            lines += _ack_lines(outgoing)
+        elif outgoing.disclosure == Disclosure.NOTICE:
             lines += [
                 _(
                     "A %(tlp)s alert awaits you on the portal. Its content is not sent by e-mail or other channels."
@@ -58,7 +85,6 @@ def text(outgoing: Outgoing) -> str:
             ]
             lines += _ack_lines(outgoing)
         else:
-            published = timezone.localtime(alert.published_at) if alert.published_at else None
             lines += [
                 alert.title,
                 "",
@@ -66,12 +92,12 @@ def text(outgoing: Outgoing) -> str:
                 _("Category: %(category)s") % {"category": alert.get_category_display()},
                 _("Severity: %(severity)s") % {"severity": alert.get_severity_display()},
             ]
-            if published:
-                lines.append(_("Published: %(time)s") % {"time": published.strftime("%Y-%m-%d %H:%M %Z")})
+            if alert.published_at:
+                lines.append(_("Published: %(time)s") % {"time": _published(alert)})
+            lines.append("")
+            if outgoing.disclosure >= Disclosure.FULL:
+                lines += [alert.body.strip(), ""]
             lines += [
-                "",
-                alert.body.strip(),
-                "",
                 _("On the portal: %(url)s") % {"url": outgoing.portal_url},
                 *_ack_lines(outgoing),
                 "",
@@ -94,17 +120,22 @@ def _ack_lines(outgoing: Outgoing) -> list[str]:
 
 
 def chat_text(outgoing: Outgoing) -> str:
-    """Chat services are third parties: a headline and the portal link, never the body."""
+    """A line and the portal link: the policy never lets a body out on chat, and a title only where it says."""
     return f"{subject(outgoing)}\n{outgoing.portal_url}"
 
 
 def webhook_payload(outgoing: Outgoing) -> dict:
     alert = outgoing.alert
-    if not outgoing.with_content:
-        return {
-            "delivery_id": outgoing.delivery_id,
-            "alert": {"id": alert.pk, "tlp": alert.tlp, "url": outgoing.portal_url},
-        }
+    if not _shows_title(outgoing):
+        payload = {"id": alert.pk, "tlp": alert.tlp, "url": outgoing.portal_url}
+        if outgoing.disclosure == Disclosure.ENVELOPE:
+            # What the receiving system needs to pass the alert on, and nothing of its content.
+            payload |= {
+                "envelope": True,
+                "sender": alert.origin_organisation.code,
+                "published_at": alert.published_at.isoformat() if alert.published_at else None,
+            }
+        return {"delivery_id": outgoing.delivery_id, "alert": payload}
     return {
         "delivery_id": outgoing.delivery_id,
         "alert": {

@@ -180,6 +180,7 @@ def claim(delivery_ids: list[int], worker_id: str) -> list[Delivery]:
             # The contact's address now: it may have changed since publication.
             channel_value=F("channel__value"),
             recipient_organisation_id=F("recipient__organisation_id"),
+            channel_in_house=F("channel__in_house"),
             channel_broken=Exists(
                 BrokenChannel.objects.filter(channel_id=OuterRef("channel_id"), cleared_at__isnull=True)
             ),
@@ -210,14 +211,35 @@ def _bound_organisations(claimed: list[Delivery]) -> set[int]:
     )
 
 
-def _carries_content(delivery: Delivery, bound: set[int]) -> bool:
-    """Whether the alert's content may go to this address, or only a notice pointing at the portal."""
+def _content_readers(claimed: list[Delivery]) -> dict[int, set[int]]:
+    """For each alert of this batch, the recipient organisations its content is for (one query per alert
+    marked AMBER+STRICT; none for the others)."""
+    recipients: dict[int, set[int]] = defaultdict(set)
+    alerts = {}
+    for delivery in claimed:
+        alerts[delivery.alert_id] = delivery.alert
+        if delivery.recipient_id is not None:
+            recipients[delivery.alert_id].add(delivery.recipient_organisation_id)
+    return {
+        alert_id: policy.organisations_reading_content(alert, recipients[alert_id])
+        for alert_id, alert in alerts.items()
+    }
+
+
+def _disclosure(delivery: Delivery, bound: set[int], readers: dict[int, set[int]]) -> policy.Disclosure:
+    """How much of the alert this delivery may carry: asked of the sharing policy, never decided here."""
     alert = delivery.alert
-    if alert.tlp == Tlp.RED:
-        return False
-    if alert.tlp in policy.RULES_AUDIENCE_TLPS and delivery.recipient_id is not None:
-        return delivery.recipient_organisation_id in bound
-    return True
+    if delivery.recipient_id is None:
+        # A notice to a named person (RED): the person is who the content is for.
+        return policy.outbound_disclosure(alert.tlp, delivery.kind, reads_content=True)
+    organisation_id = delivery.recipient_organisation_id
+    return policy.outbound_disclosure(
+        alert.tlp,
+        delivery.kind,
+        reads_content=organisation_id in readers[delivery.alert_id],
+        bound=alert.tlp not in policy.RULES_AUDIENCE_TLPS or organisation_id in bound,
+        in_house=bool(delivery.channel_in_house),
+    )
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -446,6 +468,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     retries: dict[int, list[int]] = defaultdict(list)
     channels: dict[str, Channel] = {}
     bound = _bound_organisations(claimed)
+    readers = _content_readers(claimed)
     lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
     marks = _SentMarks(worker_id)
     portal_urls: dict[int, str] = {}
@@ -508,7 +531,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                 delivery_id=delivery.pk,
                 address=_current_address(delivery),
                 alert=delivery.alert,
-                with_content=_carries_content(delivery, bound),
+                disclosure=_disclosure(delivery, bound, readers),
                 portal_url=portal_urls.get(delivery.alert_id)
                 or portal_urls.setdefault(delivery.alert_id, portal_url(delivery.alert_id)),
                 escalation_step=delivery.escalation_step,

@@ -441,7 +441,7 @@ class ContactChannelFormSet(forms.BaseInlineFormSet):
 class ContactChannelInline(AccessControlledInline, admin.TabularInline):
     model = ContactChannel
     formset = ContactChannelFormSet
-    fields = ["position", "kind", "value"]
+    fields = ["position", "kind", "value", "in_house"]
     ordering = ["position", "id"]
     extra = 1
 

@@ -39,6 +39,13 @@ class ChannelForm(forms.Form):
         max_length=500,
         widget=forms.TextInput(attrs={"class": "wide"}),
     )
+    in_house = forms.BooleanField(
+        label=_("In-house service"),
+        required=False,
+        help_text=_(
+            "Run by the organisation itself, not a third-party service: chat messages may show titles."
+        ),
+    )
 
     def clean(self):
         data = super().clean()
@@ -61,7 +68,10 @@ class BaseChannelFormSet(forms.BaseFormSet):
         self._submitted = [form for form in self.ordered_forms if not form.is_blank()]
         return [
             ChannelInput(
-                kind=f.cleaned_data["kind"], value=f.cleaned_data["value"], pk=f.cleaned_data.get("id")
+                kind=f.cleaned_data["kind"],
+                value=f.cleaned_data["value"],
+                pk=f.cleaned_data.get("id"),
+                in_house=bool(f.cleaned_data.get("in_house")),
             )
             for f in self._submitted
         ]
@@ -88,7 +98,8 @@ def channel_initial(contact: Contact | None) -> list[dict]:
     if contact is None:
         return []
     return [
-        {"id": c.pk, "kind": c.kind, "value": c.value} for c in contact.channels.order_by("position", "id")
+        {"id": c.pk, "kind": c.kind, "value": c.value, "in_house": c.in_house}
+        for c in contact.channels.order_by("position", "id")
     ]
 
 

@@ -424,6 +424,15 @@ class ContactChannel(models.Model):
     kind = models.CharField(_("channel"), max_length=20, choices=ChannelKind.choices)
     value = models.CharField(_("address or number"), max_length=500)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # A chat or webhook service the organisation runs itself, on its own network, rather than a third
+    # party's (the sharing policy lets the titles of AMBER and above out only to these).
+    in_house = models.BooleanField(
+        _("in-house service"),
+        default=False,
+        help_text=_(
+            "Run by the organisation itself, not a third-party service: chat messages may show titles."
+        ),
+    )
 
     class Meta:
         verbose_name = _("contact channel")

@@ -154,6 +154,7 @@ class ChannelInput:
     kind: str
     value: str
     pk: int | None = None
+    in_house: bool = False
 
 
 class ContactChangeRefused(ValidationError):
@@ -210,7 +211,12 @@ def _check_channels(channels: list[ChannelInput]) -> tuple[list[ContactChannel],
     built: list[ContactChannel] = []
     errors: ChannelErrors = {}
     for index, given in enumerate(channels):
-        channel = ContactChannel(kind=given.kind or "", value=(given.value or "").strip(), position=index + 1)
+        channel = ContactChannel(
+            kind=given.kind or "",
+            value=(given.value or "").strip(),
+            position=index + 1,
+            in_house=bool(given.in_house),
+        )
         if not channel.value:
             errors[index] = {"value": [_("An address is required.")]}
         else:
@@ -286,7 +292,8 @@ def save_contact(
             old = existing.pop(given.pk, None) if given.pk is not None else None
             if old is not None:
                 old.kind, old.value, old.position = channel.kind, channel.value, channel.position
-                old.save(update_fields=["kind", "value", "position"])
+                old.in_house = channel.in_house
+                old.save(update_fields=["kind", "value", "position", "in_house"])
                 kept.append(old.pk)
             else:
                 channel.contact = target

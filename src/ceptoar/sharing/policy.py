@@ -32,15 +32,16 @@ EXISTS, so an organisation reached by several routes never repeats an item.
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import IntEnum
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import services as registry_services
-from ceptoar.registry.models import Membership, Organisation
+from ceptoar.registry.models import ChannelKind, Membership, Organisation
 from ceptoar.reports.models import (
     SCOPE_RANK,
     Case,
@@ -238,6 +239,133 @@ def _sent_to_readers_organisation(user) -> Q:
 _SUFFICIENT_CONDITIONS["alerts.alert"] = lambda user: (
     Q(status__in=SHARED_ALERT_STATUSES) & _sent_to_readers_organisation(user)
 )
+
+
+# -- an alert's content, and its envelope ------------------------------------------------------------
+
+# Markings whose content is for the audience alone (TLP 2.0: AMBER+STRICT, the recipient organisations only;
+# RED, the named people only). The organisations between sender and recipients (a ministry, a CEPTOAR
+# secretariat passing an alert to one of its members) see its envelope — marking, sender, recipients,
+# times — and relay it unread: no title, body, reference or attachment reaches them.
+ENVELOPE_TLPS = frozenset({Tlp.AMBER_STRICT, Tlp.RED})
+
+
+def alert_content_condition(user) -> Q:
+    """The condition on an alert under which `user`, who may see it, may also read its content.
+
+    Always, below AMBER+STRICT. For AMBER+STRICT and RED: the author of the original and, unless RED, the
+    organisation that wrote it; an organisation relaying what it could read (it raised the marking itself);
+    and the audience: its organisations (AMBER+STRICT) and its named people, bound by the rules in force.
+    """
+    if not _can_see_anything(user):
+        return Q(pk__in=[])
+    organisation_id = user.organisation_id
+    bound = is_bound_by_current_rules_condition(organisation_id)
+    named = _named_in_people(user.pk)
+    original = Q(parent_id__isnull=True)
+    wrote = (original & Q(author_id=user.pk)) | Q(root__author_id=user.pk)
+    own_organisation = (
+        (original & Q(origin_organisation_id=organisation_id))
+        | Q(root__origin_organisation_id=organisation_id)
+        | (Q(origin_organisation_id=organisation_id) & ~Q(parent__tlp__in=ENVELOPE_TLPS))
+    )
+    return (
+        ~Q(tlp__in=ENVELOPE_TLPS)
+        | wrote
+        | (own_organisation & ~Q(tlp=Tlp.RED))
+        | (Q(tlp=Tlp.AMBER_STRICT) & (_audience_reaches(organisation_id) | named) & bound)
+        | (Q(tlp=Tlp.RED) & named & bound)
+    )
+
+
+def readable_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Alerts whose content `user` may read: those it may see, less the envelopes it only passes on."""
+    return visible_alerts(user, queryset).filter(alert_content_condition(user))
+
+
+def with_content_readable(user, queryset: QuerySet) -> QuerySet:
+    """`queryset` (of alerts `user` may see) with `content_readable` on each row, for lists that show
+    titles: one query, whatever the list's length."""
+    return queryset.annotate(
+        content_readable=ExpressionWrapper(alert_content_condition(user), output_field=BooleanField())
+    )
+
+
+def may_read_content(user, alert: Alert) -> bool:
+    """Whether `user` may read this alert's title, body, references and attachments."""
+    if alert.tlp not in ENVELOPE_TLPS:
+        return may_see(user, alert)
+    return readable_alerts(user, Alert.objects.filter(pk=alert.pk)).exists()
+
+
+def organisations_reading_content(alert: Alert, organisation_ids) -> set[int]:
+    """Of these recipient organisations of `alert`, those its content is for (delivery, one query): every
+    one below AMBER+STRICT; for AMBER+STRICT, those of its audience; for RED, none (it reaches people)."""
+    ids = set(organisation_ids)
+    if alert.tlp not in ENVELOPE_TLPS:
+        return ids
+    if alert.tlp == Tlp.RED or not ids:
+        return set()
+    return set(audience_organisations(alert.audience).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# -- what may leave the platform, on which channel -------------------------------------------------
+
+
+class Disclosure(IntEnum):
+    """How much of an alert a message that leaves the platform carries, least first."""
+
+    ENVELOPE = 0  # marking, sender, times: for an organisation that relays it unread
+    NOTICE = 1  # marking and the portal link: the content waits on the portal
+    HEADLINE = 2  # and the title, category and severity
+    FULL = 3  # and the body
+
+
+# The most each kind of channel is trusted with. E-mail goes to the organisation's own mailboxes; a webhook
+# to a receiver the organisation runs, which gets a summary to act on; a chat service is a third party.
+CHANNEL_DISCLOSURE = {
+    ChannelKind.EMAIL: Disclosure.FULL,
+    ChannelKind.WEBHOOK: Disclosure.HEADLINE,
+    ChannelKind.CHAT: Disclosure.HEADLINE,
+}
+
+
+def outbound_disclosure(
+    tlp: str, channel_kind: str, *, reads_content: bool, bound: bool = True, in_house: bool = False
+) -> Disclosure:
+    """What a message about an alert marked `tlp` may carry on a channel of `channel_kind`.
+
+    `reads_content`: the recipient (organisation or named person) is one the content is for
+    (`organisations_reading_content`); `bound`: it has accepted its CEPTOAR's rules in force; `in_house`:
+    the channel is a service the organisation runs itself, not a third party's.
+
+    - an organisation that only passes the alert on gets its envelope;
+    - RED never leaves: a notice to each named person;
+    - AMBER and AMBER+STRICT leave only for organisations bound by the rules, else a notice;
+    - a chat message of AMBER and above carries no title unless the channel is in-house;
+    - no channel carries more than it is trusted with (CHANNEL_DISCLOSURE).
+    """
+    if not reads_content:
+        return Disclosure.ENVELOPE
+    if tlp == Tlp.RED or (tlp in RULES_AUDIENCE_TLPS and not bound):
+        return Disclosure.NOTICE
+    if channel_kind == ChannelKind.CHAT and TLP_RANK[Tlp(tlp)] >= TLP_RANK[Tlp.AMBER] and not in_house:
+        return Disclosure.NOTICE
+    return min(Disclosure.FULL, CHANNEL_DISCLOSURE.get(channel_kind, Disclosure.NOTICE))
+
+
+def disclosure_for_organisation(
+    alert: Alert, organisation_id: int, channel_kind: str, *, in_house: bool = False
+) -> Disclosure:
+    """`outbound_disclosure` for one recipient organisation of `alert` (a page about one delivery); a
+    delivery batch asks `organisations_reading_content` and the rules once for all its rows instead."""
+    reads_content = organisation_id in organisations_reading_content(alert, {organisation_id})
+    bound = alert.tlp not in RULES_AUDIENCE_TLPS or bool(
+        organisations_bound_by_current_rules({organisation_id})
+    )
+    return outbound_disclosure(
+        alert.tlp, channel_kind, reads_content=reads_content, bound=bound, in_house=in_house
+    )
 
 
 def nearest_visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from ceptoar.alerts.forms import TLP_EXPLANATIONS
 from ceptoar.alerts.models import Severity
+from ceptoar.alerts.rendering import envelope_title
+from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 
 register = template.Library()
@@ -56,3 +58,19 @@ def duration(value: datetime.timedelta | None) -> str:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     days, hours = divmod(hours, 24)
     return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+
+
+@register.simple_tag(takes_context=True)
+def alert_title(context, alert) -> str:
+    """The alert's title, or its envelope's words where the reader only passes it on.
+
+    Lists annotate `content_readable` (`policy.with_content_readable`, one query for the page); a row
+    without it is asked of the policy on its own, so a template that forgets cannot show a title it
+    should not."""
+    if alert.tlp not in policy.ENVELOPE_TLPS:
+        return alert.title
+    readable = getattr(alert, "content_readable", None)
+    if readable is None:
+        request = context.get("request")
+        readable = request is not None and policy.may_read_content(request.user, alert)
+    return alert.title if readable else envelope_title(alert)

@@ -67,7 +67,7 @@ class _Template:
 
 class EmailChannel:
     """Most of an e-mail is the same for every recipient of an alert: the message is built once per
-    (alert, content or notice, escalation step) and each delivery substitutes its address, Message-ID,
+    (alert, disclosure, escalation step) and each delivery substitutes its address, Message-ID,
     Date and acknowledgement link. Anything that would not substitute cleanly is built in full."""
 
     def __init__(self) -> None:
@@ -88,7 +88,7 @@ class EmailChannel:
         )
 
     def _template(self, outgoing: Outgoing) -> _Template | None:
-        key = (outgoing.alert.pk, outgoing.with_content, outgoing.escalation_step)
+        key = (outgoing.alert.pk, outgoing.disclosure, outgoing.escalation_step)
         if key not in self._templates:
             message = self._message(outgoing, _TEMPLATE_ADDRESS)
             raw = message.message().as_bytes(linesep="\r\n")
