@@ -167,7 +167,9 @@ def write_cell(cell, value):
     if value is None or _is_number(value):
         cell.value = value
     elif isinstance(value, datetime):
-        cell.value = (timezone.localtime(value) if timezone.is_aware(value) else value).replace(tzinfo=None)
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        # To the second, as the CSV has it.
+        cell.value = local.replace(tzinfo=None, microsecond=0)
         cell.number_format = XLSX_DATETIME_FORMAT
     elif isinstance(value, date):
         cell.value = value
