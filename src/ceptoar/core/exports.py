@@ -8,10 +8,11 @@ cell is treated as hostile:
 
 - CSV: a text that could start a formula gets a single quote in front (OWASP's recommendation, also
   Symfony's, csv-stringify's and PapaParse's). Which texts could: those beginning with ``=``, ``+``,
-  ``-``, ``@``, a tab or a carriage return (OWASP's list), and, as spreadsheet programs may trim what comes
-  first (LibreOffice's "trim spaces" import option, Japanese Excel's own full-width conversion), those
-  whose first visible character is one of the four after leading spaces, line breaks, control or
-  invisible format characters, or in its full-width or small form (``＝``, ``＋``, ``－``, ``＠``, NFKC).
+  ``-``, ``@``, a tab or a carriage return (OWASP's list), and, as a precaution since a spreadsheet program
+  may skip or fold what comes first (LibreOffice's "trim spaces" CSV import option trims leading blanks;
+  Japanese input turns full-width ``＝`` into ``=``), those whose first visible character is one of the
+  four after spaces, line breaks, control or invisible format characters, or in its full-width or small
+  form (``＝``, ``＋``, ``－``, ``＠``: the NFKC form is compared).
   Every text field is quoted too, so that a separator inside it (``;`` in locales that split on it) cannot
   start a new cell either. The text is otherwise written as it is.
 - XLSX: every text is a string cell (``data_type 's'``), never a formula and never a number guessed from
