@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from ceptoar.alerts.models import AcknowledgementVia, Recipient
-from ceptoar.registry.models import Organisation
+from ceptoar.registry.models import Organisation, Sector
 from tests.alerts.test_tracking_support import (
     acknowledge,
     chain_ids,
@@ -20,6 +20,7 @@ from tests.alerts.test_tracking_support import (
     mark_sent,
     relay_down,
 )
+from tests.inert import assert_csv_inert, payload, read_csv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -112,3 +113,19 @@ def test_csv_is_refused_like_the_page(client_as, original):
         client_as("demo-secretariat").get(reverse("alerts:tracking_csv", args=[original.pk])).status_code
         == 404
     )
+
+
+def test_formulas_in_every_name_stay_text(client_as, original):
+    """The sender's, the recipients' and the sector's names are the registry's text: each a formula here."""
+    names = {}
+    for index, code in enumerate(["gas", "meti", "gas-0001", "gas-0009"]):
+        names[code] = payload(index) + f" {code}"
+        Organisation.objects.filter(code=code).update(name=names[code])
+    sector = payload(4) + " sector"
+    Sector.objects.filter(organisations__code="gas-0001").update(name=sector)
+    rows = read_csv(_download(client_as("demo-hub"), original).content)
+    assert_csv_inert(rows, [*names.values(), sector])
+    by_code = {row[2]: dict(zip(HEADER, row, strict=True)) for row in rows[1:]}
+    assert by_code["gas-0001"]["Sent by"] == "'" + names["gas"]
+    assert by_code["gas-0001"]["Sector"] == "'" + sector
+    assert by_code["gas-0001"]["Seconds to acknowledgement"] == "95"  # numbers stay numbers

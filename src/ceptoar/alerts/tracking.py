@@ -10,8 +10,6 @@ page costs the same handful of queries whatever the fan-out. Receipt statuses ar
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -512,42 +510,29 @@ def csv_header() -> list[str]:
     ]
 
 
-def _text(value: str) -> str:
-    # A registry name beginning with = + - @ would run as a formula when the sheet is opened in Excel.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _seconds(value: timedelta | None) -> int | None:
+    return int(value.total_seconds()) if value is not None else None
 
 
-def _when(value: datetime | None) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds") if value is not None else ""
-
-
-def _seconds(value: timedelta | None) -> str:
-    return str(int(value.total_seconds())) if value is not None else ""
-
-
-def csv_lines(sub: Subtree) -> Iterator[list[str]]:
+def csv_lines(sub: Subtree) -> Iterator[list]:
+    """The header, then one row per recipient organisation of the subtree, for `core.exports` to write
+    (which makes every text inert: the names come from the registry)."""
     yield csv_header()
     rows = organisation_rows(sub).order_by("alert_id", "organisation__code")
     for row in describe(sub, rows.iterator(chunk_size=2000)):
         yield [
             row.hop,
-            _text(row.sent_by.origin_organisation.name),
+            row.sent_by.origin_organisation.name,
             row.organisation.code,
-            _text(row.organisation.name),
-            _text(row.organisation.sector.name) if row.organisation.sector is not None else "",
-            str(row.status_label),
-            _when(row.first_sent_at),
-            _when(row.acknowledged_at),
-            str(row.acknowledged_via),
+            row.organisation.name,
+            row.organisation.sector.name if row.organisation.sector is not None else "",
+            row.status_label,
+            row.first_sent_at,
+            row.acknowledged_at,
+            row.acknowledged_via,
             _seconds(row.time_to_delivery),
             _seconds(row.time_to_acknowledgement),
-            str(row.deliveries_sent),
-            str(row.deliveries_failed),
-            str(row.escalation_label),
+            row.deliveries_sent,
+            row.deliveries_failed,
+            row.escalation_label,
         ]
-
-
-def to_csv(sub: Subtree) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_lines(sub))
-    return buffer.getvalue()

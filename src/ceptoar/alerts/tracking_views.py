@@ -7,7 +7,7 @@ same 404 as for an alert that does not exist.
 from __future__ import annotations
 
 from django import forms
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from ceptoar.alerts import tracking
 from ceptoar.alerts.models import Alert
+from ceptoar.core import exports
 from ceptoar.core.pagination import paginate
 from ceptoar.escalation.status import ReceiptStatus
 
@@ -102,8 +103,5 @@ def tracking_live(request, pk):
 def tracking_csv(request, pk):
     alert = _trackable_alert_or_404(request.user, pk)
     sub = tracking.subtree(alert)
-    # The byte-order mark makes Excel read the file as UTF-8 instead of the locale's Shift_JIS.
-    response = HttpResponse("\ufeff" + tracking.to_csv(sub), content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="alert-{alert.pk}-tracking-{stamp}.csv"'
-    return response
+    return exports.csv_download(tracking.csv_lines(sub), f"alert-{alert.pk}-tracking-{stamp}.csv")

@@ -112,7 +112,8 @@ def _curve(offsets: list[float], total: int, horizon_s: float) -> list[dict]:
     return points
 
 
-def _subtrees(exercise: Exercise) -> list[tuple[Inject, tracking.Subtree]]:
+def subtrees(exercise: Exercise) -> list[tuple[Inject, tracking.Subtree]]:
+    """Each sent inject with its alert's chain of relays, in the order they were planned."""
     sent = exercise.injects.exclude(alert=None).select_related("alert").order_by("scheduled_at", "pk")
     return [(inject, tracking.subtree(inject.alert)) for inject in sent]
 
@@ -154,7 +155,7 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
 
 def compute(exercise: Exercise, now: datetime | None = None) -> dict:
     now = now or timezone.now()
-    trees = _subtrees(exercise)
+    trees = subtrees(exercise)
     nodes = {pk: node for _inject, sub in trees for pk, node in sub.nodes.items()}
     root_of = {pk: sub.top for _inject, sub in trees for pk in sub.nodes}
     ids = list(nodes)
@@ -336,9 +337,9 @@ def _calls(ids: list[int]) -> dict:
     }
 
 
-def _wrong_channels(ids: list[int]):
-    """(contact id, contact name, organisation, channel kind, address, reason) of every channel the exercise
-    found wrong: refused deliveries and wrong numbers."""
+def wrong_channels(ids: list[int]):
+    """(contact, channel, reason) of every channel the exercise found wrong: refused deliveries and wrong
+    numbers. The contact comes with its organisation."""
     found = {}
     for breakage in BrokenChannel.objects.filter(delivery__alert_id__in=ids).select_related(
         "channel__contact__organisation"
@@ -364,20 +365,20 @@ def _wrong_contacts(ids: list[int]) -> list[dict]:
             "reason": reason[:200],
         }
         for contact, channel, reason in sorted(
-            _wrong_channels(ids), key=lambda item: (item[0].organisation.code, item[1].pk)
+            wrong_channels(ids), key=lambda item: (item[0].organisation.code, item[1].pk)
         )
     ]
 
 
 def _alert_ids(exercise: Exercise) -> list[int]:
-    return [pk for _inject, sub in _subtrees(exercise) for pk in sub.nodes]
+    return [pk for _inject, sub in subtrees(exercise) for pk in sub.nodes]
 
 
 def flag_findings(exercise: Exercise, now: datetime | None = None) -> int:
     """Flag for verification in the registry: the contacts whose channel proved wrong, and those of every
     organisation that never confirmed receipt. Returns how many contacts were flagged."""
     ids = _alert_ids(exercise)
-    wrong = {contact.pk for contact, _channel, _reason in _wrong_channels(ids)}
+    wrong = {contact.pk for contact, _channel, _reason in wrong_channels(ids)}
     flagged = flag_for_reverification(
         Contact.objects.filter(pk__in=wrong),
         _("Exercise “%(name)s”: an address or number proved wrong") % {"name": exercise.name},

@@ -1,8 +1,9 @@
-"""The after-action report (事後評価報告): page and PDF.
+"""The after-action report (事後評価報告): page and PDF, and the measures per organisation as CSV and XLSX.
 
-Thin: who may open it is `exercises.access`; what it shows is `exercises.report.build`, the same for the
-page (charts as inline SVG, `report_svg`) and the PDF (`pdf`). An exercise the reader may not open answers
-exactly like one that does not exist.
+Thin: who may open them is `exercises.access`; what the report shows is `exercises.report.build`, the same
+for the page (charts as inline SVG, `report_svg`) and the PDF (`pdf`); the rows of the spreadsheets are
+`exercises.export`'s, written by `core.exports`. An exercise the reader may not open answers exactly like
+one that does not exist.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from ceptoar.exercises import access, pdf, report, report_svg
+from ceptoar.core import exports
+from ceptoar.exercises import access, export, pdf, report, report_svg
 from ceptoar.exercises.models import Exercise
 
 
@@ -38,7 +40,22 @@ def report_pdf(request, pk):
     return response
 
 
+def measures_csv(request, pk):
+    exercise = _exercise_or_404(request.user, pk)
+    return exports.csv_download(export.rows(exercise), f"exercise-{exercise.pk}-measures.csv")
+
+
+def measures_xlsx(request, pk):
+    exercise = _exercise_or_404(request.user, pk)
+    content = exports.table_to_xlsx(
+        export.rows(exercise), _("Measures per organisation"), widths=export.XLSX_WIDTHS
+    )
+    return exports.xlsx_download(content, f"exercise-{exercise.pk}-measures.xlsx")
+
+
 urlpatterns = [
     path("<int:pk>/report/", report_page, name="report"),
     path("<int:pk>/report.pdf", report_pdf, name="report_pdf"),
+    path("<int:pk>/measures.csv", measures_csv, name="measures_csv"),
+    path("<int:pk>/measures.xlsx", measures_xlsx, name="measures_xlsx"),
 ]

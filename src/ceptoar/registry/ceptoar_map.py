@@ -12,9 +12,7 @@ installed. Other languages get plain text through gettext.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.core import exports
 from ceptoar.registry.models import (
     CeptoarProfile,
     CommunicationMeans,
@@ -350,11 +349,9 @@ def _build(language: str, today: datetime.date) -> CeptoarMap:
 
 
 def map_to_csv(ceptoar_map: CeptoarMap) -> str:
-    """The map as CSV text: one line per row, label first; merged cells repeated in each column."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(ceptoar_map.as_table())
-    return buffer.getvalue()
+    """The map as CSV text (no byte-order mark): one line per row, label first; merged cells repeated in
+    each column. Through the one export writer: a name cannot become a formula."""
+    return exports.to_csv(ceptoar_map.as_table())
 
 
 def map_to_json(ceptoar_map: CeptoarMap) -> dict:
@@ -392,7 +389,7 @@ def _display_width(text: str) -> int:
 
 def map_to_xlsx(ceptoar_map: CeptoarMap) -> bytes:
     """The map as an Excel workbook: merged cells as on the published map, wrapped text, bold labels,
-    the label column (and the sector row) frozen."""
+    the label column (and the sector row) frozen. Every text is a string cell (`core.exports`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -413,7 +410,7 @@ def map_to_xlsx(ceptoar_map: CeptoarMap) -> bytes:
         sheet.column_dimensions[get_column_letter(index + 2)].width = CELL_COLUMN_WIDTH
 
     for row_number, row in enumerate(ceptoar_map.rows, start=1):
-        label = sheet.cell(row=row_number, column=1, value=row.label)
+        label = exports.put(sheet, row_number, 1, row.label)
         label.font = Font(bold=True)
         label.alignment = wrap
         label.fill = label_fill
@@ -425,7 +422,7 @@ def map_to_xlsx(ceptoar_map: CeptoarMap) -> bytes:
             target.border = border
             if cell.colspan == 0:
                 continue
-            target.value = cell.text
+            exports.write_cell(target, cell.text)
             target.alignment = wrap
             if row.key == "sector":
                 target.font = Font(bold=True)
@@ -445,6 +442,4 @@ def map_to_xlsx(ceptoar_map: CeptoarMap) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToHeight = 0
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_bytes(workbook)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ceptoar.core import exports
 from ceptoar.reports import access, statistics
 from ceptoar.reports.models import CauseClass, EventType
 
@@ -139,13 +140,10 @@ def statistics_csv(request):
             for error in errors
         ]
         return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
-    # The byte-order mark makes Excel read the file as UTF-8 instead of the locale's Shift_JIS.
-    body = "\ufeff" + statistics.to_csv(request.user, form.filters())
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="report-statistics-{stamp}.csv"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return exports.csv_download(
+        statistics.csv_table(request.user, form.filters()), f"report-statistics-{stamp}.csv"
+    )
 
 
 urlpatterns = [

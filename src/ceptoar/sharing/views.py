@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ceptoar.core import exports
 from ceptoar.core.pagination import paginate
 from ceptoar.sharing import policy
 from ceptoar.sharing.forms import AuditFilterForm
@@ -43,13 +42,6 @@ def audit_log(request):
     return render(request, "sharing/audit_log.html", context, status=200 if valid else 400)
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, so csv.writer can feed a streaming response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_header() -> list[str]:
     return [
         _("At"),
@@ -66,25 +58,21 @@ def _csv_header() -> list[str]:
 
 
 def _csv_rows(header: list[str], entries):
-    writer = csv.writer(_Echo())
-    # The byte-order mark makes Excel read the file as UTF-8 instead of the locale's Shift_JIS.
-    yield "\ufeff" + writer.writerow(header)
+    yield header
     for entry in entries.iterator(chunk_size=2000):
         organisation = entry.organisation
-        yield writer.writerow(
-            [
-                timezone.localtime(entry.at).isoformat(timespec="seconds"),
-                entry.user.username,
-                str(entry.user),
-                organisation.code if organisation else "",
-                organisation.name if organisation else "",
-                entry.action,
-                entry.item_type,
-                entry.item_id,
-                entry.get_tlp_display(),
-                entry.detail,
-            ]
-        )
+        yield [
+            entry.at,
+            entry.user.username,
+            str(entry.user),
+            organisation.code if organisation else "",
+            organisation.name if organisation else "",
+            entry.action,
+            entry.item_type,
+            entry.item_id,
+            entry.get_tlp_display(),
+            entry.detail,
+        ]
 
 
 def audit_log_csv(request):
@@ -97,9 +85,5 @@ def audit_log_csv(request):
         ]
         return HttpResponse("\n".join(problems) + "\n", status=400, content_type="text/plain; charset=utf-8")
     # The header is translated now, while the request's language is active; rows stream later.
-    response = StreamingHttpResponse(
-        _csv_rows(_csv_header(), entries), content_type="text/csv; charset=utf-8"
-    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
-    return response
+    return exports.csv_stream(_csv_rows(_csv_header(), entries), f"audit-log-{stamp}.csv")

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ceptoar.core import exports
 from ceptoar.registry.ceptoar_map import build_ceptoar_map, map_to_csv, map_to_json, map_to_xlsx
 
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 else:
                     # A file is meant for Excel as much as the download is, so it gets the same BOM.
                     path.write_text(
-                        ("\ufeff" if options["format"] == "csv" else "") + content, encoding="utf-8"
+                        (exports.BOM if options["format"] == "csv" else "") + content, encoding="utf-8"
                     )
             except OSError as error:
                 raise CommandError(f"Cannot write {path}: {error.strerror}") from error
