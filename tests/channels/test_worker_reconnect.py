@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import signal
 import socket
 import threading
 import time
@@ -204,23 +203,26 @@ def most_tries(seconds: float, threads: int) -> int:
 
 def test_a_worker_waits_while_the_database_is_away_and_carries_on_when_it_is_back(installation, sink, relay):
     smtp = sink(hold_from=10).start()
+    away = {"DATABASE_URL": relay.url(installation.env["DATABASE_URL"]), **PATIENT_SMTP}
     began = time.monotonic()
-    patient = worker(
-        installation,
-        smtp,
-        "patient",
-        *NO_LEASE,
-        DATABASE_URL=relay.url(installation.env["DATABASE_URL"]),
-        **PATIENT_SMTP,
-    )
-    # Started with no database: it says so once, waits, and does not hammer the server while it does.
-    wait_for(lambda: logged(installation, patient, "The worker lost the database connection"), 60, "a wait")
+    patient = worker(installation, smtp, "patient", *NO_LEASE, **away)
+    quitter = worker(installation, smtp, "quitter", **away)
+    # Started with no database: each says so once per thread that needs it (the task loop, the periodic
+    # jobs), waits, and tries again with a growing delay rather than hammer the server.
+    for process in (patient, quitter):
+        for waiter in ("The worker", "Periodic job 'sweeper'"):
+            wait_for(
+                lambda p=process, w=waiter: logged(installation, p, f"{w} lost the database connection"),
+                60,
+                f"{waiter} to wait for the database",
+            )
     time.sleep(3)
     waited, tries = time.monotonic() - began, relay.refused
-    assert patient.poll() is None, installation.log(patient)
-    # The task loop and the periodic jobs' thread each try again with a growing delay, not in a loop.
-    assert 2 <= tries <= most_tries(waited, threads=2)
-    assert logged(installation, patient, "The worker lost the database connection") == 1
+    assert patient.poll() is None and quitter.poll() is None
+    assert 4 <= tries <= most_tries(waited, threads=4)
+    # Asked to stop while it waits, a worker stops at once and cleanly.
+    assert installation.stop(quitter) == 0, installation.log(quitter)
+    assert "Traceback" not in installation.log(quitter)
 
     relay.up()
     alert, emails = publish(installation, "データベース停止中に起動したワーカー", members=30)
@@ -234,16 +236,20 @@ def test_a_worker_waits_while_the_database_is_away_and_carries_on_when_it_is_bac
 
     assert_delivered_once(installation, smtp, alert, emails, [patient])
     log = installation.log(patient)
+    assert logged(installation, patient, "The worker lost the database connection") == 1, log
     assert logged(installation, patient, "A send batch: database connection back") == 1, log
     assert "Traceback" not in log, log
 
-    # Asked to stop while the database is away, it stops at once and cleanly.
+    # Asked to stop while a batch waits for the database, it stops at once and cleanly too (what the batch
+    # has claimed goes back to pending when its lease runs out).
+    smtp.hold(after=5)
+    publish(installation, "停止を求められたワーカー", members=10)
+    wait_for(lambda: smtp.held == 1, 120, "the worker to wait on the mail server mid-batch")
     relay.down()
+    smtp.release.set()
     wait_for(
-        lambda: logged(installation, patient, "The worker lost the database connection") == 2,
-        60,
-        "the idle worker to notice the database gone",
+        lambda: logged(installation, patient, "A send batch lost the database connection") == 2, 60, "a loss"
     )
-    patient.send_signal(signal.SIGTERM)
-    patient.wait(30)
-    assert patient.returncode == 0, installation.log(patient)
+    assert installation.stop(patient) == 0, installation.log(patient)
+    log = installation.log(patient)
+    assert "The worker stops without the database" in log and "Traceback" not in log, log

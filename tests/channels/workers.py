@@ -89,6 +89,11 @@ class Sink:
         self.received.append((str(message["Message-ID"]), tuple(envelope.rcpt_tos)))
         return "250 OK"
 
+    def hold(self, after: int) -> None:
+        """Hold the answers again, from the message `after` the ones seen so far."""
+        self.hold_from, self.held = self.seen + after, 0
+        self.release.clear()
+
     def start(self) -> Sink:
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self.controller.start()

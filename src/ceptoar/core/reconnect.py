@@ -67,6 +67,9 @@ def wait_for_database(what: str, error: BaseException, stop: threading.Event | N
     """Drop this thread's broken connection and wait until the database accepts a new one; True then, or
     False as soon as the process is stopping (`stop`, else `stopping`). `what` names the waiter in the log."""
     stop = stop or stopping
+    if stop.is_set():
+        _drop_connection()
+        return False  # already stopping: said so once, where the wait was given up
     logger.warning("%s lost the database connection (%s); reconnecting", what, _summary(error))
     began = reminded = time.monotonic()
     delay = FIRST_DELAY_S
