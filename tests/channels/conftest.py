@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.channels.workers import Sink
 from tests.processes import free_port
 
 
@@ -132,3 +133,17 @@ def webhook_receiver(settings):
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+@pytest.fixture
+def sink():
+    """sink(**options) → a Sink (tests.channels.workers), stopped after the test."""
+    servers = []
+
+    def make(**options) -> Sink:
+        servers.append(Sink(**options))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()

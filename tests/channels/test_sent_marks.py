@@ -11,9 +11,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ceptoar.channels.models import Delivery, DeliveryStatus
-from ceptoar.channels.services import _SendingThread, _SentMarks, claim, send_batch
+from ceptoar.channels.services import _give_back, _Lease, _SendingThread, _SentMarks, claim, send_batch
 
-from .helpers import StallingMailBox, publish
+from .helpers import StallingMailBox, publish, run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,31 @@ def test_marks_written_late_keep_the_time_the_server_accepted(claimed):
     marks.flush()
     sent_at = Delivery.objects.get(pk=claimed[0].pk).sent_at
     assert before <= sent_at < before + timedelta(seconds=0.01)
+
+
+def test_what_a_batch_cut_off_from_its_database_had_not_sent_goes_back_at_once(claimed, smtp_server):
+    """A batch that loses its connection where it does not wait for the database returns its unsent rows to
+    pending with a send task of their own, rather than leave them to the lease; sent and lost rows stay."""
+    from django_tasks_db.models import DBTaskResult
+
+    ids = [d.pk for d in claimed[:6]]
+    lease, marks = _Lease("worker-a", ids), _SentMarks("worker-a")
+    marks.add(ids[0])
+    lease.done(ids[0])
+    marks.flush()
+    Delivery.objects.filter(pk=ids[1]).update(claimed_by="worker-b")  # the sweeper gave it to another
+    DBTaskResult.objects.all().delete()
+
+    assert _give_back(lease, "worker-a") == 4
+    rows = Delivery.objects.filter(pk__in=ids[2:])
+    assert set(rows.values_list("status", "claimed_by", "claimed_at", "attempts")) == {
+        (DeliveryStatus.PENDING, "", None, 0)  # the claim's try was never made
+    }
+    assert [task.args_kwargs["args"][0] for task in DBTaskResult.objects.filter(status="READY")] == [ids[2:]]
+
+    assert run_due_tasks() == 1
+    assert statuses(claimed[:6]) == [DeliveryStatus.SENT, DeliveryStatus.SENDING] + [DeliveryStatus.SENT] * 4
+    assert sorted(str(m["Message-ID"]) for m in smtp_server.messages) == sorted(
+        f"<delivery-{pk}@127.0.0.1>" for pk in ids[2:]
+    )
+    assert set(rows.values_list("attempts", flat=True)) == {1}

@@ -3,6 +3,7 @@
 Writing happens in the publisher's transaction, with the send tasks (django-tasks-db rows), so an alert
 is never committed without the work that delivers it, nor that work without the alert. Sending happens
 outside any transaction: a network call never holds a row lock, and every outcome is written back.
+A batch that loses its database connection waits for the database and carries on (`_on_database`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from ceptoar.channels.models import (
     DeliveryKind,
     DeliveryStatus,
 )
+from ceptoar.core import reconnect
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 from ceptoar.sharing import policy
@@ -301,6 +303,9 @@ class _Lease:
             self._renew()
 
     def _renew(self) -> None:
+        _on_database(self._renew_now)
+
+    def _renew_now(self) -> None:
         mine = Delivery.objects.filter(
             pk__in=self.unsent, status=DeliveryStatus.SENDING, claimed_by=self.worker_id
         )
@@ -339,9 +344,12 @@ class _SentMarks:
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        pending, self.pending = self.pending, []
+        if self.pending:
+            _on_database(self._write)
+
+    def _write(self) -> None:
+        # The group is let go only once written: a group whose connection broke is written after reconnecting.
+        pending = self.pending
         # One statement per group, each row keeping its own sending time; the status and worker guard is
         # _finish's: a row the sweeper gave to another worker is left to that worker.
         adapt = connection.ops.adapt_datetimefield_value
@@ -358,6 +366,7 @@ class _SentMarks:
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+        self.pending = []
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -365,10 +374,26 @@ def _commit_without_waiting_for_disk() -> None:
     those commits to reach the disk would make the database, not the mail server, set the pace. A worker that
     dies loses nothing by this (the server has the commits); only a crash of the database server itself could
     lose the last fraction of a second of marks, and those deliveries are then sent again with the same
-    Message-ID."""
+    Message-ID.
+
+    A setting of the connection: a batch that reconnects sets it again (`_on_database`)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
+
+
+def _on_database(operation, *args, **kwargs):
+    """Run one of a batch's database operations; if the connection is lost (a restart, a failover, an idle
+    timeout), wait for the database, set the new connection up as the batch's, and run it again. So the batch
+    carries on, its claim intact, instead of failing and leaving its rows to the lease.
+
+    Each operation is safe to run twice, as the first run may have reached the database before the answer
+    was lost: claiming takes only unclaimed rows and reads back what is ours; outcomes, marks and lease
+    renewals are updates guarded by status and worker; a retry scheduled twice has two send tasks, and the
+    second finds its rows claimed by the first."""
+    return reconnect.retrying(
+        lambda: operation(*args, **kwargs), what="A send batch", setup=_commit_without_waiting_for_disk
+    )
 
 
 class _SendingThread:
@@ -451,6 +476,13 @@ class _SendingThread:
         self.thread.join()
         self._take_results()
 
+    def stop(self) -> None:
+        """Send nothing more, but wait for the message in flight and record every outcome."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.jobs.get_nowait()
+        self.finish()
+
     def abandon(self) -> None:
         """The batch failed: send nothing more; what is in flight is left to the sweeper."""
         with contextlib.suppress(queue.Empty):
@@ -462,13 +494,13 @@ class _SendingThread:
 def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[str, int]:
     """Send every due delivery among `delivery_ids`, each on its own: one failing never stops the rest."""
     worker_id = worker_id or uuid.uuid4().hex
-    _commit_without_waiting_for_disk()
-    claimed = claim(delivery_ids, worker_id)
+    _on_database(_commit_without_waiting_for_disk)
+    claimed = _on_database(claim, delivery_ids, worker_id)
     outcome = {"sent": 0, "retrying": 0, "failed": 0}
     retries: dict[int, list[int]] = defaultdict(list)
     channels: dict[str, Channel] = {}
-    bound = _bound_organisations(claimed)
-    readers = _content_readers(claimed)
+    bound = _on_database(_bound_organisations, claimed)
+    readers = _on_database(_content_readers, claimed)
     lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
     marks = _SentMarks(worker_id)
     portal_urls: dict[int, str] = {}
@@ -477,13 +509,14 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         lease.done(delivery.pk)
         address = _current_address(delivery)
         if isinstance(error, PermanentError):
-            _record_permanent(delivery, worker_id, error)
+            _on_database(_record_permanent, delivery, worker_id, error)
             outcome["failed"] += 1
         elif isinstance(error, Exception):  # anything unforeseen is retried, never dropped
             message = str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
             if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
                 # Given up, but the address is not known to be wrong: no broken-channel record.
-                _finish(
+                _on_database(
+                    _finish,
                     delivery,
                     worker_id,
                     status=DeliveryStatus.FAILED_PERMANENT,
@@ -492,8 +525,13 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                 )
                 outcome["failed"] += 1
             else:
-                _finish(
-                    delivery, worker_id, status=DeliveryStatus.RETRYING, address=address, last_error=message
+                _on_database(
+                    _finish,
+                    delivery,
+                    worker_id,
+                    status=DeliveryStatus.RETRYING,
+                    address=address,
+                    last_error=message,
                 )
                 retries[delivery.attempts].append(delivery.pk)
                 outcome["retrying"] += 1
@@ -502,15 +540,10 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         else:
             sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": sent_at or timezone.now()}
             if delivery.channel_broken:
-                with transaction.atomic():
-                    if _finish(delivery, worker_id, last_error="", **sent):
-                        # It works again: whatever broke it has been fixed.
-                        BrokenChannel.objects.filter(
-                            channel_id=delivery.channel_id, cleared_at__isnull=True
-                        ).update(cleared_at=timezone.now())
+                _on_database(_record_mended, delivery, worker_id, sent)
             elif address != delivery.address:
                 # The contact's address changed since publication: record where it really went.
-                _finish(delivery, worker_id, last_error="", **sent)
+                _on_database(_finish, delivery, worker_id, last_error="", **sent)
             else:
                 marks.add(delivery.pk, sent_at)
             outcome["sent"] += 1
@@ -553,6 +586,17 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         if sender is not None:
             sender.finish()
             sender = None
+    except (OperationalError, InterfaceError) as error:
+        # Every database operation above waits for the database when the connection is lost; one that does
+        # not (a read added later, say) must not leave the batch's rows to the lease: they go back at once.
+        if reconnect.stopping.is_set() or connection.in_atomic_block or not reconnect.connection_lost(error):
+            raise
+        logger.warning("A send batch lost the database connection; returning its unsent deliveries")
+        if sender is not None:
+            sender.stop()
+            sender = None
+        marks.flush()
+        outcome["returned"] = _on_database(_give_back, lease, worker_id)
     finally:
         if sender is not None:
             sender.abandon()
@@ -563,13 +607,47 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     return outcome
 
 
+def _record_mended(delivery: Delivery, worker_id: str, sent: dict) -> None:
+    with transaction.atomic():
+        if _finish(delivery, worker_id, last_error="", **sent):
+            # It works again: whatever broke it has been fixed.
+            BrokenChannel.objects.filter(channel_id=delivery.channel_id, cleared_at__isnull=True).update(
+                cleared_at=timezone.now()
+            )
+
+
+def _give_back(lease: _Lease, worker_id: str) -> int:
+    """Return a batch's claimed, unrecorded deliveries to pending, with a send task of their own, rather than
+    leave them `sending` until the lease runs out; returns how many. Their claim counted a try that was not
+    made, so it is taken back."""
+    with transaction.atomic():
+        mine = Delivery.objects.filter(
+            pk__in=lease.unsent - lease.lost, status=DeliveryStatus.SENDING, claimed_by=worker_id
+        )
+        ids = list(mine.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        mine.filter(pk__in=ids).update(
+            status=DeliveryStatus.PENDING,
+            claimed_by="",
+            claimed_at=None,
+            attempts=F("attempts") - 1,
+            last_error="returned at once: the batch lost its database connection",
+        )
+        enqueue_sends(ids)
+    return len(ids)
+
+
 def _schedule_retries(retries: dict[int, list[int]]) -> None:
     # One task per attempt count: the deliveries in it share one due time, jittered per group.
     for attempts, ids in retries.items():
-        due = timezone.now() + retry_delay(attempts)
-        with transaction.atomic():
-            Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.RETRYING).update(next_attempt_at=due)
-            enqueue_sends(ids, run_after=due)
+        _on_database(_schedule, ids, timezone.now() + retry_delay(attempts))
+
+
+def _schedule(ids: list[int], due: datetime) -> None:
+    with transaction.atomic():
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.RETRYING).update(next_attempt_at=due)
+        enqueue_sends(ids, run_after=due)
 
 
 # -- the sweeper ---------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 
 Each job is a function that takes no arguments and returns how many things it did. They run one after
 another in a single background thread of `ceptoar worker`, each in its own database connection, so a job
-that fails (or loses its connection) is logged under its name and never stops the others or the worker.
+that fails is logged under its name and never stops the others or the worker. A job that finds the database
+gone makes the thread wait for it (one line in the log, not a traceback per job per tick); it runs again
+when next due.
 Several workers may run the same jobs at once: every job must tolerate that (they lock what they take).
 
 Installations may replace the list with the setting CEPTOAR_PERIODIC_JOBS, a list of
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
+
+from ceptoar.core import reconnect
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class PeriodicRunner:
         # A job whose function cannot be imported is a configuration error that no retry will fix.
         self.disabled: set[str] = set()
         self._functions: dict[str, Callable[..., int]] = {}
+        self.stop: threading.Event | None = None  # set by run_forever; ends a wait for the database
 
     def run_job(self, job: PeriodicJob) -> int | None:
         """Run one job now, in a fresh connection; returns its count, or None if it failed."""
@@ -87,8 +92,11 @@ class PeriodicRunner:
                 job.target,
             )
             self.disabled.add(job.name)
-        except Exception:  # noqa: BLE001 - one job's failure must not stop the others; it runs again
-            logger.exception("Periodic job %r failed", job.name)
+        except Exception as error:  # noqa: BLE001 - one job's failure must not stop the others
+            if reconnect.connection_lost(error):
+                reconnect.wait_for_database(f"Periodic job {job.name!r}", error, self.stop)
+            else:
+                logger.exception("Periodic job %r failed", job.name)
         else:
             if count:
                 logger.info("Periodic job %r: %s", job.name, count)
@@ -106,6 +114,8 @@ class PeriodicRunner:
         one is due. A job slower than its interval runs again right after, never twice at once, and missed
         runs are not made up in a burst."""
         for job in self.jobs:
+            if self.stop is not None and self.stop.is_set():
+                break  # stopping, perhaps while the database is away: start nothing more
             if job.name in self.disabled:
                 continue
             started = self.clock()
@@ -116,6 +126,7 @@ class PeriodicRunner:
         return min(pending) if pending else self.clock() + 3600
 
     def run_forever(self, stop: threading.Event) -> None:
+        self.stop = stop
         while not stop.is_set():
             try:
                 next_due = self.tick()
