@@ -26,6 +26,7 @@ from ninja.parser import Parser
 from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert
 from ceptoar.alerts.rendering import render_markdown
+from ceptoar.api import services
 from ceptoar.api.auth import BearerToken
 from ceptoar.api.schemas import (
     DB_ID_MAX,
@@ -271,6 +272,7 @@ def _not_recipient(user, alert: Alert) -> str:
         200: AcknowledgementOut,
         201: AcknowledgementOut,
         400: ErrorOut,
+        403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
         **_ERRORS,
@@ -278,7 +280,8 @@ def _not_recipient(user, alert: Alert) -> str:
     summary="Confirm receipt for your organisation",
     description=(
         "201 with the new acknowledgement; 200 with the existing one when your organisation had already "
-        "confirmed (the first confirmation stands); 409 when the alert was not sent to your organisation. The body is "
+        "confirmed (the first confirmation stands); 403 when the token's scope is `read` (confirming "
+        "needs `read_acknowledge`); 409 when the alert was not sent to your organisation. The body is "
         "optional; when sent, it is a JSON object."
     ),
 )
@@ -288,6 +291,10 @@ def acknowledge(
     payload: Body[AcknowledgeIn] = _NO_BODY,
 ):
     _refuse_unknown_query(request)
+    try:
+        services.check_may_acknowledge(request.api_token)
+    except services.ScopeRefused as refusal:
+        raise HttpError(403, str(refusal)) from None
     alert = _visible_alert(request.user, alert_id)
     recipient = acknowledgements.recipient_of(alert, request.user)
     if recipient is None:
