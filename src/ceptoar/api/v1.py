@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Body, NinjaAPI, Path, Query, Router, Status, Swagger
+from ninja import Body, NinjaAPI, Path, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
@@ -71,7 +71,10 @@ api = NinjaAPI(
     description=(
         "Alerts (情報提供) and acknowledgement of receipt (受領確認) for the tools of CEPTOARs and their "
         "members. Every call needs a personal API token: `Authorization: Bearer <key>`, created on the "
-        "API tokens page (/api/tokens/). A token sees exactly what its owner sees on the portal."
+        "API tokens page (/api/tokens/). A token sees exactly what its owner sees on the portal; its scope "
+        "says whether it may also confirm receipt (`read_acknowledge`) or only read (`read`), and it may "
+        "have a last day. Every parameter is bounded: a value outside the bounds given here is a 422 "
+        "naming it."
     ),
     urls_namespace="api",
     auth=BearerToken(),
@@ -120,7 +123,7 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
-def _refuse_unknown_query(request: HttpRequest, takes: type[AlertPageIn] | None = None) -> None:
+def _refuse_unknown_query(request: HttpRequest, takes: type[Schema] | None = None) -> None:
     """A query parameter the operation does not take, or one given twice, is refused rather than ignored:
     `?limt=10` silently answering 50 alerts, or `?since=a&since=b` answering for one of them, would hide
     the client's mistake. Called first in every operation, before anything is read or written."""
