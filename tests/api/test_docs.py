@@ -83,3 +83,32 @@ def test_the_openapi_document_lists_every_endpoint(client):
     assert refs
     for ref in refs:
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in components, ref
+
+
+def test_the_document_states_every_bound_and_answer(client):
+    document = client.get("/api/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            # The token and the parameters can be refused on every operation, each with its body.
+            responses = operation["responses"]
+            assert {"401", "422"} <= set(responses), (path, method)
+            for status, answer in responses.items():
+                assert answer["content"]["application/json"]["schema"]["$ref"], (path, method, status)
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if parameter["name"] == "limit":
+                    assert (schema["minimum"], schema["maximum"]) == (1, 200)
+                elif schema.get("type") == "integer":  # ids and offsets: the database's integers
+                    assert (schema["minimum"], schema["maximum"]) in {(0, 2**63 - 1), (1, 2**63 - 1)}
+                assert "anyOf" not in schema, (path, parameter)  # no `null` for a URL parameter
+    since = document["paths"]["/api/v1/alerts"]["get"]["parameters"][2]
+    assert since["name"] == "since"
+    assert (since["schema"]["type"], since["schema"]["format"]) == ("string", "date-time")
+    acknowledge = document["paths"]["/api/v1/alerts/{alert_id}/acknowledge"]["post"]
+    assert "403" in acknowledge["responses"] and "read_acknowledge" in acknowledge["description"]
+    body = acknowledge["requestBody"]
+    assert body["required"] is False
+    assert body["content"]["application/json"]["schema"]["allOf"] == [
+        {"$ref": "#/components/schemas/AcknowledgeIn"}
+    ]
+    assert document["components"]["schemas"]["AcknowledgeIn"]["additionalProperties"] is False

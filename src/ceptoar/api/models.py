@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class ApiTokenScope(models.TextChoices):
+    """What a token may do. Every token reads (what its owner may see); confirming receipt is a write in
+    the organisation's name, so a tool that only reads is given a token that cannot."""
+
+    READ = "read", _("Read alerts")
+    READ_ACKNOWLEDGE = "read_acknowledge", _("Read alerts and confirm receipt")
+
+    @property
+    def may_acknowledge(self) -> bool:
+        return self is ApiTokenScope.READ_ACKNOWLEDGE
 
 
 class ApiToken(models.Model):
@@ -24,6 +37,13 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Tokens made before scopes existed could do both; they keep doing so.
+    scope = models.CharField(
+        _("scope"), max_length=20, choices=ApiTokenScope.choices, default=ApiTokenScope.READ_ACKNOWLEDGE
+    )
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Empty: the token does not expire.")
+    )
 
     class Meta:
         verbose_name = _("API token")
@@ -35,4 +55,12 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def may_acknowledge(self) -> bool:
+        return ApiTokenScope(self.scope).may_acknowledge

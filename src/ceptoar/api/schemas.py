@@ -2,13 +2,82 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 # A note is a line or two ("received by the night desk, forwarded to IT"), not a report.
 NOTE_MAX_LENGTH = 2000
+
+# Ids are BigAutoField: a signed 64-bit integer on SQLite and on PostgreSQL. A number past it cannot name
+# a row, and handing it to the database is an overflow (a 500), so it is refused like any bad value.
+DB_ID_MAX = 2**63 - 1
+
+# -- parameters -----------------------------------------------------------------------------------
+#
+# Query and path values arrive as text. Pydantic's lax integers also take "1.0", "1_000", " 5 " and "+5",
+# and its date-times take a bare number as a Unix timestamp ("0.5"); the API takes only what its OpenAPI
+# document says, so a client's mistake is an error that names the parameter, not a guess.
+
+_DECIMAL = re.compile(r"-?[0-9]+")
+# Past every bound of this API; and int() refuses strings of more than 4,300 digits.
+_DIGITS_BEYOND_ANY_BOUND = 30
+
+
+def _decimal_integer(value):
+    if not isinstance(value, str):
+        return value
+    if not _DECIMAL.fullmatch(value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    if len(value.lstrip("-").lstrip("0")) > _DIGITS_BEYOND_ANY_BOUND:
+        # Out of range either way: let the bound say so ("less than or equal to …").
+        return (-1 if value.startswith("-") else 1) * 10**_DIGITS_BEYOND_ANY_BOUND
+    return int(value)
+
+
+# A whole number written in decimal digits; each use gives its bounds with Field(ge=…, le=…).
+WholeNumber = Annotated[int, BeforeValidator(_decimal_integer)]
+
+# ISO 8601 / RFC 3339: date, "T" (or a space), hours and minutes, optional seconds and fraction, optional
+# offset. Nothing else: not a timestamp, not a date alone, not the week or ordinal forms.
+_ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+DATE_TIME_EXAMPLE = "2025-04-01T09:00:00+09:00"
+
+
+def _iso_date_time(value):
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_TIME.fullmatch(value):
+        hint = ""
+        if isinstance(value, str) and re.search(r"[0-9] [0-9]{2}:[0-9]{2}$", value):
+            hint = " (a '+' in a URL reads as a space: write the offset's '+' as %2B)"
+        raise PydanticCustomError(
+            "datetime_iso",
+            "Input should be an ISO 8601 date and time such as {example}{hint}",
+            {"example": DATE_TIME_EXAMPLE, "hint": hint},
+        )
+    try:
+        return datetime.fromisoformat(f"{value[:10]}T{value[11:]}".upper())
+    except ValueError as error:
+        raise PydanticCustomError(
+            "datetime_iso", "Input should be a valid date and time: {error}", {"error": str(error)}
+        ) from None
+
+
+# Optional, as a query parameter is: absent means no bound (there is no `null` to send in a URL).
+OptionalIsoDateTime = Annotated[
+    datetime | None,
+    BeforeValidator(_iso_date_time),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class ErrorOut(Schema):
@@ -66,10 +135,16 @@ MAX_PAGE_SIZE = 200
 
 
 class AlertPageIn(Schema):
-    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="How many alerts per page")
-    offset: int = Field(0, ge=0, description="How many to skip")
-    since: datetime | None = Field(
-        None, description="Only alerts published at or after this time (ISO 8601; without offset: Japan time)"
+    limit: WholeNumber = Field(
+        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="How many alerts per page"
+    )
+    offset: WholeNumber = Field(0, ge=0, le=DB_ID_MAX, description="How many to skip")
+    since: OptionalIsoDateTime = Field(
+        None,
+        description=(
+            "Only alerts published at or after this time: an ISO 8601 date and time such as "
+            f"{DATE_TIME_EXAMPLE} (without offset: Japan time)"
+        ),
     )
 
 

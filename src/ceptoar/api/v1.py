@@ -11,21 +11,25 @@ for the exact text.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Status, Swagger
+from ninja import Body, NinjaAPI, Path, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert
 from ceptoar.alerts.rendering import render_markdown
+from ceptoar.api import services
 from ceptoar.api.auth import BearerToken
 from ceptoar.api.schemas import (
+    DB_ID_MAX,
     AcknowledgeIn,
     AcknowledgementOut,
     AlertOut,
@@ -34,6 +38,7 @@ from ceptoar.api.schemas import (
     ErrorOut,
     ReceiptStateOut,
     ValidationErrorOut,
+    WholeNumber,
 )
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Tlp
@@ -66,7 +71,10 @@ api = NinjaAPI(
     description=(
         "Alerts (情報提供) and acknowledgement of receipt (受領確認) for the tools of CEPTOARs and their "
         "members. Every call needs a personal API token: `Authorization: Bearer <key>`, created on the "
-        "API tokens page (/api/tokens/). A token sees exactly what its owner sees on the portal."
+        "API tokens page (/api/tokens/). A token sees exactly what its owner sees on the portal; its scope "
+        "says whether it may also confirm receipt (`read_acknowledge`) or only read (`read`), and it may "
+        "have a last day. Every parameter is bounded: a value outside the bounds given here is a 422 "
+        "naming it."
     ),
     urls_namespace="api",
     auth=BearerToken(),
@@ -115,12 +123,49 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
+def _refuse_unknown_query(request: HttpRequest, takes: type[Schema] | None = None) -> None:
+    """A query parameter the operation does not take, or one given twice, is refused rather than ignored:
+    `?limt=10` silently answering 50 alerts, or `?since=a&since=b` answering for one of them, would hide
+    the client's mistake. Called first in every operation, before anything is read or written."""
+    known = set(takes.model_fields) if takes is not None else set()
+    takes_words = ", ".join(sorted(known)) if known else "no query parameters"
+    errors = []
+    for name in request.GET:
+        if name not in known:
+            errors.append(
+                {"loc": ("query", name), "msg": f"Unknown parameter; this operation takes {takes_words}"}
+            )
+        elif len(request.GET.getlist(name)) > 1:
+            errors.append({"loc": ("query", name), "msg": "Given more than once; give it once"})
+    if errors:
+        raise ValidationError(errors)
+
+
 # -- alerts ---------------------------------------------------------------------------------------
 
 v1 = Router(tags=["alerts"])
 api.add_router("/v1", v1)
 
+# Every status each operation can answer is declared with its body, so that a client (and the
+# schemathesis run of the tests) can rely on the document: 401 (the token) and 422 (a parameter) on all.
 _ERRORS = {401: ErrorOut, 422: ValidationErrorOut}
+
+# The path's alert id: decimal digits within the database's integer range, else a 422 naming it.
+AlertId = Annotated[WholeNumber, Path(..., ge=1, le=DB_ID_MAX, description="The alert's id")]
+# No body at all is an empty note. A body is the object, never `null`: with this default (rather than
+# `AcknowledgeIn | None`) the document says so, and `null` is refused like any other non-object.
+_NO_BODY = AcknowledgeIn()
+
+
+def _utc(moment: datetime) -> datetime:
+    """`since` in UTC, for the database. A time without offset is Japan time. A time so close to year 1 or
+    year 9999 that UTC falls outside Python's calendar is before, or after, every alert."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _shared_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -166,12 +211,10 @@ def _summary(alert: Alert) -> dict:
 
 @v1.get("/alerts", response={200: AlertPageOut, **_ERRORS}, summary="Alerts you may see, newest first")
 def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
+    _refuse_unknown_query(request, AlertPageIn)
     alerts = _shared_alerts(request.user).select_related("origin_organisation")
-    since = page.since
-    if since is not None:
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        alerts = alerts.filter(published_at__gte=since)
+    if page.since is not None:
+        alerts = alerts.filter(published_at__gte=_utc(page.since))
     alerts = alerts.order_by("-published_at", "-id")
     shown = list(alerts[page.offset : page.offset + page.limit])
     return Status(
@@ -186,7 +229,8 @@ def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
 
 
 @v1.get("/alerts/{alert_id}", response={200: AlertOut, 404: ErrorOut, **_ERRORS}, summary="One alert")
-def get_alert(request: HttpRequest, alert_id: int):
+def get_alert(request: HttpRequest, alert_id: AlertId):
+    _refuse_unknown_query(request)
     alert = _visible_alert(request.user, alert_id)
     # AMBER+STRICT and RED: every read is written to the audit log, as on the alert's page; the detail
     # names the token, so an auditor can tell which tool read it.
@@ -231,6 +275,7 @@ def _not_recipient(user, alert: Alert) -> str:
         200: AcknowledgementOut,
         201: AcknowledgementOut,
         400: ErrorOut,
+        403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
         **_ERRORS,
@@ -238,10 +283,21 @@ def _not_recipient(user, alert: Alert) -> str:
     summary="Confirm receipt for your organisation",
     description=(
         "201 with the new acknowledgement; 200 with the existing one when your organisation had already "
-        "confirmed (the first confirmation stands); 409 when the alert was not sent to your organisation."
+        "confirmed (the first confirmation stands); 403 when the token's scope is `read` (confirming "
+        "needs `read_acknowledge`); 409 when the alert was not sent to your organisation. The body is "
+        "optional; when sent, it is a JSON object."
     ),
 )
-def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn | None = None):
+def acknowledge(
+    request: HttpRequest,
+    alert_id: AlertId,
+    payload: Body[AcknowledgeIn] = _NO_BODY,
+):
+    _refuse_unknown_query(request)
+    try:
+        services.check_may_acknowledge(request.api_token)
+    except services.ScopeRefused as refusal:
+        raise HttpError(403, str(refusal)) from None
     alert = _visible_alert(request.user, alert_id)
     recipient = acknowledgements.recipient_of(alert, request.user)
     if recipient is None:
@@ -250,7 +306,7 @@ def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn | No
         recipient,
         AcknowledgementVia.API,
         by_user=request.user,
-        note=payload.note if payload is not None else "",
+        note=payload.note,
     )
     return Status(201 if created else 200, _acknowledgement(acknowledgement, alert))
 
@@ -260,7 +316,8 @@ def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn | No
     response={200: ReceiptStateOut, 404: ErrorOut, **_ERRORS},
     summary="Your organisation's receipt of an alert",
 )
-def receipt_state(request: HttpRequest, alert_id: int):
+def receipt_state(request: HttpRequest, alert_id: AlertId):
+    _refuse_unknown_query(request)
     alert = _visible_alert(request.user, alert_id)
     recipient = acknowledgements.recipient_of(alert, request.user)
     acknowledgement = (

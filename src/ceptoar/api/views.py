@@ -33,7 +33,12 @@ def tokens(request):
         form = TokenForm(request.POST)
         if form.is_valid():
             try:
-                new_token, new_key = services.create_token(request.user, form.cleaned_data["name"])
+                new_token, new_key = services.create_token(
+                    request.user,
+                    form.cleaned_data["name"],
+                    scope=form.cleaned_data["scope"],
+                    expires_on=form.cleaned_data["expires_on"],
+                )
             except ValidationError as error:
                 for field, field_errors in error.message_dict.items():
                     for message in field_errors:
