@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models.fields import NOT_PROVIDED
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Acknowledgement
@@ -125,7 +125,7 @@ def test_a_token_expires_at_the_instant(client, demo_user):
 
 def test_a_past_expiry_is_refused_at_creation(demo_user):
     yesterday = timezone.localdate() - timedelta(days=1)
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(ValidationError) as raised, translation.override("en"):
         services.create_token(demo_user("demo-member"), "tool", expires_on=yesterday)
     [message] = raised.value.message_dict["expires_on"]
     assert yesterday.isoformat() in message and "already passed" in message

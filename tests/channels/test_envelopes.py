@@ -254,3 +254,34 @@ def test_the_admin_lists_no_envelope_by_its_title(chain, client, demo_user):
         assert TITLE not in page and FILE_NAME not in page, model
     response = client.get(reverse("admin:alerts_alert_change", args=[chain[1].pk]))
     assert response.status_code == 404
+
+
+def test_the_api_gives_a_hop_the_envelope_and_the_bank_the_content(chain, client):
+    from ceptoar.api import services as api_services
+
+    original, by_ministry, by_ceptoar = chain
+    _token, ministry_key = api_services.create_token(demo_user_named("demo-ministry"), "ministry tool")
+    _token, bank_key = api_services.create_token(demo_user_named("demo-member"), "bank tool")
+
+    def get(key, path):
+        response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {key}")
+        assert response.status_code == 200, response.content
+        return response
+
+    listed = get(ministry_key, "/api/v1/alerts")
+    assert TITLE not in listed.content.decode()
+    items = {item["id"]: item for item in listed.json()["items"]}
+    assert items[original.pk]["envelope"] is True and items[original.pk]["category"] is None
+    one = get(ministry_key, f"/api/v1/alerts/{original.pk}")
+    assert TITLE not in one.content.decode() and "198.51.100.7" not in one.content.decode()
+    assert one.json()["envelope"] is True and one.json()["body_markdown"] == ""
+    assert AuditEntry.objects.filter(action="read_envelope", item_id=original.pk).exists()
+
+    bank = get(bank_key, f"/api/v1/alerts/{by_ceptoar.pk}").json()
+    assert bank["envelope"] is False and bank["title"] == TITLE and "198.51.100.7" in bank["body_markdown"]
+
+
+def demo_user_named(username):
+    from ceptoar.accounts.models import User
+
+    return User.objects.get(username=username)

@@ -104,9 +104,16 @@ class OrganisationOut(Schema):
 
 class AlertSummaryOut(Schema):
     id: int
+    envelope: bool = Field(
+        description=(
+            "True when your organisation passes this AMBER+STRICT or RED alert on without reading it (its content "
+            "is for its recipients only): the title is a placeholder, category and severity are null, and the "
+            "body, relay note and references are empty"
+        )
+    )
     title: str
-    category: str
-    severity: str
+    category: str | None
+    severity: str | None
     tlp: str = Field(description="clear, green, amber, amber_strict or red")
     tlp_label: str = Field(description="The marking as FIRST writes it, e.g. TLP:AMBER+STRICT")
     status: str = Field(description="published or closed")

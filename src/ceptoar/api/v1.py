@@ -25,7 +25,7 @@ from ninja.parser import Parser
 
 from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert
-from ceptoar.alerts.rendering import render_markdown
+from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.api import services
 from ceptoar.api.auth import BearerToken
 from ceptoar.api.schemas import (
@@ -188,12 +188,15 @@ def _organisation(organisation) -> dict:
     return {"code": organisation.code, "name": organisation.name}
 
 
-def _summary(alert: Alert) -> dict:
+def _summary(alert: Alert, readable: bool) -> dict:
+    """What a list shows of an alert; of an envelope (`policy.ENVELOPE_TLPS`, passed on unread) nothing of
+    its content: the marking, sender, lineage and times."""
     return {
         "id": alert.pk,
-        "title": alert.title,
-        "category": alert.category,
-        "severity": alert.severity,
+        "envelope": not readable,
+        "title": alert.title if readable else envelope_title(alert),
+        "category": alert.category if readable else None,
+        "severity": alert.severity if readable else None,
         "tlp": alert.tlp,
         "tlp_label": Tlp(alert.tlp).label,
         "status": alert.status,
@@ -212,7 +215,9 @@ def _summary(alert: Alert) -> dict:
 @v1.get("/alerts", response={200: AlertPageOut, **_ERRORS}, summary="Alerts you may see, newest first")
 def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
     _refuse_unknown_query(request, AlertPageIn)
-    alerts = _shared_alerts(request.user).select_related("origin_organisation")
+    alerts = policy.with_content_readable(
+        request.user, _shared_alerts(request.user).select_related("origin_organisation")
+    )
     if page.since is not None:
         alerts = alerts.filter(published_at__gte=_utc(page.since))
     alerts = alerts.order_by("-published_at", "-id")
@@ -223,7 +228,7 @@ def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
             "count": alerts.count(),
             "limit": page.limit,
             "offset": page.offset,
-            "items": [_summary(alert) for alert in shown],
+            "items": [_summary(alert, alert.content_readable) for alert in shown],
         },
     )
 
@@ -232,13 +237,30 @@ def list_alerts(request: HttpRequest, page: Query[AlertPageIn]):
 def get_alert(request: HttpRequest, alert_id: AlertId):
     _refuse_unknown_query(request)
     alert = _visible_alert(request.user, alert_id)
-    # AMBER+STRICT and RED: every read is written to the audit log, as on the alert's page; the detail
-    # names the token, so an auditor can tell which tool read it.
-    audit.record_read(request.user, alert, detail=f"API token {request.api_token.prefix}…")
+    readable = policy.may_read_content(request.user, alert)
+    # AMBER+STRICT and RED: every read (and every look at an envelope) is written to the audit log, as on
+    # the alert's page; the detail names the token, so an auditor can tell which tool read it.
+    audit.record_read(
+        request.user,
+        alert,
+        action="read" if readable else "read_envelope",
+        detail=f"API token {request.api_token.prefix}…",
+    )
+    if not readable:
+        return Status(
+            200,
+            {
+                **_summary(alert, False),
+                "body_markdown": "",
+                "body_html": "",
+                "relay_note": "",
+                "references": [],
+            },
+        )
     return Status(
         200,
         {
-            **_summary(alert),
+            **_summary(alert, True),
             "body_markdown": alert.body,
             "body_html": render_markdown(alert.body),
             "relay_note": alert.relay_note,
