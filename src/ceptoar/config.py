@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -49,6 +51,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_header(name: str) -> str | None:
+    """An HTTP header name (X-Forwarded-Proto) as Django finds it in request.META (HTTP_X_FORWARDED_PROTO)."""
+    value = env_str(name)
+    if not value:
+        return None
+    if not _HEADER_NAME.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an HTTP header name; use letters, digits and hyphens, "
+            "e.g. X-Forwarded-Proto."
+        )
+    return "HTTP_" + value.upper().replace("-", "_")
+
+
+def env_log_level(name: str, default: str) -> str:
+    value = env_str(name) or default
+    if value.upper() not in _LOG_LEVELS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a log level; use one of {', '.join(_LOG_LEVELS)}."
+        )
+    return value.upper()
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an address, as browsers send it in the Origin header."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def database_from_env(var_dir: Path) -> dict:

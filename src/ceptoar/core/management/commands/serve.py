@@ -4,11 +4,13 @@ import socket
 
 from django.core.management.base import BaseCommand, CommandError
 
-THREADS = int(os.environ.get("CEPTOAR_SERVE_THREADS") or 4)
+from ceptoar.config import env_int
+
+THREADS = env_int("CEPTOAR_SERVE_THREADS", 4, minimum=1)
 
 
 def default_processes() -> int:
-    return int(os.environ.get("CEPTOAR_SERVE_PROCESSES") or os.cpu_count() or 1)
+    return env_int("CEPTOAR_SERVE_PROCESSES", os.cpu_count() or 1, minimum=1)
 
 
 class Command(BaseCommand):
