@@ -119,6 +119,15 @@ def database_from_env(var_dir: Path) -> dict:
     return config
 
 
+def env_secret_key_fallbacks(name: str) -> list[str]:
+    """Former signing keys, still accepted on signatures made before a key change."""
+    keys = env_list(name, [])
+    for index, key in enumerate(keys, start=1):
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name}: key {index} is shorter than 32 characters.")
+    return keys
+
+
 def secret_key(var_dir: Path, debug: bool) -> str:
     """The key comes from CEPTOAR_SECRET_KEY; a single-machine install keeps a generated one under var/."""
     key = env_str("CEPTOAR_SECRET_KEY")

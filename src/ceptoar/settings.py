@@ -5,6 +5,8 @@ docs/deployment.md explains each for a production installation):
   DATABASE_URL           postgres://user@host:5432/name; unset = SQLite file var/ceptoar.sqlite3
   CEPTOAR_VAR_DIR        where the SQLite file, secret key, uploads and collected static files live
   CEPTOAR_SECRET_KEY     signing key; unset = one generated once and kept in var/secret-key
+  CEPTOAR_SECRET_KEY_FALLBACKS  comma-separated former keys, still accepted for what they signed while
+                         a new key takes over (sessions, acknowledgement links); unset = none
   CEPTOAR_DEBUG          1 for development error pages
   CEPTOAR_ALLOWED_HOSTS  comma-separated host names the site answers to
   CEPTOAR_CSRF_TRUSTED_ORIGINS  comma-separated further origins (https://host) forms may be posted from;
@@ -58,6 +60,7 @@ from ceptoar.config import (
     env_int,
     env_list,
     env_log_level,
+    env_secret_key_fallbacks,
     env_str,
     origin_of,
     secret_key,
@@ -68,6 +71,9 @@ VAR_DIR = Path(env_str("CEPTOAR_VAR_DIR") or Path.cwd() / "var").resolve()
 
 DEBUG = env_bool("CEPTOAR_DEBUG", False)
 SECRET_KEY = secret_key(VAR_DIR, DEBUG)
+# After a key change, signatures made with the former keys (sessions, e-mails' acknowledgement links) still
+# hold while these are listed; everything new is signed with SECRET_KEY (docs/deployment.md).
+SECRET_KEY_FALLBACKS = env_secret_key_fallbacks("CEPTOAR_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("CEPTOAR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CEPTOAR_CSRF_TRUSTED_ORIGINS", [])
 
