@@ -126,6 +126,20 @@ def test_staff_pages_log_in_with_totp_and_the_api_docs(watched):
     ):
         session.visit(path)
 
+    # An admin form with its scripts at work: the organisation autocomplete (select2), another row of
+    # channels (inlines), the calendar of a date field.
+    page.locator("#result_list tbody a").first.click()
+    page.wait_for_url(re.compile(r"/admin/registry/contact/\d+/change/"))
+    session.assert_clean()
+    page.locator(".select2-selection").first.click()
+    expect(page.locator(".select2-results")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.locator(".add-row a").first.click()
+    calendar = page.locator("a[id^='calendarlink']")
+    if calendar.count():
+        calendar.first.click()
+    session.assert_clean()
+
     # The map's row headings stay in view while the table scrolls: its rules came from a static file.
     session.visit("/registry/map/")
     position = page.evaluate(
