@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,6 +53,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_header(name: str) -> str | None:
+    """An HTTP header name (X-Forwarded-Proto) as Django finds it in request.META (HTTP_X_FORWARDED_PROTO)."""
+    value = env_str(name)
+    if not value:
+        return None
+    if not _HEADER_NAME.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not an HTTP header name; use letters, digits and hyphens, "
+            "e.g. X-Forwarded-Proto."
+        )
+    return "HTTP_" + value.upper().replace("-", "_")
+
+
+def env_log_level(name: str, default: str) -> str:
+    value = env_str(name) or default
+    if value.upper() not in _LOG_LEVELS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a log level; use one of {', '.join(_LOG_LEVELS)}."
+        )
+    return value.upper()
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of an address, as browsers send it in the Origin header."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def database_from_env(var_dir: Path) -> dict:
     """`DATABASE_URL` selects PostgreSQL; without it the embedded SQLite file under var/ is used."""
     import dj_database_url
@@ -83,6 +117,15 @@ def database_from_env(var_dir: Path) -> dict:
     if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
         raise ImproperlyConfigured(f"DATABASE_URL={url!r} names no database (…/NAME at the end).")
     return config
+
+
+def env_secret_key_fallbacks(name: str) -> list[str]:
+    """Former signing keys, still accepted on signatures made before a key change."""
+    keys = env_list(name, [])
+    for index, key in enumerate(keys, start=1):
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name}: key {index} is shorter than 32 characters.")
+    return keys
 
 
 def secret_key(var_dir: Path, debug: bool) -> str:

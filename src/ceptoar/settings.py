@@ -1,15 +1,33 @@
 """Django settings. Every value that differs between installations comes from the environment.
 
-Variables (all optional):
+Variables (all optional; `tests/core/test_settings_doc.py` fails if the code reads one not listed here, and
+docs/deployment.md explains each for a production installation):
   DATABASE_URL           postgres://user@host:5432/name; unset = SQLite file var/ceptoar.sqlite3
   CEPTOAR_VAR_DIR        where the SQLite file, secret key, uploads and collected static files live
   CEPTOAR_SECRET_KEY     signing key; unset = one generated once and kept in var/secret-key
+  CEPTOAR_SECRET_KEY_FALLBACKS  comma-separated former keys, still accepted for what they signed while
+                         a new key takes over (sessions, acknowledgement links); unset = none
   CEPTOAR_DEBUG          1 for development error pages
   CEPTOAR_ALLOWED_HOSTS  comma-separated host names the site answers to
+  CEPTOAR_CSRF_TRUSTED_ORIGINS  comma-separated further origins (https://host) forms may be posted from;
+                         the origin of CEPTOAR_BASE_URL is always trusted
+  CEPTOAR_HTTPS          1 = the site is reached over HTTPS only (through a TLS reverse proxy): plain HTTP is
+                         redirected, HSTS is sent, cookies are marked Secure (default 0, for the demo)
+  CEPTOAR_PROXY_SSL_HEADER  the header the reverse proxy sets to "https" on requests it received over TLS,
+                         e.g. X-Forwarded-Proto (required with CEPTOAR_HTTPS=1; the proxy must overwrite it)
+  CEPTOAR_HSTS_SECONDS   Strict-Transport-Security max-age with CEPTOAR_HTTPS=1 (default 31536000, a year)
+  CEPTOAR_HSTS_INCLUDE_SUBDOMAINS  1 = HSTS covers the site's subdomains too (default 1)
+  CEPTOAR_HSTS_PRELOAD   1 = ask to be preloaded in browsers (public domains only; default 0)
+  CEPTOAR_SECURE_COOKIES session and CSRF cookies only over HTTPS (default: as CEPTOAR_HTTPS)
   CEPTOAR_TRUSTED_PROXY_COUNT  reverse proxies in front of `ceptoar serve` that append the client's
                          address to X-Forwarded-For (default 0): log-in throttling counts per client address
   CEPTOAR_BASE_URL       the site's address as recipients reach it, put into e-mails and webhooks
-                         (default http://127.0.0.1:8000)
+                         (default http://127.0.0.1:8000; https://… with CEPTOAR_HTTPS=1)
+  CEPTOAR_LOG_LEVEL      DEBUG, INFO, WARNING (default), ERROR or CRITICAL; logs go to standard error
+  CEPTOAR_ATTACHMENT_MAX_BYTES  largest attachment of an alert or report (default 10485760, 10 MiB)
+  CEPTOAR_FIRST_REPORT_HOURS    hours after detection the first incident report is due, unless the CEPTOAR
+                         sets its own (default 24)
+  CEPTOAR_DETAILED_REPORT_HOURS hours after detection the detailed (final) report is due (default 72)
   CEPTOAR_SMTP_HOST      SMTP relay for alert e-mails (default 127.0.0.1)
   CEPTOAR_SMTP_PORT      its port (default 8025)
   CEPTOAR_SMTP_TIMEOUT_S seconds before an SMTP conversation counts as failed (default 10)
@@ -19,10 +37,14 @@ Variables (all optional):
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
-  CEPTOAR_SERVE_PROCESSES / CEPTOAR_SERVE_THREADS  `ceptoar serve`: processes (default: CPU count) and threads each (4)
-  CEPTOAR_ESCALATION_BACKUP_AFTER_MIN / _HEAD_AFTER_MIN / _CALL_LIST_AFTER_MIN  default escalation
-                         plan: minutes without receipt before backup contacts, the head, the call list
-                         (default 30 / 60 / 120)
+  CEPTOAR_SERVE_PROCESSES  `ceptoar serve`: server processes sharing the port (default: the CPU count)
+  CEPTOAR_SERVE_THREADS  `ceptoar serve`: threads of each process (default 4)
+  CEPTOAR_ESCALATION_BACKUP_AFTER_MIN     default escalation plan: minutes without receipt before the
+  CEPTOAR_ESCALATION_HEAD_AFTER_MIN       backup contacts, the head and the secretariat's call list are
+  CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN  reached (default 30 / 60 / 120)
+Benchmarks only (`ceptoar bench`, never in production):
+  CEPTOAR_BENCH_KEEP     1 = keep each run's scratch database and var directory, to look into a failure
+  CEPTOAR_BENCH_PROFILE  set by the fan-out benchmark itself: the file its profiled phase writes to
 """
 
 from __future__ import annotations
@@ -32,13 +54,27 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.config import database_from_env, env_bool, env_int, env_list, env_str, secret_key
+from ceptoar.config import (
+    database_from_env,
+    env_bool,
+    env_header,
+    env_int,
+    env_list,
+    env_log_level,
+    env_secret_key_fallbacks,
+    env_str,
+    origin_of,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("CEPTOAR_VAR_DIR") or Path.cwd() / "var").resolve()
 
 DEBUG = env_bool("CEPTOAR_DEBUG", False)
 SECRET_KEY = secret_key(VAR_DIR, DEBUG)
+# After a key change, signatures made with the former keys (sessions, e-mails' acknowledgement links) still
+# hold while these are listed; everything new is signed with SECRET_KEY (docs/deployment.md).
+SECRET_KEY_FALLBACKS = env_secret_key_fallbacks("CEPTOAR_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("CEPTOAR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CEPTOAR_CSRF_TRUSTED_ORIGINS", [])
 
@@ -73,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ceptoar.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ceptoar.core.middleware.LanguageMiddleware",
@@ -164,8 +201,13 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("CEPTOAR_SECURE_COOKIES", False)
+# Production sits behind a TLS reverse proxy (docs/deployment.md); the demo and the tests speak plain HTTP
+# on 127.0.0.1, so everything that insists on HTTPS waits for CEPTOAR_HTTPS=1.
+CEPTOAR_HTTPS = env_bool("CEPTOAR_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("CEPTOAR_SECURE_COOKIES", CEPTOAR_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Our own page instead of Django's, whose inline <style> the Content-Security-Policy would refuse.
+CSRF_FAILURE_VIEW = "ceptoar.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -188,7 +230,15 @@ CEPTOAR_CONTACT_STALE_DAYS = 180
 # multiplying with their number, and no cache service is needed. The table is created by `migrate`
 # (core/migrations/0001_cache_table.py).
 CACHE_TABLE = "ceptoar_cache"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+# Room for every counter an attack could make: at the default 300 entries, a flood of attempts under other
+# names would cull the counters of the account really under attack.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
+}
 
 # Background work (alert deliveries) is a row in the same database, so an enqueue commits or rolls back
 # with the transaction that made it; `ceptoar worker` runs it.
@@ -197,6 +247,37 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CEPTOAR_BASE_URL = env_str("CEPTOAR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not CEPTOAR_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"CEPTOAR_BASE_URL={CEPTOAR_BASE_URL!r} must start with http:// or https://.")
+# Forms are posted from the address people are given, whatever Host header the proxy passes on.
+CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, origin_of(CEPTOAR_BASE_URL)]
+
+# HTTPS (CEPTOAR_HTTPS=1). `ceptoar serve` speaks plain HTTP to the TLS reverse proxy in front of it, so it
+# can tell a request the proxy received over TLS only by the header the proxy sets (and overwrites).
+_proxy_header = env_header("CEPTOAR_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
+_hsts_seconds = env_int("CEPTOAR_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+_hsts_subdomains = env_bool("CEPTOAR_HSTS_INCLUDE_SUBDOMAINS", True)
+_hsts_preload = env_bool("CEPTOAR_HSTS_PRELOAD", False)
+if CEPTOAR_HTTPS:
+    if not CEPTOAR_BASE_URL.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"CEPTOAR_HTTPS=1 but CEPTOAR_BASE_URL={CEPTOAR_BASE_URL!r} is not an https:// address; "
+            "e-mails and webhooks would carry links that the site then redirects."
+        )
+    if SECURE_PROXY_SSL_HEADER is None:
+        raise ImproperlyConfigured(
+            "CEPTOAR_HTTPS=1 needs CEPTOAR_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto): the name of the header "
+            "the TLS reverse proxy sets to https. Without it every request would be redirected to HTTPS again."
+        )
+    SECURE_SSL_REDIRECT = True
+    # A monitor may ask each `ceptoar serve` process for /health directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+    SECURE_HSTS_SECONDS = _hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _hsts_subdomains
+    SECURE_HSTS_PRELOAD = _hsts_preload
+    if not _hsts_preload:
+        # The preload list ships inside browsers for public domains; a closed network's host is never on
+        # it, so Django's reminder to join it (security.W021) is noise there. CEPTOAR_HSTS_PRELOAD=1 asks.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("CEPTOAR_SMTP_HOST", "127.0.0.1")
@@ -238,5 +319,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("CEPTOAR_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_log_level("CEPTOAR_LOG_LEVEL", "WARNING")},
 }

@@ -161,7 +161,10 @@ def test_bars_are_sized_by_status(client_as, chain):
     ]
     html = client_as("demo-hub").get(reverse("alerts:tracking", args=[chain["original"].pk])).content.decode()
     section = html.split('id="tracking-ceptoars"')[1].split("</section>")[0]
-    assert 'class="track-confirmed_late" style="width: 20.00%"' in section
+    # An SVG bar: each status's rect starts where the one before it ends (no style attribute under the CSP).
+    assert '<rect class="track-confirmed" x="0.00%" width="40.00%"' in section
+    assert '<rect class="track-confirmed_late" x="40.00%" width="20.00%"' in section
+    assert '<rect class="track-not_confirmed" x="60.00%" width="40.00%"' in section
 
 
 def test_the_organisation_row_tells_times_status_failures_and_escalation(client_as, chain):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -154,7 +156,12 @@ def test_heat_levels_grow_with_the_count_and_the_legend_covers_every_count():
 def test_the_heat_map_has_an_accessible_legend_and_shades(client_as, english, two_reports):
     content = client_as("demo-secretariat").get(PAGE).content.decode()
     assert 'id="heat-legend"' in content and "Legend" in content
-    assert f"background: {situation.HEAT_COLOURS[situation.HEAT_LEVELS]}" in content
+    # The shades are classes of the static stylesheet (the CSP refuses style attributes): the darkest in
+    # the legend and on the busiest cell, and every level has its rule.
+    darkest = f"heat-{situation.HEAT_LEVELS}"
+    assert f'class="heat-swatch {darkest}"' in content and f'class="num {darkest}"' in content
+    css = finders.find("core/site.css")
+    assert all(f"td.heat-{level}" in Path(css).read_text() for level in range(1, situation.HEAT_LEVELS + 1))
     assert "<caption" in content[content.index('id="table-heat-map"') :]
 
 

@@ -196,7 +196,10 @@ class Segment:
     status: str
     label: str
     count: int
-    width: str  # percentage of the bar, as CSS wants it whatever the page's language
+    # Where the segment starts and how wide it is, in per cent of the bar, as SVG wants them whatever the
+    # page's language (the bar is an SVG: the Content-Security-Policy refuses style attributes).
+    width: str
+    start: str = "0.00%"
 
 
 @dataclass
@@ -255,11 +258,15 @@ class Progress:
     def segments(self) -> list[Segment]:
         """The bar, acknowledged first, in the order a reader scans it left to right."""
         total = self.total
-        return [
-            Segment(status, str(ReceiptStatus.labels[status]), n, f"{100.0 * n / total:.2f}%")
-            for status in reversed(STATUS_ORDER)
-            if (n := self.counts.get(status, 0))
-        ]
+        segments, before = [], 0
+        for status in reversed(STATUS_ORDER):
+            if n := self.counts.get(status, 0):
+                label = str(ReceiptStatus.labels[status])
+                segments.append(
+                    Segment(status, label, n, f"{100.0 * n / total:.2f}%", f"{100.0 * before / total:.2f}%")
+                )
+                before += n
+        return segments
 
 
 @dataclass

@@ -53,6 +53,7 @@ PAGE_SIZE = 25
 # An audience of a whole CEPTOAR's members, listed one by one, would bury the page.
 NAMES_SHOWN = 20
 RECEIPTS_SHOWN = 100
+RELAY_INDENT_LEVELS = 8  # indentation classes of the relays table, relay-indent-0 … -8 in site.css
 
 
 def _visible_alert_or_404(user, pk: int) -> Alert:
@@ -244,6 +245,9 @@ def _relays_below(
         for child in sorted(children.get(parent_id, []), key=lambda n: (n.published_at, n.pk)):
             if show_all or child.pk in visible_ids:
                 child.depth = depth
+                # The row's indentation is a class (site.css has RELAY_INDENT_LEVELS of them): the
+                # Content-Security-Policy refuses style attributes. Deeper relays share the last one.
+                child.indent = min(depth, RELAY_INDENT_LEVELS)
                 child.hop_time = services.relay_time(child)
                 rows.append(child)
                 walk(child.pk, depth + 1)

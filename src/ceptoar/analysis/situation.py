@@ -37,12 +37,10 @@ CASES_SHOWN = 5
 SUMMARIES_SHOWN = 20
 MONTHS = 12
 
-# The heat map's shades, light to dark (ColorBrewer "Blues", readable in print and in greyscale); the
-# number is always written in the cell, so the colour is never the only carrier of the value.
-HEAT_COLOURS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-HEAT_LEVELS = len(HEAT_COLOURS) - 1
-# From this level on, the cell's number is written in white.
-HEAT_DARK_FROM = 4
+# The heat map's shades: classes heat-1 … heat-5, light to dark, in core/static/core/site.css (a class, not
+# a style attribute, which the Content-Security-Policy refuses). The number is always written in the cell,
+# so the colour is never the only carrier of the value.
+HEAT_LEVELS = 5
 
 
 # -- open alerts ----------------------------------------------------------------------------------
@@ -160,8 +158,6 @@ class HeatCell:
     column: statistics.Column
     count: int
     level: int
-    colour: str
-    dark: bool
 
 
 @dataclass
@@ -175,7 +171,6 @@ class HeatRow:
 @dataclass
 class HeatBand:
     level: int
-    colour: str
     low: int
     high: int
 
@@ -198,12 +193,12 @@ def heat_level(count: int, maximum: int) -> int:
 
 
 def _legend(maximum: int) -> list[HeatBand]:
-    bands = [HeatBand(0, "", 0, 0)]
+    bands = [HeatBand(0, 0, 0)]
     for level in range(1, HEAT_LEVELS + 1):
         low = math.floor((level - 1) * maximum / HEAT_LEVELS) + 1
         high = math.floor(level * maximum / HEAT_LEVELS)
         if low <= high:
-            bands.append(HeatBand(level, HEAT_COLOURS[level], low, high))
+            bands.append(HeatBand(level, low, high))
     return bands
 
 
@@ -214,10 +209,7 @@ def heat_map(table: statistics.Table) -> HeatMap:
     for row in table.rows:
         cells = []
         for column, count in zip(table.columns, row.cells, strict=True):
-            level = heat_level(count, maximum)
-            cells.append(
-                HeatCell(column, count, level, HEAT_COLOURS[level] if level else "", level >= HEAT_DARK_FROM)
-            )
+            cells.append(HeatCell(column, count, heat_level(count, maximum)))
         rows.append(HeatRow(row.code, row.label, cells, row.total))
     return HeatMap(table.columns, rows, table.column_totals, table.total, maximum, _legend(maximum))
 

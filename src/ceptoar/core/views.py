@@ -8,6 +8,12 @@ from ceptoar.registry import services
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
 
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (expired session, page opened from elsewhere): say what to do, in
+    the site's own layout. Django's default page carries an inline style the site's policy refuses."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def health(request):
     return HttpResponse("ok", content_type="text/plain")
 

@@ -227,7 +227,7 @@ def _svg(
 ) -> SafeString:
     return format_html(
         '<svg class="chart" id="{id}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
-        'style="max-width: 100%; height: auto" aria-labelledby="{id}-title {id}-desc" font-size="{size}" '
+        'aria-labelledby="{id}-title {id}-desc" font-size="{size}" '
         'fill="{ink}" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>{body}</svg>',
         id=chart_id,

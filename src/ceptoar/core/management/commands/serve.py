@@ -4,11 +4,13 @@ import socket
 
 from django.core.management.base import BaseCommand, CommandError
 
-THREADS = int(os.environ.get("CEPTOAR_SERVE_THREADS") or 4)
+from ceptoar.config import env_int
+
+THREADS = env_int("CEPTOAR_SERVE_THREADS", 4, minimum=1)
 
 
 def default_processes() -> int:
-    return int(os.environ.get("CEPTOAR_SERVE_PROCESSES") or os.cpu_count() or 1)
+    return env_int("CEPTOAR_SERVE_PROCESSES", os.cpu_count() or 1, minimum=1)
 
 
 class Command(BaseCommand):
@@ -72,10 +74,17 @@ class Command(BaseCommand):
 
 def _serve(listener: socket.socket, threads: int) -> None:
     import waitress
+    from django.conf import settings
 
     from ceptoar.wsgi import application
 
-    waitress.serve(application, sockets=[listener], threads=threads, ident="ceptoar", _quiet=True)
+    options = {}
+    if settings.SECURE_PROXY_SSL_HEADER:
+        # waitress removes X-Forwarded-* and Forwarded from every request unless it trusts a proxy of its
+        # own. Django is the one that decides here, from the single header CEPTOAR_PROXY_SSL_HEADER names
+        # (the TLS proxy sets and overwrites it); the other forwarded headers mean nothing to Django.
+        options["clear_untrusted_proxy_headers"] = False
+    waitress.serve(application, sockets=[listener], threads=threads, ident="ceptoar", _quiet=True, **options)
 
 
 def _supervise(children: list[int]) -> None:

@@ -1,0 +1,570 @@
+"""Every page of the site works under its Content-Security-Policy (script and style from the site's own
+files only): no page carries an inline <script>, a <style> element, a style="…" attribute, an event handler
+attribute (onclick=…), a javascript: URL, a data: image, or an htmx attribute that htmx would have to
+evaluate as code (it runs with allowEval off).
+
+The walk covers every URL pattern of the site: each is a page (opened as every demo role and anonymously,
+with demo data made here, and at least one of them must get it), an htmx fragment, an action that only
+answers POST, or a download. A pattern in none of these tables fails the test: a new page must be added
+here, and so gets checked. The admin's patterns are walked as a superuser and the staff roles.
+"""
+
+from __future__ import annotations
+
+import mailbox as maildir
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+import ceptoar
+from ceptoar.accounts.models import Role, RoleGrant, User
+from ceptoar.alerts import services as alert_services
+from ceptoar.alerts.acknowledgements import make_ack_token
+from ceptoar.alerts.models import AlertAttachment, RelayRule
+from ceptoar.analysis import services as analysis_services
+from ceptoar.api import services as api_services
+from ceptoar.channels.models import Delivery
+from ceptoar.exercises import services as exercise_services
+from ceptoar.registry.models import Contact, Organisation
+from ceptoar.reports import cases
+from ceptoar.reports import services as report_services
+from tests.alerts.pages import published
+from tests.analysis.support import forward, send_report
+from tests.exercises.support import plan, run
+from tests.reports.test_case_support import submitted_report
+from tests.signin import sign_in
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "demo-hub",
+    "demo-auditor",
+    "demo-ministry",
+    "demo-secretariat",
+    "demo-coordinator",
+    "demo-member",
+    "demo-analyst",
+    "demo-water",
+]
+ANONYMOUS = None
+# A member's account without a password of its own (allauth's "set a password" page is for it).
+NO_PASSWORD = "no-password"
+STAFF = ["superuser", "demo-secretariat", "demo-auditor"]
+
+
+# -- what a page may not contain ------------------------------------------------------------------------
+
+# <script> elements that hold data, not code: the browser never runs them.
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "data"}
+
+
+class InlineFinder(HTMLParser):
+    """Collects everything in a page that the Content-Security-Policy would refuse."""
+
+    def __init__(self, data_images: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.data_images = data_images
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        where = f"<{tag} {' '.join(f'{k}={v!r}' for k, v in attrs)[:120]}>"
+        if tag == "script":
+            kind = (attributes.get("type") or "").strip().lower()
+            if not attributes.get("src") and kind not in DATA_SCRIPT_TYPES:
+                self.problems.append(f"inline script {where}")
+            elif attributes.get("src") and not _same_site(attributes["src"]):
+                self.problems.append(f"script from elsewhere {where}")
+        if tag == "style":
+            self.problems.append(f"<style> element {where}")
+        if (
+            tag == "link"
+            and "stylesheet" in (attributes.get("rel") or "")
+            and not _same_site(attributes["href"])
+        ):
+            self.problems.append(f"stylesheet from elsewhere {where}")
+        for name, value in attrs:
+            value = (value or "").strip()
+            if name == "style":
+                self.problems.append(f"style attribute {where}")
+            elif re.fullmatch(r"on[a-z]+", name):
+                self.problems.append(f"event handler attribute {name} {where}")
+            elif name in URL_ATTRIBUTES and re.match(r"(?i)\s*javascript:", value):
+                self.problems.append(f"javascript: URL {where}")
+            elif (
+                tag == "img" and name == "src" and value.lower().startswith("data:") and not self.data_images
+            ):
+                self.problems.append(f"data: image {where}")
+            elif name.startswith(("hx-on", "data-hx-on")) or name in ("hx-vars", "data-hx-vars"):
+                self.problems.append(f"htmx attribute evaluated as code {where}")
+            elif name in ("hx-trigger", "data-hx-trigger") and "[" in value:
+                self.problems.append(f"htmx trigger filter (evaluated as code) {where}")
+            elif name in ("hx-vals", "data-hx-vals") and value.startswith(("js:", "javascript:")):
+                self.problems.append(f"htmx js: values {where}")
+
+
+def _same_site(url: str) -> bool:
+    return url.startswith("/") and not url.startswith("//")
+
+
+def inline_problems(html: str, data_images: bool = False) -> list[str]:
+    finder = InlineFinder(data_images)
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def test_the_finder_finds_each_kind_of_inline_code():
+    page = (
+        '<script>alert(1)</script><script src="/static/a.js"></script><script src="https://cdn.example/x.js">'
+        '</script><script type="application/json" id="d">{"a": 1}</script><style>p{}</style>'
+        '<p style="color:red">x</p><button onclick="go()">x</button><a href=" JavaScript:go()">x</a>'
+        '<img src="data:image/png;base64,AAAA"><svg><rect style="fill:red"/><rect fill="red"/></svg>'
+        '<div hx-on:click="go()" hx-trigger="every 5s [x]"></div><div hx-trigger="every 5s"></div>'
+        '<link rel="stylesheet" href="/static/core/site.css">'
+    )
+    problems = inline_problems(page)
+    assert len(problems) == 10, problems
+    kinds = " | ".join(problems)
+    for kind in (
+        "inline script",
+        "script from elsewhere",
+        "<style> element",
+        "style attribute",
+        "event handler attribute onclick",
+        "javascript: URL",
+        "data: image",
+        "htmx attribute evaluated as code",
+        "htmx trigger filter",
+    ):
+        assert kind in kinds, kind
+    assert inline_problems('<img src="data:image/png;base64,AAAA">', data_images=True) == []
+
+
+# -- the templates themselves --------------------------------------------------------------------------
+
+TEMPLATE_PATTERNS = {
+    "inline script": re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I),
+    "<style> element": re.compile(r"<style\b", re.I),
+    "style attribute": re.compile(r"\sstyle=", re.I),
+    "event handler attribute": re.compile(r"\son[a-z]+=", re.I),
+    "javascript: URL": re.compile(r"javascript:", re.I),
+    "htmx attribute evaluated as code": re.compile(r"\s(?:data-)?hx-(?:on\b|vars=)", re.I),
+    "htmx trigger filter": re.compile(r"hx-trigger=\"[^\"]*\[", re.I),
+}
+
+
+def test_no_template_of_the_platform_has_inline_code():
+    """Also templates the walk below cannot reach with demo data (error branches, rare states)."""
+    package = Path(ceptoar.__file__).parent
+    templates = [path for path in package.rglob("*.html") if "templates" in path.parts]
+    assert len(templates) > 50
+    found = [
+        f"{path.relative_to(package)}: {kind}"
+        for path in templates
+        for kind, pattern in TEMPLATE_PATTERNS.items()
+        if pattern.search(path.read_text())
+    ]
+    assert not found, found
+
+
+# -- demo data for every page ---------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Something to open on every page with arguments: made through the services, as the pages would."""
+
+    ids: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.ids[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@pytest.fixture
+def world(demo_user, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CEPTOAR_DEMO_MAILBOX = True
+    settings.CEPTOAR_DEMO_MAILBOX_DIR = tmp_path / "mailbox"
+    hub, secretariat, member = demo_user("demo-hub"), demo_user("demo-secretariat"), demo_user("demo-member")
+    ids = {}
+
+    # An alert from the hub to the finance sector, with an attachment, relayed by the banks CEPTOAR.
+    alert = published(hub)
+    attachment = AlertAttachment.objects.create(
+        alert=alert,
+        file=ContentFile(b"%PDF-1.7", name="advisory.pdf"),
+        name="advisory.pdf",
+        content_type="application/pdf",
+        size=8,
+        sha256="0" * 64,
+    )
+    relay = alert_services.relay(alert, secretariat, note="会員各位へ転送します。")
+    delivery = Delivery.objects.filter(
+        recipient__alert=relay, recipient__organisation__code="banks-0001"
+    ).first()
+    rule = RelayRule.objects.create(organisation=secretariat.organisation, created_by=secretariat)
+    ids.update(alert=alert.pk, relay=relay.pk, attachment=attachment.pk, rule=rule.pk)
+    ids["ack_token"] = make_ack_token(delivery.pk)
+
+    # Reports: a draft being written, a sent one, one in the case review, one published as a case.
+    draft_report = report_services.start_report(member, Organisation.objects.get(code="banks"))
+    sent = submitted_report(member)
+    in_review = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (2)"))
+    to_publish = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (3)"))
+    cases.send_for_approval(secretariat, to_publish)
+    cases.approve_case(member, to_publish)
+    cases.publish_case(secretariat, to_publish)
+    awaiting = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (4)"))
+    cases.send_for_approval(secretariat, awaiting)
+    # One the reporter let go to the hub, forwarded there: the situation page's heat map has a cell.
+    shared = send_report(
+        member, scope="hub", event_type="unavailability", causes=["intentional.dos"], title="DDoS"
+    )
+    forward(secretariat, shared, "ministry", "hub")
+    ids.update(draft_report=draft_report.pk, report=sent.pk, case=in_review.pk)
+    ids.update(published_case=to_publish.pk, awaiting_case=awaiting.pk)
+    ids["redaction"] = in_review.redactions.first().pk
+
+    # A situation summary being drafted by the hub.
+    ids["summary"] = analysis_services.create_draft(hub, title="金融分野の情勢", body="## 概況").pk
+
+    # Exercises of the banks CEPTOAR: one planned, one running, one finished.
+    planned = plan(secretariat, name="計画中の訓練", organisations=["banks-0001", "banks-0002"])
+    running = run(secretariat, name="実施中の訓練", organisations=["banks-0001", "banks-0002"])
+    finished = run(secretariat, name="終了した訓練", organisations=["banks-0001", "banks-0002"])
+    exercise_services.finish(finished, secretariat, now=timezone.now() + timedelta(minutes=5))
+    ids.update(planned=planned.pk, running=running.pk, finished=finished.pk)
+    ids["planned_inject"] = planned.injects.first().pk
+
+    # A contact of the member, an API token, a message in the demo mailbox.
+    ids["contact"] = Contact.objects.filter(organisation__code="banks-0001").first().pk
+    ids["token"] = api_services.create_token(member, "csp walk")[0].pk
+    box = maildir.Maildir(tmp_path / "mailbox", create=True)
+    ids["mail"] = box.add(b"From: ceptoar@localhost\nTo: poc@banks-0001.example.jp\nSubject: test\n\nbody\n")
+    return World(ids)
+
+
+# -- every URL pattern, by what it is -------------------------------------------------------------------
+
+# Pages: name → the arguments to open it with (a list for several states of the same page).
+PAGES = {
+    "home": {},
+    "account_login": {},
+    "account_logout": {},
+    "account_inactive": {},
+    "account_signup": {},
+    "account_reauthenticate": {},
+    "account_email": {},
+    "account_email_verification_sent": {},
+    "account_change_password": {},
+    "account_set_password": {},
+    "account_reset_password": {},
+    "account_confirm_email": lambda w: {"key": "not-a-real-key"},
+    "account_reset_password_from_key_done": {},
+    "account_reset_password_from_key": lambda w: {"uidb36": "1", "key": "not-a-real-key"},
+    "account_reset_password_done": {},
+    "mfa_index": {},
+    "mfa_reauthenticate": {},
+    "mfa_activate_totp": {},
+    "mfa_deactivate_totp": {},
+    "mfa_view_recovery_codes": {},
+    "mfa_generate_recovery_codes": {},
+    "registry:tree": {},
+    "registry:organisation_list": {},
+    "registry:organisation_detail": [{"code": "banks-0001"}, {"code": "banks"}, {"code": "nisc"}],
+    "registry:map": {},
+    "registry:freshness": {},
+    "registry:contact_add": lambda w: {"code": "banks-0001"},
+    "registry:contact_edit": lambda w: {"pk": w.contact},
+    "registry:contact_deactivate": lambda w: {"pk": w.contact},  # asks for confirmation
+    "alerts:inbox": {},
+    "alerts:new": {},
+    "alerts:relay_rules": {},
+    "alerts:detail": lambda w: [{"pk": w.alert}, {"pk": w.relay}],
+    "alerts:relay": lambda w: {"pk": w.alert},
+    "alerts:tracking": lambda w: {"pk": w.alert},
+    "alerts:ack_link": lambda w: {"token": w.ack_token},
+    "reports:list": {},
+    "reports:new": {},
+    "reports:detail": lambda w: {"pk": w.report},
+    "reports:edit": lambda w: {"pk": w.draft_report},
+    "reports:triage_queue": {},
+    "reports:deadlines": {},
+    "reports:received": {},
+    "reports:case_review": lambda w: [{"pk": w.case}, {"pk": w.awaiting_case}],
+    "reports:case_approval": lambda w: {"pk": w.awaiting_case},
+    "reports:library": {},
+    "reports:case_detail": lambda w: {"pk": w.published_case},
+    "reports:statistics": {},
+    "analysis:situation": {},
+    "analysis:summary_new": {},
+    "analysis:summary_edit": lambda w: {"pk": w.summary},
+    "exercises:list": {},
+    "exercises:new": {},
+    "exercises:detail": lambda w: [{"pk": w.planned}, {"pk": w.running}, {"pk": w.finished}],
+    "exercises:edit": lambda w: {"pk": w.planned},
+    "exercises:inject_new": lambda w: {"pk": w.planned},
+    "exercises:inject_edit": lambda w: {"pk": w.planned, "inject_pk": w.planned_inject},
+    "exercises:report": lambda w: {"pk": w.finished},
+    "sharing:audit": {},
+    "escalation:call_list": {},
+    "escalation:broken_channels": {},
+    "escalation:plan": {},
+    "api_tokens:list": {},
+    "api:openapi-view": {},  # Swagger UI: its page may show data: images (its stylesheet's icons)
+    "demo:mailbox": {},
+    "demo:mailbox_message": lambda w: {"key": w.mail},
+}
+
+# Parts of pages that htmx fetches: (method, arguments, POST data).
+FRAGMENTS = {
+    "alerts:tracking_live": ("get", lambda w: {"pk": w.alert}, None),
+    "exercises:scoreboard": ("get", lambda w: {"pk": w.running}, None),
+    "reports:autosave": ("post", lambda w: {"pk": w.draft_report}, {"title": "書きかけ"}),
+    "reports:case_redaction_toggle": (
+        "post",
+        lambda w: {"pk": w.case, "redaction_pk": w.redaction},
+        {"accepted": "0"},
+    ),
+}
+
+# Answer only POST: a GET is refused (405) and renders nothing; what they answer to POST is a redirect to
+# one of the pages above, or one of them with the form's errors.
+ACTIONS = [
+    "alerts:relay_rule_deactivate",
+    "alerts:submit",
+    "alerts:approve",
+    "alerts:close",
+    "alerts:acknowledge",
+    "registry:contact_verify",
+    "reports:submit",
+    "reports:follow_up",
+    "reports:comment",
+    "reports:set_status",
+    "reports:forward",
+    "reports:case_create",
+    "reports:case_redaction_add",
+    "analysis:summary_publish",
+    "exercises:start",
+    "exercises:finish",
+    "exercises:inject_delete",
+    "exercises:inject_send",
+    "escalation:log_call",
+    "escalation:clear_broken_channel",
+    "api_tokens:revoke",
+    "api:acknowledge",
+]
+
+# Not HTML: files, data and the API, whose answers still carry the policy.
+DOWNLOADS = {
+    "health": {},
+    "set_language": {},  # a redirect (it changes the language only when posted)
+    "registry:map_csv": {},
+    "registry:map_xlsx": {},
+    "alerts:attachment": lambda w: {"pk": w.alert, "attachment_pk": w.attachment},
+    "alerts:tracking_csv": lambda w: {"pk": w.alert},
+    "reports:attachment": lambda w: {"pk": w.report, "attachment_pk": 1},
+    "reports:statistics_csv": {},
+    "exercises:report_pdf": lambda w: {"pk": w.finished},
+    "sharing:audit_csv": {},
+    "api:openapi-json": {},
+    "api:list_alerts": {},
+    "api:get_alert": lambda w: {"alert_id": w.alert},
+    "api:receipt_state": lambda w: {"alert_id": w.alert},
+    "api:api-root": {},
+    "mfa_download_recovery_codes": {},
+}
+
+# Reached only in the middle of a log-in, so opened by logging in (see `_second_factor_page`).
+LOG_IN_STEPS = {"mfa_authenticate", "account_confirm_login_code"}
+
+
+def url_names() -> list[tuple[str, str]]:
+    """(name with namespace, route) of every named URL pattern of the site."""
+    found = []
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found.append((name, prefix + str(pattern.pattern)))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _arguments(spec, world) -> list[dict]:
+    value = spec(world) if callable(spec) else spec
+    return value if isinstance(value, list) else [value]
+
+
+@dataclass
+class Walk:
+    problems: list[str] = field(default_factory=list)
+
+    def check(self, response, label: str, data_images: bool = False) -> None:
+        policy = response.headers.get("Content-Security-Policy", "")
+        if "script-src 'self'" not in policy and "default-src 'none'" not in policy:
+            self.problems.append(f"{label}: no Content-Security-Policy ({policy!r})")
+        if "unsafe-" in policy:
+            self.problems.append(f"{label}: the policy allows unsafe- sources ({policy!r})")
+        if response.headers.get("Content-Type", "").startswith("text/html") and not response.streaming:
+            for problem in inline_problems(response.content.decode(), data_images):
+                self.problems.append(f"{label}: {problem}")
+
+
+def _client(username: str | None, demo_user, superuser) -> Client:
+    client = Client()
+    if username is None:
+        return client
+    if username == "superuser":
+        user = superuser
+    elif username == NO_PASSWORD:
+        user = User.objects.create_user(NO_PASSWORD, organisation=Organisation.objects.get(code="banks-0003"))
+        user.set_unusable_password()
+        user.save()
+        RoleGrant.objects.create(user=user, role=Role.MEMBER_POC)
+    else:
+        user = demo_user(username)
+    sign_in(client, user)
+    # As if the person had just confirmed their password again: allauth's pages that manage the second
+    # factor ask for that first (they are opened here, not the confirmation in front of them).
+    session = client.session
+    records = session["account_authentication_methods"]
+    session["account_authentication_methods"] = [*records, {**records[0], "reauthenticated": True}]
+    session.save()
+    return client
+
+
+def test_every_url_pattern_is_walked_or_named_here():
+    known = set(PAGES) | set(FRAGMENTS) | set(ACTIONS) | set(DOWNLOADS) | LOG_IN_STEPS
+    unknown = [
+        (name, route) for name, route in url_names() if name not in known and not name.startswith("admin:")
+    ]
+    assert not unknown, (
+        f"URL patterns missing from the tables of {__name__}: add each to PAGES, FRAGMENTS, ACTIONS or "
+        f"DOWNLOADS: {unknown}"
+    )
+    stale = known - {name for name, _route in url_names()}
+    assert not stale, f"names in the tables that are no URL pattern: {sorted(stale)}"
+
+
+def test_every_page_works_within_the_content_security_policy(world, demo_user):
+    superuser = User.objects.create_superuser(
+        "csp-walk-admin", password="not-used-here", organisation=Organisation.objects.get(code="nisc")
+    )
+    clients = {name: _client(name, demo_user, superuser) for name in [*ROLES, NO_PASSWORD, ANONYMOUS]}
+    walk = Walk()
+    opened: dict[str, list[str]] = {}
+    for name, spec in PAGES.items():
+        for kwargs in _arguments(spec, world):
+            url = reverse(name, kwargs=kwargs)
+            for username, client in clients.items():
+                response = client.get(url)
+                walk.check(response, f"{url} as {username}", data_images=name == "api:openapi-view")
+                if response.status_code == 200:
+                    opened.setdefault(url, []).append(str(username))
+            if url not in opened:
+                walk.problems.append(f"{url} ({name}): no role could open it")
+
+    for name, (method, spec, data) in FRAGMENTS.items():
+        for kwargs in _arguments(spec, world):
+            url = reverse(name, kwargs=kwargs)
+            for username, client in clients.items():
+                response = getattr(client, method)(url, data, headers={"HX-Request": "true"})
+                walk.check(response, f"{method.upper()} {url} (htmx) as {username}")
+                if response.status_code == 200:
+                    opened.setdefault(url, []).append(str(username))
+            if url not in opened:
+                walk.problems.append(f"{url} ({name}): no role could fetch it")
+
+    actions = {name: route for name, route in url_names() if name in ACTIONS}
+    for name in ACTIONS:
+        # Any number will do: a GET is refused before the view looks anything up.
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", "1", actions[name])
+        response = clients["demo-hub"].get(url)
+        if response.status_code != 405:
+            walk.problems.append(f"{url} ({name}) answered GET with {response.status_code}, not 405")
+
+    for name, spec in DOWNLOADS.items():
+        for kwargs in _arguments(spec, world):
+            url = reverse(name, kwargs=kwargs)
+            for username in ("demo-hub", "demo-secretariat", "demo-member", ANONYMOUS):
+                walk.check(clients[username].get(url), f"{url} as {username}")
+
+    walk.problems += _second_factor_page()
+    walk.problems += _admin_pages(superuser, demo_user)
+    assert not walk.problems, "\n".join(walk.problems)
+
+
+def _second_factor_page() -> list[str]:
+    """The code page of a staff log-in: log in with the password, then open what comes next."""
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": "demo-hub", "password": "ceptoar-demo"})
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    page = client.get(reverse("mfa_authenticate"))
+    assert page.status_code == 200 and 'name="code"' in page.content.decode()
+    walk = Walk()
+    walk.check(page, f"{reverse('mfa_authenticate')} during a log-in")
+    return walk.problems
+
+
+def _admin_pages(superuser, demo_user) -> list[str]:
+    """Every admin pattern: index, app lists, and each registered model's list, add, change, delete and
+    history pages (on its first row), as the superuser and the staff roles."""
+    walk = Walk()
+    models = {f"{m._meta.app_label}_{m._meta.model_name}": m for m in admin.site._registry}
+    urls = set()
+    for name, _route in url_names():
+        if not name.startswith("admin:"):
+            continue
+        short = name.removeprefix("admin:")
+        if short in ("index", "login", "password_change", "password_change_done"):
+            urls.add(reverse(name))
+        elif short == "app_list":
+            urls.update(
+                reverse(name, kwargs={"app_label": label})
+                for label in {m._meta.app_label for m in models.values()}
+            )
+        elif short.endswith(("_changelist", "_add")) and short.rsplit("_", 1)[0] in models:
+            urls.add(reverse(name))
+        elif short.endswith(("_change", "_delete", "_history")):
+            model = models.get(short.rsplit("_", 1)[0])
+            row = model.objects.order_by("pk").first() if model else None
+            if row is not None:
+                urls.add(reverse(name, kwargs={"object_id": row.pk}))
+        elif short == "auth_user_password_change":
+            urls.add(reverse(name, kwargs={"id": superuser.pk}))
+        # The rest are no pages: logout (POST only), autocomplete (JSON), jsi18n (a script file),
+        # view_on_site (a redirect) and the catch-all that redirects to the model list.
+    assert reverse("admin:registry_contact_changelist") in urls
+    for username in STAFF:
+        client = _client(username, demo_user, superuser)
+        opened = 0
+        for url in sorted(urls):
+            response = client.get(url)
+            walk.check(response, f"{url} as {username}")
+            opened += response.status_code == 200
+        if not opened:
+            walk.problems.append(f"the admin opened no page for {username}")
+    return walk.problems
