@@ -17,6 +17,9 @@ Variables (all optional):
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
+  CEPTOAR_IMPORT_MAX_BYTES / CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the largest file, in bytes, and the
+                         most records it may hold (default 20 MiB / 100,000; the whole demo registry as
+                         JSON is 6 MB and 25,000 records)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_SERVE_PROCESSES / CEPTOAR_SERVE_THREADS  `ceptoar serve`: processes (default: CPU count) and threads each (4)
   CEPTOAR_ESCALATION_BACKUP_AFTER_MIN / _HEAD_AFTER_MIN / _CALL_LIST_AFTER_MIN  default escalation
@@ -160,6 +163,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Attachments to alerts: larger files are refused with a message naming the limit.
 CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# Registry imports: larger files, or files with more records, are refused with a message naming the limit.
+CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+CEPTOAR_IMPORT_MAX_RECORDS = env_int("CEPTOAR_IMPORT_MAX_RECORDS", 100_000, minimum=1)
 
 # Reporting deadlines (hours after detection) of a CEPTOAR that has not set its own: the first report and
 # the detailed (final) one.

@@ -12,19 +12,85 @@ from __future__ import annotations
 
 import codecs
 import functools
+import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 
-class UnreadableText(Exception):
-    """The file's bytes or structure cannot be read as an import file; `line` says where, when known."""
+@dataclass(frozen=True)
+class TextProblem:
+    """What is wrong with the file's text, and where: a line, or a place in the JSON (path and field)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
+    message: str
+    line: int | None = None
+    path: str = ""
+    field: str = ""
+
+
+class UnreadableText(Exception):
+    """The file's text cannot be read as an import file; `problems` say what was wrong and where."""
+
+    def __init__(self, message_or_problems: str | list[TextProblem], line: int | None = None) -> None:
+        if isinstance(message_or_problems, str):
+            message_or_problems = [TextProblem(message_or_problems, line)]
+        self.problems = message_or_problems
+        super().__init__("\n".join(problem.message for problem in self.problems))
+
+    @property
+    def message(self) -> str:
+        return self.problems[0].message
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line
+
+
+# -- limits ----------------------------------------------------------------------------------------------
+
+# The format nests five deep (document, section, record, profile or channels, list); anything much deeper
+# is not a registry file, and Python's JSON parser would run out of stack on it.
+MAX_JSON_DEPTH = 20
+# The longest text the registry holds is a CEPTOAR's handling rules: some tens of pages.
+MAX_FIELD_CHARS = 100_000
+
+
+def refuse_oversized(size: int) -> None:
+    limit = settings.CEPTOAR_IMPORT_MAX_BYTES
+    if size > limit:
+        raise UnreadableText(
+            _(
+                "The file is %(size)s bytes; an import reads at most %(limit)s bytes "
+                "(CEPTOAR_IMPORT_MAX_BYTES). Split the file."
+            )
+            % {"size": f"{size:,}", "limit": f"{limit:,}"}
+        )
+
+
+def refuse_too_many_records(count: int, line: int | None = None) -> None:
+    limit = settings.CEPTOAR_IMPORT_MAX_RECORDS
+    if count > limit:
+        raise UnreadableText(
+            _(
+                "The file holds more than %(limit)s records, the most an import takes "
+                "(CEPTOAR_IMPORT_MAX_RECORDS). Split the file."
+            )
+            % {"limit": f"{limit:,}"},
+            line,
+        )
+
+
+def field_too_long(length: int) -> str | None:
+    """The message for a text field or cell of this length, when it is longer than any the registry holds."""
+    if length <= MAX_FIELD_CHARS:
+        return None
+    return _("This text is %(length)s characters long; a field holds at most %(limit)s.") % {
+        "length": f"{length:,}",
+        "limit": f"{MAX_FIELD_CHARS:,}",
+    }
 
 
 # -- encodings -------------------------------------------------------------------------------------------
@@ -55,6 +121,15 @@ def encoding_named(name: str) -> str:
 
 def _line_at(data: bytes | str, position: int) -> int:
     return data.count(b"\n" if isinstance(data, bytes) else "\n", 0, position) + 1
+
+
+def text_of(data: bytes | str, encoding: str | None = None, *, shift_jis: bool = True) -> str:
+    """The file's text, for bytes decoded (see decode()); text is checked for control characters."""
+    refuse_oversized(len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass")))
+    if isinstance(data, bytes):
+        return decode(data, encoding, shift_jis=shift_jis)
+    _refuse_control_characters(data)
+    return data.removeprefix("\ufeff")
 
 
 def decode(data: bytes, encoding: str | None = None, *, shift_jis: bool = True) -> str:
@@ -310,3 +385,131 @@ def _reads_as_euc_jp(data: bytes, other_readings: list[str]) -> bool:
     # kanji 0x8EA1-0x8EDF: ordinary-looking kanji, all from one corner of the table. Text that reads as
     # mostly half-width katakana in EUC-JP is that.
     return _share_of(euc, _HALF_WIDTH) > 0.5
+
+
+# -- JSON ------------------------------------------------------------------------------------------------
+#
+# json.loads() is the judge of what is valid JSON, but it recurses once per level (100,000 "[" end in a
+# RecursionError) and keeps the last of two equal keys without a word. So the text is first scanned for its
+# structure alone: strings (whole, escapes and all), brackets and commas, which is enough to know how deep
+# each value sits, which record and field it belongs to, and which keys an object repeats.
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+
+
+@dataclass
+class _Container:
+    keys: set[str] | None  # an object's keys so far; None for a list
+    at: str | int = 0  # the current key (object) or index (list)
+    expecting_key: bool = True
+
+
+def _path(containers: list[_Container]) -> str:
+    """Where the innermost container is at, as the import names records: "contacts[3].channels[0]"."""
+    path = ""
+    for container in containers:
+        if container.keys is None:
+            path += f"[{container.at}]"
+        else:
+            path += f".{container.at}" if path else str(container.at)
+    return path
+
+
+def _scan_json(text: str) -> list[TextProblem]:
+    """Repeated keys and over-long strings, located; raises UnreadableText when the nesting is too deep."""
+    problems: list[TextProblem] = []
+    stack: list[_Container] = []
+
+    def where(position: int) -> str:
+        line = _line_at(text, position)
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return _("line %(line)d, column %(column)d") % {"line": line, "column": column}
+
+    for token in _JSON_TOKEN.finditer(text):
+        value = token.group()
+        top = stack[-1] if stack else None
+        if value in "[{":
+            stack.append(_Container(set() if value == "{" else None))
+            if len(stack) > MAX_JSON_DEPTH:
+                message = _("The JSON is nested deeper than %(limit)d levels (%(where)s).") % {
+                    "limit": MAX_JSON_DEPTH,
+                    "where": where(token.start()),
+                }
+                # Named by the record it is in, if it is in one: the rest of the path says nothing.
+                record = _path(stack[:2]) if stack[0].keys is not None else ""
+                raise UnreadableText([TextProblem(message, path=record)])
+        elif value in "]}":
+            if stack:
+                stack.pop()
+        elif value == ",":
+            if top is not None and top.keys is None:
+                top.at += 1
+            elif top is not None:
+                top.expecting_key = True
+        elif top is not None and top.keys is not None and top.expecting_key:
+            try:
+                key = json.loads(value) if "\\" in value else value[1:-1]
+            except ValueError:
+                continue  # a broken escape: json.loads() will say so
+            if key in top.keys:
+                message = _("This field appears more than once in the same object (%(where)s).") % {
+                    "where": where(token.start())
+                }
+                problems.append(TextProblem(message, path=_path(stack[:-1]), field=key))
+            top.keys.add(key)
+            top.at, top.expecting_key = key, False
+        elif len(value) - 2 > MAX_FIELD_CHARS and (message := field_too_long(_decoded_length(value))):
+            if top is not None and top.keys is not None:
+                problems.append(TextProblem(message, path=_path(stack[:-1]), field=str(top.at)))
+            else:
+                problems.append(TextProblem(message, path=_path(stack)))
+    return problems
+
+
+def _decoded_length(string_token: str) -> int:
+    try:
+        return len(json.loads(string_token))
+    except ValueError:
+        return 0  # a broken escape: json.loads() will say so
+
+
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _refuse_repeated_keys(pairs: list[tuple[str, object]]) -> dict:
+    seen = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(_("%(name)s is not a JSON value") % {"name": name})
+
+
+def load_json(text: str) -> object:
+    """The JSON document, refused (UnreadableText) when it is not valid JSON, nests too deep, repeats a key
+    in an object or holds a string longer than any field."""
+    located = _scan_json(text)
+    try:
+        data = json.loads(text, object_pairs_hook=_refuse_repeated_keys, parse_constant=_refuse_constant)
+    except _RepeatedKey as error:
+        # The scan has found and located it (json.loads() only knows the key).
+        raise UnreadableText(
+            located or _("The field %(name)s appears more than once in the same object.") % {"name": error}
+        ) from None
+    except json.JSONDecodeError as error:
+        raise UnreadableText(
+            _("This is not valid JSON: %(reason)s (column %(column)d).")
+            % {"reason": error.msg, "column": error.colno},
+            error.lineno,
+        ) from None
+    except (ValueError, RecursionError) as error:
+        # Integers of more than 4,300 digits, NaN and Infinity; RecursionError only if the scan missed it.
+        raise UnreadableText(_("This is not valid JSON: %(reason)s.") % {"reason": error}) from None
+    if located:
+        raise UnreadableText(located)
+    return data
