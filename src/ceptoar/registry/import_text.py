@@ -436,7 +436,10 @@ def _scan_json(text: str) -> list[TextProblem]:
                     "where": where(token.start()),
                 }
                 # Named by the record it is in, if it is in one: the rest of the path says nothing.
-                record = _path(stack[:2]) if stack[0].keys is not None else ""
+                in_a_section = (
+                    stack[0].keys is not None and isinstance(stack[0].at, str) and stack[1].keys is None
+                )
+                record = _path(stack[:2]) if in_a_section else ""
                 raise UnreadableText([TextProblem(message, path=record)])
         elif value in "]}":
             if stack:

@@ -636,13 +636,15 @@ def _read_header(cells: list[str], document: _Document) -> list[str]:
     written = [cell.strip() for cell in cells]
     japanese = not all(cell.isascii() for cell in written)
     known = [CSV_JAPANESE_COLUMNS[column][0] for column in CSV_COLUMNS] if japanese else CSV_COLUMNS
-    header = []
+    if japanese:  # a column the file lacks is named in the header's language too
+        document.columns_as_written.update(zip(CSV_COLUMNS, known, strict=True))
+    header: list[str] = []
     for cell in written:
         column = _COLUMN_BY_KEY.get(_column_key(cell), "") if cell else ""
         if cell and not column:
             message = _("Unknown column; the columns are %(columns)s.") % {"columns": ", ".join(known)}
             problems.append(ImportProblem(message, line=1, field=cell))
-        elif column in document.columns_as_written:
+        elif column in header:
             problems.append(ImportProblem(_("This column appears more than once."), line=1, field=cell))
         elif column:
             document.columns_as_written[column] = cell
