@@ -4,8 +4,9 @@ A member list comes from a secretariat's spreadsheet, so it is UTF-8 or Shift_JI
 it), sometimes EUC-JP from an old Unix system. The bytes of one encoding often decode without error in
 another and give plausible-looking nonsense: EUC-JP read as cp932 turns kana and kanji into runs of
 half-width katakana, and an import would then overwrite stored names with it. So the file is read as UTF-8
-when it is valid UTF-8, as cp932 only when the text it gives is what a Japanese member list holds, and is
-otherwise refused naming the line where it goes wrong; `--encoding` names the encoding when it is known.
+when it is valid UTF-8 (and not EUC-JP that happens to be), as cp932 only when the text it gives is what a
+Japanese member list holds, and is otherwise refused naming the line where it goes wrong; `--encoding`
+names the encoding when it is known.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -68,6 +70,14 @@ def refuse_oversized(size: int) -> None:
             )
             % {"size": f"{size:,}", "limit": f"{limit:,}"}
         )
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes; over the size limit, refused without reading the whole of it."""
+    with path.open("rb") as file:
+        data = file.read(settings.CEPTOAR_IMPORT_MAX_BYTES + 1)
+    refuse_oversized(max(len(data), path.stat().st_size))
+    return data
 
 
 def refuse_too_many_records(count: int, line: int | None = None) -> None:
@@ -198,14 +208,7 @@ def _refuse_control_characters(text: str) -> None:
 # katakana that no one could have typed, a Latin-1 letter turned into one odd character); of two readings
 # that both pass, the one with more of what Japanese text is made of wins.
 
-_COMMON, _LATIN, _RARE_KANJI, _HALF_WIDTH, _OTHER, _NEVER = (
-    "common",
-    "latin",
-    "rare kanji",
-    "half-width",
-    "other",
-    "never",
-)
+_COMMON, _LATIN, _HALF_WIDTH, _OTHER = "common", "latin", "half-width", "other"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -214,21 +217,15 @@ def _kind(char: str) -> str:
     code = ord(char)
     if 0xFF61 <= code <= 0xFF9F:
         return _HALF_WIDTH
-    if 0xE000 <= code <= 0xF8FF or code <= 0x9F:
-        return _NEVER  # private use (cp932's user-defined area, bytes A0, FD-FF) and C1 controls (byte 80)
     if 0xC0 <= code <= 0x17F and code not in (0xD7, 0xF7):
         return _LATIN  # letters of European names: é, ü, ø, ł
     try:
         euc = char.encode("euc_jp")
     except UnicodeEncodeError:
-        return (
-            _OTHER  # among them NEC special characters (①, ㈱) and IBM kanji (髙, 﨑): Windows only, but real
-        )
-    if len(euc) == 2 and euc[0] >= 0xD0:
-        return _RARE_KANJI  # JIS X 0208 rows 48-84, the second level of kanji
-    if len(euc) == 2:
-        return _COMMON  # kana, first-level kanji, JIS symbols, Greek and Cyrillic letters
-    return _OTHER  # JIS X 0212 (EUC-JP's three-byte characters)
+        return _OTHER  # among them the Windows characters (①, ㈱, 髙): real, but rare in text
+    # JIS X 0208 rows 1-47: symbols, kana, Greek and Cyrillic letters, the first level of kanji. The second
+    # level (rows 48-84) and JIS X 0212 are rare in text, and common in text decoded the wrong way.
+    return _COMMON if len(euc) == 2 and 0xA1 <= euc[0] < 0xD0 else _OTHER
 
 
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -1572,13 +1571,9 @@ def import_registry_file(
     path: str | Path, *, format: str | None = None, dry_run: bool = False, encoding: str | None = None
 ) -> ImportSummary:
     """import_registry() on a file; the format comes from the file name unless given."""
-    path = Path(path)
     file_format = format or format_for(path)
-    limit = settings.CEPTOAR_IMPORT_MAX_BYTES
-    with path.open("rb") as file:
-        data = file.read(limit + 1)  # not the whole of a file that is too large
     try:
-        import_text.refuse_oversized(max(len(data), path.stat().st_size))
+        data = import_text.read_file(Path(path))
     except import_text.UnreadableText as error:
         raise RegistryImportError(_Document().refused(error).problems) from None
     return import_registry(data, format=file_format, dry_run=dry_run, encoding=encoding)
