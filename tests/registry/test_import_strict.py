@@ -84,6 +84,11 @@ def test_a_field_longer_than_any_the_registry_holds_is_refused_where_it_is():
     ]
     csv_text = f"code,name,ceptoar\nbanks-0001,{'x' * (MAX_FIELD_CHARS + 1)},banks\n"
     assert refused(csv_text, format="csv") == [f'line 2 column "name": {too_long}']
+    # Python's csv reader stops at 131,072 characters itself.
+    csv_text = f"code,name,ceptoar\nbanks-0001,ok,banks\nbanks-0002,{'x' * 140_000},banks\n"
+    assert refused(csv_text, format="csv") == [
+        f"line 3: A cell on this line is longer than {MAX_FIELD_CHARS:,} characters, the most a field holds."
+    ]
 
 
 # -- JSON structure -------------------------------------------------------------------------------------------
@@ -126,6 +131,13 @@ def test_a_key_repeated_in_any_json_object_is_refused_naming_it_and_its_line():
     # The same key written with an escape is the same key.
     assert refused('{"organisations": [], "organi\\u0073ations": []}') == [
         'field "organisations": This field appears more than once in the same object (line 1, column 23).'
+    ]
+
+
+def test_a_string_that_never_ends_is_refused_as_invalid_json():
+    # The structure scan stops at it (rather than look for its end from every later quote).
+    assert refused('{"organisations": [{"code": "banks-0001", "name": "' + '\\"' * 200_000) == [
+        "line 1: This is not valid JSON: Unterminated string starting at (column 51)."
     ]
 
 

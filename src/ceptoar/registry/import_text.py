@@ -391,7 +391,9 @@ def _reads_as_euc_jp(data: bytes, other_readings: list[str]) -> bool:
 # structure alone: strings (whole, escapes and all), brackets and commas, which is enough to know how deep
 # each value sits, which record and field it belongs to, and which keys an object repeats.
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
+# A whole string (possessive, so that a long one costs one pass), a quote that opens a string never closed,
+# or a bracket or comma.
+_JSON_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|"|[\[\]{},]', re.DOTALL)
 
 
 @dataclass
@@ -425,6 +427,8 @@ def _scan_json(text: str) -> list[TextProblem]:
     for token in _JSON_TOKEN.finditer(text):
         value = token.group()
         top = stack[-1] if stack else None
+        if value == '"':
+            break  # a string that never ends: json.loads() will say where it starts
         if value in "[{":
             stack.append(_Container(set() if value == "{" else None))
             if len(stack) > MAX_JSON_DEPTH:

@@ -698,8 +698,14 @@ def parse_csv(data: bytes | str, encoding: str | None = None) -> _Document:
     except import_text.UnreadableText as error:
         return document.refused(error)
     except csv.Error as error:
-        # csv refuses a cell over 131,072 characters before the limit above can name it.
-        problems.append(ImportProblem(str(error), line=reader.line_num))
+        if str(error).startswith("field larger than field limit"):
+            # csv refuses a cell over 131,072 characters itself, before the limit above can measure it.
+            message = _(
+                "A cell on this line is longer than %(limit)s characters, the most a field holds."
+            ) % {"limit": f"{import_text.MAX_FIELD_CHARS:,}"}
+        else:
+            message = str(error)
+        problems.append(ImportProblem(message, line=reader.line_num))
     return document
 
 
