@@ -36,6 +36,9 @@ docs/deployment.md explains each for a production installation):
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
+  CEPTOAR_IMPORT_MAX_BYTES / CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the largest file, in bytes, and the
+                         most records it may hold (default 20 MiB / 100,000; the whole demo registry as
+                         JSON is 6 MB and 25,000 records)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_SERVE_PROCESSES  `ceptoar serve`: server processes sharing the port (default: the CPU count)
   CEPTOAR_SERVE_THREADS  `ceptoar serve`: threads of each process (default 4)
@@ -214,6 +217,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Attachments to alerts: larger files are refused with a message naming the limit.
 CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# Registry imports: larger files, or files with more records, are refused with a message naming the limit.
+CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+CEPTOAR_IMPORT_MAX_RECORDS = env_int("CEPTOAR_IMPORT_MAX_RECORDS", 100_000, minimum=1)
 
 # Reporting deadlines (hours after detection) of a CEPTOAR that has not set its own: the first report and
 # the detailed (final) one.

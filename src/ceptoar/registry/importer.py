@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ceptoar.registry import services
+from ceptoar.registry import import_text, services
 from ceptoar.registry.models import (
     CeptoarProfile,
     ChannelKind,
@@ -231,6 +232,19 @@ class _Document:
     rules: list[_RulesRecord] = field(default_factory=list)
     acceptances: list[_AcceptanceRecord] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    # CSV: each column as the header writes it (組織コード, CODE), to name it so in problems.
+    columns_as_written: dict[str, str] = field(default_factory=dict)
+
+    def refused(self, text_error: import_text.UnreadableText) -> _Document:
+        self.problems.extend(
+            ImportProblem(p.message, path=p.path, line=p.line, field=p.field) for p in text_error.problems
+        )
+        return self
+
+    def named_as_in_file(self, problem: ImportProblem) -> ImportProblem:
+        if problem.line is None or problem.field not in self.columns_as_written:
+            return problem
+        return replace(problem, field=self.columns_as_written[problem.field])
 
 
 # -- JSON ----------------------------------------------------------------------------------------------
@@ -370,31 +384,15 @@ def _optional_code(values: dict[str, Any], key: str) -> Any:
     return code.strip() or None if isinstance(code, str) else None
 
 
-def parse_json(data: bytes | str | dict) -> _Document:
+def parse_json(data: bytes | str | dict, encoding: str | None = None) -> _Document:
     document = _Document()
     problems = document.problems
-    if isinstance(data, bytes):
+    if not isinstance(data, dict):
         try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            problems.append(
-                ImportProblem(
-                    _("The file is not UTF-8 text (byte %(position)d).") % {"position": error.start}
-                )
-            )
-            return document
-    if isinstance(data, str):
-        try:
-            data = json.loads(data.removeprefix("\ufeff"))
-        except json.JSONDecodeError as error:
-            problems.append(
-                ImportProblem(
-                    _("This is not valid JSON: %(reason)s (column %(column)d).")
-                    % {"reason": error.msg, "column": error.colno},
-                    line=error.lineno,
-                )
-            )
-            return document
+            # JSON is UTF-8 (RFC 8259) unless the person importing names another encoding.
+            data = import_text.load_json(import_text.text_of(data, encoding, shift_jis=False))
+        except import_text.UnreadableText as error:
+            return document.refused(error)
     if not isinstance(data, dict):
         problems.append(
             ImportProblem(
@@ -403,6 +401,12 @@ def parse_json(data: bytes | str | dict) -> _Document:
             )
         )
         return document
+    try:
+        import_text.refuse_too_many_records(
+            sum(len(records) for records in data.values() if isinstance(records, list))
+        )
+    except import_text.UnreadableText as error:
+        return document.refused(error)
     for key in data:
         if key not in SECTIONS:
             problems.append(
@@ -578,55 +582,95 @@ CSV_CHANNEL_COLUMNS = tuple(ChannelKind.values)
 CSV_REQUIRED_COLUMNS = ("code", "ceptoar")
 CSV_COLUMNS = (*CSV_ORGANISATION_COLUMNS, *CSV_MEMBERSHIP_COLUMNS, *CSV_CONTACT_COLUMNS, *CSV_CHANNEL_COLUMNS)
 
+# The Japanese column names of docs/import-format.md, for a header written in Japanese. The first of each
+# is the one problems use when the header is Japanese.
+CSV_JAPANESE_COLUMNS = {
+    "code": ("組織コード",),
+    "name": ("名称",),
+    "name_en": ("英語名称",),
+    "kind": ("種別",),
+    "sector": ("分野",),
+    "ceptoar": ("セプター",),
+    "via": ("経由",),
+    "unit": ("数え方",),
+    "observer": ("オブザーバー",),
+    "joined_on": ("加入日",),
+    "contact_name": ("窓口 氏名",),
+    "contact_kind": ("窓口 種別",),
+    "contact_title": ("部署・役職",),
+    "contact_role": ("役割",),
+    "contact_availability": ("対応時間帯",),
+    "verified_on": ("最終確認日",),
+    "email": ("電子メール", "メール"),
+    "phone": ("電話",),
+    "mobile": ("携帯電話",),
+    "fax": ("FAX",),
+    "satellite_phone": ("衛星電話",),
+    "webhook": ("Webhook URL",),
+    "chat": ("チャットURL",),
+}
+
+
+def _column_key(name: str) -> str:
+    """Header cells compare regardless of case, width and spaces: ＦＡＸ is fax, 窓口　氏名 is 窓口 氏名."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+
+
+_COLUMN_BY_KEY = {
+    _column_key(name): column for column in CSV_COLUMNS for name in (column, *CSV_JAPANESE_COLUMNS[column])
+}
+
 _TRUE = {"1", "true", "yes", "y", "x", "○", "はい"}
 _FALSE = {"0", "false", "no", "n", "-", "×", "いいえ"}
-
-
-def _decode_csv(data: bytes) -> str:
-    # Spreadsheets on Japanese Windows save CSV as Shift_JIS (cp932) unless told otherwise.
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp932")
 
 
 def _inverse(columns: dict[str, str]) -> dict[str, str]:
     return {model_field: column for column, model_field in columns.items()}
 
 
-def parse_csv(data: bytes | str) -> _Document:
+def _read_header(cells: list[str], document: _Document) -> list[str]:
+    """The columns of the header line by their English names ("" for an empty cell); problems if any is
+    unknown, missing or repeated."""
+    problems = document.problems
+    written = [cell.strip() for cell in cells]
+    japanese = not all(cell.isascii() for cell in written)
+    known = [CSV_JAPANESE_COLUMNS[column][0] for column in CSV_COLUMNS] if japanese else CSV_COLUMNS
+    if japanese:  # a column the file lacks is named in the header's language too
+        document.columns_as_written.update(zip(CSV_COLUMNS, known, strict=True))
+    header: list[str] = []
+    for cell in written:
+        column = _COLUMN_BY_KEY.get(_column_key(cell), "") if cell else ""
+        if cell and not column:
+            message = _("Unknown column; the columns are %(columns)s.") % {"columns": ", ".join(known)}
+            problems.append(ImportProblem(message, line=1, field=cell))
+        elif column in header:
+            problems.append(ImportProblem(_("This column appears more than once."), line=1, field=cell))
+        elif column:
+            document.columns_as_written[column] = cell
+        header.append(column)
+    for column in CSV_REQUIRED_COLUMNS:
+        if column not in header:
+            name = CSV_JAPANESE_COLUMNS[column][0] if japanese else column
+            problems.append(ImportProblem(_("This column is required."), line=1, field=name))
+    return header
+
+
+def parse_csv(data: bytes | str, encoding: str | None = None) -> _Document:
     document = _Document()
     problems = document.problems
-    if isinstance(data, bytes):
-        try:
-            data = _decode_csv(data)
-        except UnicodeDecodeError:
-            problems.append(ImportProblem(_("The file is neither UTF-8 nor Shift_JIS (cp932) text.")))
-            return document
-    reader = csv.reader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
     try:
-        header = [column.strip().lower() for column in next(reader)]
+        text = import_text.text_of(data, encoding)
+    except import_text.UnreadableText as error:
+        return document.refused(error)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = _read_header(next(reader), document)
     except StopIteration:
         problems.append(ImportProblem(_("The file is empty.")))
         return document
     except csv.Error as error:
         problems.append(ImportProblem(str(error), line=1))
         return document
-    for column in header:
-        if column and column not in CSV_COLUMNS:
-            problems.append(
-                ImportProblem(
-                    _("Unknown column; the columns are %(columns)s.") % {"columns": ", ".join(CSV_COLUMNS)},
-                    line=1,
-                    field=column,
-                )
-            )
-    for column in CSV_REQUIRED_COLUMNS:
-        if column not in header:
-            problems.append(ImportProblem(_("This column is required."), line=1, field=column))
-    duplicated = [column for column, n in Counter(header).items() if n > 1 and column]
-    for column in duplicated:
-        problems.append(ImportProblem(_("This column appears more than once."), line=1, field=column))
     if problems:
         return document
 
@@ -634,19 +678,34 @@ def parse_csv(data: bytes | str) -> _Document:
     memberships: dict[tuple[str, str], tuple[_MembershipRecord, dict[str, str]]] = {}
     channel_columns = [column for column in header if column in CSV_CHANNEL_COLUMNS]
     last_line = reader.line_num
+    rows = 0
     try:
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
-            row = {
-                column: (cells[i].strip() if i < len(cells) else "")
-                for i, column in enumerate(header)
-                if column
-            }
+            rows += 1
+            import_text.refuse_too_many_records(rows, line)
+            row = {}
+            for i, column in enumerate(header):
+                cell = cells[i].strip() if i < len(cells) else ""
+                too_long = import_text.field_too_long(len(cell))
+                if too_long:
+                    problems.append(ImportProblem(too_long, line=line, field=column))
+                elif column:
+                    row[column] = cell
             _read_csv_row(document, row, line, organisations, memberships, channel_columns)
+    except import_text.UnreadableText as error:
+        return document.refused(error)
     except csv.Error as error:
-        problems.append(ImportProblem(str(error), line=reader.line_num))
+        if str(error).startswith("field larger than field limit"):
+            # csv refuses a cell over 131,072 characters itself, before the limit above can measure it.
+            message = _(
+                "A cell on this line is longer than %(limit)s characters, the most a field holds."
+            ) % {"limit": f"{import_text.MAX_FIELD_CHARS:,}"}
+        else:
+            message = str(error)
+        problems.append(ImportProblem(message, line=reader.line_num))
     return document
 
 
@@ -761,13 +820,13 @@ def _read_csv_row(
         document.contacts.append(_ContactRecord(contact_source, code, name, contact_values, channels))
 
 
-def parse(data: bytes | str | dict, format: str) -> _Document:
+def parse(data: bytes | str | dict, format: str, encoding: str | None = None) -> _Document:
     if format == "json":
-        return parse_json(data)
+        return parse_json(data, encoding)
     if format == "csv":
         if isinstance(data, dict):
             raise TypeError("CSV input must be bytes or text")
-        return parse_csv(data)
+        return parse_csv(data, encoding)
     raise ValueError(f"unknown import format {format!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -1489,14 +1548,20 @@ class _Importer:
 
 
 def import_registry(
-    data: bytes | str | dict, *, format: str = "json", dry_run: bool = False
+    data: bytes | str | dict, *, format: str = "json", dry_run: bool = False, encoding: str | None = None
 ) -> ImportSummary:
     """Check every record of `data` and, only if all pass, write them all in one transaction.
 
-    `data` is the file's content (bytes or text) or, for JSON, the already parsed document. Raises
-    RegistryImportError listing every problem; nothing is written then. With `dry_run`, checks only.
+    `data` is the file's content (bytes or text) or, for JSON, the already parsed document. `encoding`
+    (utf-8, cp932, euc-jp) names the encoding of bytes; without it they must be UTF-8 or, for CSV, read
+    plausibly as Shift_JIS (import_text.py). Raises RegistryImportError listing every problem; nothing is
+    written then. With `dry_run`, checks only.
     """
-    return _Importer(parse(data, format)).run(dry_run)
+    document = parse(data, format, encoding)
+    try:
+        return _Importer(document).run(dry_run)
+    except RegistryImportError as error:
+        raise RegistryImportError([document.named_as_in_file(p) for p in error.problems]) from None
 
 
 def format_for(path: str | Path) -> str:
@@ -1509,10 +1574,15 @@ def format_for(path: str | Path) -> str:
 
 
 def import_registry_file(
-    path: str | Path, *, format: str | None = None, dry_run: bool = False
+    path: str | Path, *, format: str | None = None, dry_run: bool = False, encoding: str | None = None
 ) -> ImportSummary:
     """import_registry() on a file; the format comes from the file name unless given."""
-    return import_registry(Path(path).read_bytes(), format=format or format_for(path), dry_run=dry_run)
+    file_format = format or format_for(path)
+    try:
+        data = import_text.read_file(Path(path))
+    except import_text.UnreadableText as error:
+        raise RegistryImportError(_Document().refused(error).problems) from None
+    return import_registry(data, format=file_format, dry_run=dry_run, encoding=encoding)
 
 
 __all__ = [

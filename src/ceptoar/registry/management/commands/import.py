@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ceptoar.registry import importer
+from ceptoar.registry import import_text, importer
 
 # What can be imported; the first argument names it so that later imports (reports, cases) fit beside it.
 TARGETS = ("registry",)
@@ -28,20 +28,40 @@ class Command(BaseCommand):
             "--format", choices=importer.FORMATS, help="the file's format, when its name does not say"
         )
         parser.add_argument(
+            "--encoding",
+            help="the file's encoding: utf-8, cp932 (Shift_JIS) or euc-jp; without it, UTF-8 or, for CSV, "
+            "Shift_JIS when the text reads as Japanese",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="check the file and report, but write nothing"
         )
 
-    def handle(self, *args, target: str, file: str, format: str | None, dry_run: bool, **options):
+    def handle(
+        self,
+        *args,
+        target: str,
+        file: str,
+        format: str | None,
+        encoding: str | None,
+        dry_run: bool,
+        **options,
+    ):
         path = Path(file)
         try:
             file_format = format or importer.format_for(path)
-            data = path.read_bytes()
-        except (OSError, ValueError) as error:
+            encoding = import_text.encoding_named(encoding) if encoding is not None else None
+        except ValueError as error:
             raise CommandError(
                 _("Cannot import %(file)s: %(error)s") % {"file": file, "error": error}
-            ) from error
+            ) from None
         try:
-            summary = importer.import_registry(data, format=file_format, dry_run=dry_run)
+            summary = importer.import_registry_file(
+                path, format=file_format, dry_run=dry_run, encoding=encoding
+            )
+        except OSError as error:
+            raise CommandError(
+                _("Cannot import %(file)s: %(error)s") % {"file": file, "error": error}
+            ) from None
         except importer.RegistryImportError as error:
             for problem in error.problems:
                 self.stderr.write(str(problem))
