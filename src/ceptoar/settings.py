@@ -36,9 +36,10 @@ docs/deployment.md explains each for a production installation):
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
-  CEPTOAR_IMPORT_MAX_BYTES / CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the largest file, in bytes, and the
-                         most records it may hold (default 20 MiB / 100,000; the whole demo registry as
-                         JSON is 6 MB and 25,000 records)
+  CEPTOAR_IMPORT_MAX_BYTES  `ceptoar import`: the largest file, in bytes (default 20 MiB; the whole demo
+                         registry as JSON is 6 MB)
+  CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the most records a file may hold (default 100,000; the demo
+                         registry has 25,000)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_SERVE_PROCESSES  `ceptoar serve`: server processes sharing the port (default: the CPU count)
   CEPTOAR_SERVE_THREADS  `ceptoar serve`: threads of each process (default 4)

@@ -381,6 +381,9 @@ DOWNLOADS = {
     "reports:attachment": lambda w: {"pk": w.report, "attachment_pk": 1},
     "reports:statistics_csv": {},
     "exercises:report_pdf": lambda w: {"pk": w.finished},
+    "exercises:measures_csv": lambda w: {"pk": w.finished},
+    "exercises:measures_xlsx": lambda w: {"pk": w.finished},
+    "admin_login": {},  # a redirect to the site's log-in (or a refusal for a signed-in non-staff account)
     "sharing:audit_csv": {},
     "api:openapi-json": {},
     "api:list_alerts": {},
