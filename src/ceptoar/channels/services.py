@@ -31,6 +31,7 @@ from ceptoar.channels.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    FailureCause,
 )
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
@@ -243,14 +244,25 @@ def _finish(delivery: Delivery, worker_id: str, **fields) -> bool:
     )
 
 
-def _record_permanent(delivery: Delivery, worker_id: str, error: PermanentError) -> None:
+def _record_failed(
+    delivery: Delivery, worker_id: str, text: str, cause: str, channel_broken: bool, address: str
+) -> None:
+    """Failed for good: refused outright, or still failing after the last attempt. Either way the channel
+    is recorded as broken when its address is at fault, for the secretariat to see and have corrected."""
     with transaction.atomic():
-        if not _finish(delivery, worker_id, status=DeliveryStatus.FAILED_PERMANENT, last_error=str(error)):
+        if not _finish(
+            delivery,
+            worker_id,
+            status=DeliveryStatus.FAILED_PERMANENT,
+            address=address,
+            last_error=text,
+            cause=cause,
+        ):
             return
         already_open = BrokenChannel.objects.filter(channel_id=delivery.channel_id, cleared_at__isnull=True)
-        if error.channel_broken and delivery.channel_id is not None and not already_open.exists():
+        if channel_broken and delivery.channel_id is not None and not already_open.exists():
             BrokenChannel.objects.create(
-                channel_id=delivery.channel_id, reason=_storable(str(error)), delivery=delivery
+                channel_id=delivery.channel_id, reason=_storable(text), cause=cause, delivery=delivery
             )
 
 
@@ -331,7 +343,7 @@ class _SentMarks:
         params += [DeliveryStatus.SENDING, self.worker_id]
         # Only placeholders and the quoted table name are formatted into the statement.
         sql = (
-            f"UPDATE {table} SET sent_at = CASE id {whens} END, status = %s, last_error = '', "  # noqa: S608
+            f"UPDATE {table} SET sent_at = CASE id {whens} END, status = %s, last_error = '', cause = '', "  # noqa: S608
             f"claimed_by = '', claimed_at = NULL WHERE id IN ({placeholders}) AND status = %s AND claimed_by = %s"
         )
         with connection.cursor() as cursor:
@@ -454,23 +466,27 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         lease.done(delivery.pk)
         address = _current_address(delivery)
         if isinstance(error, PermanentError):
-            _record_permanent(delivery, worker_id, error)
+            _record_failed(delivery, worker_id, str(error), error.cause, error.channel_broken, address)
             outcome["failed"] += 1
         elif isinstance(error, Exception):  # anything unforeseen is retried, never dropped
-            message = str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
+            if isinstance(error, TransientError):
+                message, cause, at_fault = str(error), error.cause, error.channel_broken
+            else:  # a fault of ours, not of the address
+                message, cause, at_fault = f"{type(error).__name__}: {error}", FailureCause.OTHER, False
             if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
-                # Given up, but the address is not known to be wrong: no broken-channel record.
-                _finish(
-                    delivery,
-                    worker_id,
-                    status=DeliveryStatus.FAILED_PERMANENT,
-                    address=address,
-                    last_error=f"gave up after {delivery.attempts} attempts: {message}",
-                )
+                # A receiver that failed every attempt (an hour and more of backoff) is as broken as one that
+                # refused outright; a mail relay of ours that was down is not the member's channel's fault.
+                text = f"gave up after {delivery.attempts} attempts: {message}"
+                _record_failed(delivery, worker_id, text, cause, at_fault, address)
                 outcome["failed"] += 1
             else:
                 _finish(
-                    delivery, worker_id, status=DeliveryStatus.RETRYING, address=address, last_error=message
+                    delivery,
+                    worker_id,
+                    status=DeliveryStatus.RETRYING,
+                    address=address,
+                    last_error=message,
+                    cause=cause,
                 )
                 retries[delivery.attempts].append(delivery.pk)
                 outcome["retrying"] += 1
@@ -480,14 +496,14 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             sent = {"status": DeliveryStatus.SENT, "address": address, "sent_at": sent_at or timezone.now()}
             if delivery.channel_broken:
                 with transaction.atomic():
-                    if _finish(delivery, worker_id, last_error="", **sent):
+                    if _finish(delivery, worker_id, last_error="", cause="", **sent):
                         # It works again: whatever broke it has been fixed.
                         BrokenChannel.objects.filter(
                             channel_id=delivery.channel_id, cleared_at__isnull=True
                         ).update(cleared_at=timezone.now())
             elif address != delivery.address:
                 # The contact's address changed since publication: record where it really went.
-                _finish(delivery, worker_id, last_error="", **sent)
+                _finish(delivery, worker_id, last_error="", cause="", **sent)
             else:
                 marks.add(delivery.pk, sent_at)
             outcome["sent"] += 1
