@@ -10,7 +10,7 @@ import http.client
 import json
 import socket
 import ssl
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
@@ -65,8 +65,8 @@ class _CheckedHTTPSConnection(_ToCheckedAddresses, http.client.HTTPSConnection):
     pass
 
 
-def _destination(address: str) -> tuple[bool, str, int | None, list]:
-    """(https?, host, port, the addresses to connect to) of a webhook URL, or the error to record."""
+def _destination(address: str) -> tuple[SplitResult, int | None, list]:
+    """The URL, its port and the addresses to connect to, or the error to record."""
     try:
         url = urlsplit(address)
         port = url.port
@@ -82,7 +82,7 @@ def _destination(address: str) -> tuple[bool, str, int | None, list]:
         raise PermanentError(f"webhook refused: {refused}", cause=FailureCause.ADDRESS_REFUSED) from None
     except outbound.Unresolvable as error:
         raise TransientError(f"webhook: {error}", cause=FailureCause.UNREACHABLE) from None
-    return url.scheme == "https", url.hostname, port, addresses
+    return url, port, addresses
 
 
 class WebhookChannel:
@@ -92,11 +92,10 @@ class WebhookChannel:
         if self.before_waiting is not None:
             self.before_waiting()  # every call waits on a remote server (the name server first)
         body = json.dumps(messages.webhook_payload(outgoing), ensure_ascii=False).encode()
-        secure, host, port, addresses = _destination(outgoing.address)
-        url = urlsplit(outgoing.address)
+        url, port, addresses = _destination(outgoing.address)
         timeout = settings.CEPTOAR_WEBHOOK_TIMEOUT_S
-        connection_class = _CheckedHTTPSConnection if secure else _CheckedHTTPConnection
-        connection = connection_class(host, port, addresses, timeout=timeout)
+        connection_class = _CheckedHTTPSConnection if url.scheme == "https" else _CheckedHTTPConnection
+        connection = connection_class(url.hostname, port, addresses, timeout=timeout)
         path = url.path or "/"
         if url.query:
             path += "?" + url.query
