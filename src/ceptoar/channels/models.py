@@ -42,7 +42,7 @@ class FailureCause(models.TextChoices):
     MAILBOX_REFUSED = "mailbox_refused", _("The mail server refused the address.")
     MAIL_DEFERRED = "mail_deferred", _("The mail server deferred the message.")
     MAIL_RELAY = "mail_relay", _("The platform's mail server did not take the message.")
-    WRONG_NUMBER = "wrong_number", _("Wrong number.")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
     OTHER = "other", _("The delivery failed.")
 
 
