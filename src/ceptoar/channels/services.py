@@ -584,6 +584,7 @@ def sweep_stale(lease_seconds: int | None = None) -> int:
             claimed_at=None,
             next_attempt_at=None,
             last_error="returned by the sweeper: the worker's lease expired",
+            cause="",
         )
         enqueue_sends(ids)
     logger.warning("Returned %d stale deliveries to pending", len(ids))
