@@ -4,6 +4,7 @@ contact form, in the admin and in an import — with a message on the field, and
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -42,7 +43,7 @@ REFUSED = [
 
 
 def host_of(url: str) -> str:
-    return url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return urlsplit(url).hostname
 
 
 @pytest.mark.parametrize(("url", "kind"), REFUSED)
@@ -57,8 +58,7 @@ def test_each_kind_of_internal_address_is_refused_on_the_contact_form(english, c
     assert response.status_code == 400
     row = section(response.content.decode(), f"channel-row-{len(rows) - 1}", "</tr>")
     assert 'class="field-error"' in row
-    assert f"is not a public internet address ({kind})" in row
-    assert host_of(url) in row
+    assert f"{host_of(url)} is not a public internet address ({kind})" in row
     assert snapshot("banks-0001") == before
 
 

@@ -200,7 +200,8 @@ class Refused(OSError):
 
     @property
     def is_literal(self) -> bool:
-        return self.host.strip("[]").lower() == str(self.address).lower()
+        """Whether the host was written as this address (in whatever spelling) rather than as a name."""
+        return _literal(self.host) == self.address
 
     def __str__(self) -> str:
         # For the operators (stored with the delivery): names the address the name resolved to.
