@@ -32,7 +32,7 @@ class FailureCause(models.TextChoices):
 
     ADDRESS_REFUSED = (
         "address_refused",
-        (_("The address is not a public internet address, and alerts are not sent there.")),
+        _("The address is not a public internet address, and alerts are not sent there."),
     )
     ADDRESS_UNUSABLE = "address_unusable", _("The address is not one alerts can be sent to.")
     UNREACHABLE = "unreachable", _("The receiver could not be reached.")
