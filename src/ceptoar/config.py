@@ -145,3 +145,16 @@ def secret_key(var_dir: Path, debug: bool) -> str:
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def env_outbound_allow(name: str) -> list[str]:
+    """A comma-separated list of networks, addresses and host names (ceptoar.core.outbound.AllowList),
+    checked now so that a typing error stops the installation rather than refusing receivers later."""
+    from ceptoar.core.outbound import AllowList
+
+    entries = env_list(name, [])
+    try:
+        AllowList.parse(entries)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}.") from None
+    return entries

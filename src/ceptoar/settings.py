@@ -34,6 +34,11 @@ docs/deployment.md explains each for a production installation):
   CEPTOAR_MAIL_FROM      sender address of alert e-mails (default ceptoar@localhost)
   CEPTOAR_WEBHOOK_TIMEOUT_S  seconds a webhook receiver may take to answer (default 5)
   CEPTOAR_WEBHOOK_SECRET key that signs webhook bodies; unset = derived from the secret key
+  CEPTOAR_OUTBOUND_ALLOW comma-separated networks (10.20.0.0/16), addresses and host names
+                         (hooks.intra.example.jp, *.intra.example.jp) that webhook and chat channels may
+                         reach although they are not public internet addresses (in-house receivers on a
+                         closed network); unset = none: loopback, private, link-local, shared, multicast
+                         and reserved addresses are refused (docs/deployment.md)
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
   CEPTOAR_IMPORT_MAX_BYTES  `ceptoar import`: the largest file, in bytes (default 20 MiB; the whole demo
@@ -65,6 +70,7 @@ from ceptoar.config import (
     env_int,
     env_list,
     env_log_level,
+    env_outbound_allow,
     env_secret_key_fallbacks,
     env_str,
     origin_of,
@@ -295,6 +301,8 @@ DEFAULT_FROM_EMAIL = env_str("CEPTOAR_MAIL_FROM", "ceptoar@localhost")
 
 CEPTOAR_WEBHOOK_TIMEOUT_S = env_int("CEPTOAR_WEBHOOK_TIMEOUT_S", 5, minimum=1)
 CEPTOAR_WEBHOOK_SECRET = env_str("CEPTOAR_WEBHOOK_SECRET", "")
+# Webhook and chat channels reach only public internet addresses, and these (ceptoar.core.outbound).
+CEPTOAR_OUTBOUND_ALLOW = env_outbound_allow("CEPTOAR_OUTBOUND_ALLOW")
 CEPTOAR_DELIVERY_MAX_ATTEMPTS = env_int("CEPTOAR_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 # Backoff between tries of one delivery: base × factor^(attempt−1), with up to 20 % jitter.
 CEPTOAR_DELIVERY_RETRY_BASE_S = 30

@@ -130,6 +130,9 @@ class WebhookReceiver:
 def webhook_receiver(settings):
     settings.CEPTOAR_WEBHOOK_TIMEOUT_S = 1
     settings.CEPTOAR_WEBHOOK_SECRET = "test-webhook-secret"
+    # The receiver listens on loopback, which the outbound policy refuses unless the installation allows it,
+    # as an installation with an in-house receiver on its own network does.
+    settings.CEPTOAR_OUTBOUND_ALLOW = ["127.0.0.1"]
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()

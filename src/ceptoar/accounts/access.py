@@ -144,6 +144,21 @@ def can_edit_contacts(user, organisation: Organisation) -> bool:
     return organisations_maintained_by(user).filter(pk=organisation.pk).exists()
 
 
+def sees_delivery_details(user) -> bool:
+    """Whether this user may read how a delivery failed in technical terms (`Delivery.last_error`,
+    `BrokenChannel.reason`: addresses, ports, the receiver's and the operating system's own words).
+
+    Those who fix channels and the platform: superusers, hub staff, and the secretariats and coordinators
+    of CEPTOARs (for the members they maintain). Everyone else — a member's points of contact, ministry
+    liaisons, analysts, auditors — reads only the kind of failure (`FailureCause`): the technical text of a
+    channel a member chose would tell it which ports of the receiver's network are open."""
+    if not _is_active_person(user):
+        return False
+    if user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF)):
+        return True
+    return serves_a_ceptoar(user)
+
+
 def can_use_admin(user) -> bool:
     """The Django admin is for the people who keep the registry; what they see there is still filtered."""
     return (

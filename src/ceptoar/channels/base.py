@@ -7,19 +7,27 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ceptoar.alerts.models import Alert
+from ceptoar.channels.models import FailureCause
 from ceptoar.sharing.policy import Disclosure
 
 
-class TransientError(Exception):
+class DeliveryError(Exception):
+    """A send that failed. The message is the technical text (addresses, ports, the peer's words) kept for
+    the operators; `cause` is what anyone may be told. `channel_broken` says whether the address itself is
+    at fault, so that failing for good records the channel as broken (not when our own mail relay is down)."""
+
+    def __init__(self, message: str, *, cause: str = FailureCause.OTHER, channel_broken: bool = True):
+        super().__init__(message)
+        self.cause = cause
+        self.channel_broken = channel_broken
+
+
+class TransientError(DeliveryError):
     """The send may succeed later (server down, timeout, 4xx from SMTP, 5xx from HTTP): retry."""
 
 
-class PermanentError(Exception):
-    """Trying again will not help. `channel_broken` says whether the address itself is at fault."""
-
-    def __init__(self, message: str, *, channel_broken: bool = True):
-        super().__init__(message)
-        self.channel_broken = channel_broken
+class PermanentError(DeliveryError):
+    """Trying again will not help."""
 
 
 @dataclass(frozen=True)

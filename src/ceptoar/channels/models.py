@@ -24,6 +24,28 @@ class DeliveryStatus(models.TextChoices):
     FAILED_PERMANENT = "failed_permanent", _("Failed")
 
 
+class FailureCause(models.TextChoices):
+    """What went wrong with a delivery, in words anyone may read. The technical text next to it
+    (`Delivery.last_error`, `BrokenChannel.reason`) names addresses, ports and the receiver's or the
+    operating system's own words: it is for the platform's operators and the secretariats who fix channels
+    (`accounts.access.sees_delivery_details`), never for members."""
+
+    ADDRESS_REFUSED = (
+        "address_refused",
+        _("The address is not a public internet address, and alerts are not sent there."),
+    )
+    ADDRESS_UNUSABLE = "address_unusable", _("The address is not one alerts can be sent to.")
+    UNREACHABLE = "unreachable", _("The receiver could not be reached.")
+    TLS = "tls", _("The receiver's TLS certificate was not accepted.")
+    REJECTED = "rejected", _("The receiver refused the message.")
+    RECEIVER_ERROR = "receiver_error", _("The receiver did not take the message.")
+    MAILBOX_REFUSED = "mailbox_refused", _("The mail server refused the address.")
+    MAIL_DEFERRED = "mail_deferred", _("The mail server deferred the message.")
+    MAIL_RELAY = "mail_relay", _("The platform's mail server did not take the message.")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+    OTHER = "other", _("The delivery failed.")
+
+
 # Deliveries a worker may pick up (a retrying one only once its next attempt is due).
 CLAIMABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
@@ -84,6 +106,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    cause = models.CharField(_("cause"), max_length=20, choices=FailureCause.choices, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     claimed_by = models.CharField(_("claimed by worker"), max_length=64, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -125,6 +148,7 @@ class BrokenChannel(models.Model):
     )
     since = models.DateTimeField(_("broken since"), auto_now_add=True)
     reason = models.TextField(_("reason"))
+    cause = models.CharField(_("cause"), max_length=20, choices=FailureCause.choices, blank=True)
     delivery = models.ForeignKey(
         Delivery,
         verbose_name=_("delivery that found it"),
@@ -147,3 +171,8 @@ class BrokenChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}: {self.reason}"
+
+    @property
+    def public_reason(self) -> str:
+        """What anyone who sees the breakage may read: the kind of failure, never the technical text."""
+        return self.get_cause_display() if self.cause else str(FailureCause.OTHER.label)

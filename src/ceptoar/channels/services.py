@@ -32,6 +32,7 @@ from ceptoar.channels.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    FailureCause,
 )
 from ceptoar.core import reconnect
 from ceptoar.core.bulk import insert_from_select
@@ -267,14 +268,25 @@ def _finish(delivery: Delivery, worker_id: str, **fields) -> bool:
     )
 
 
-def _record_permanent(delivery: Delivery, worker_id: str, error: PermanentError) -> None:
+def _record_failed(
+    delivery: Delivery, worker_id: str, text: str, cause: str, channel_broken: bool, address: str
+) -> None:
+    """Failed for good: refused outright, or still failing after the last attempt. Either way the channel
+    is recorded as broken when its address is at fault, for the secretariat to see and have corrected."""
     with transaction.atomic():
-        if not _finish(delivery, worker_id, status=DeliveryStatus.FAILED_PERMANENT, last_error=str(error)):
+        if not _finish(
+            delivery,
+            worker_id,
+            status=DeliveryStatus.FAILED_PERMANENT,
+            address=address,
+            last_error=text,
+            cause=cause,
+        ):
             return
         already_open = BrokenChannel.objects.filter(channel_id=delivery.channel_id, cleared_at__isnull=True)
-        if error.channel_broken and delivery.channel_id is not None and not already_open.exists():
+        if channel_broken and delivery.channel_id is not None and not already_open.exists():
             BrokenChannel.objects.create(
-                channel_id=delivery.channel_id, reason=_storable(str(error)), delivery=delivery
+                channel_id=delivery.channel_id, reason=_storable(text), cause=cause, delivery=delivery
             )
 
 
@@ -361,7 +373,7 @@ class _SentMarks:
         params += [DeliveryStatus.SENDING, self.worker_id]
         # Only placeholders and the quoted table name are formatted into the statement.
         sql = (
-            f"UPDATE {table} SET sent_at = CASE id {whens} END, status = %s, last_error = '', "  # noqa: S608
+            f"UPDATE {table} SET sent_at = CASE id {whens} END, status = %s, last_error = '', cause = '', "  # noqa: S608
             f"claimed_by = '', claimed_at = NULL WHERE id IN ({placeholders}) AND status = %s AND claimed_by = %s"
         )
         with connection.cursor() as cursor:
@@ -509,20 +521,20 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
         lease.done(delivery.pk)
         address = _current_address(delivery)
         if isinstance(error, PermanentError):
-            _on_database(_record_permanent, delivery, worker_id, error)
+            _on_database(
+                _record_failed, delivery, worker_id, str(error), error.cause, error.channel_broken, address
+            )
             outcome["failed"] += 1
         elif isinstance(error, Exception):  # anything unforeseen is retried, never dropped
-            message = str(error) if isinstance(error, TransientError) else f"{type(error).__name__}: {error}"
+            if isinstance(error, TransientError):
+                message, cause, at_fault = str(error), error.cause, error.channel_broken
+            else:  # a fault of ours, not of the address
+                message, cause, at_fault = f"{type(error).__name__}: {error}", FailureCause.OTHER, False
             if delivery.attempts >= settings.CEPTOAR_DELIVERY_MAX_ATTEMPTS:
-                # Given up, but the address is not known to be wrong: no broken-channel record.
-                _on_database(
-                    _finish,
-                    delivery,
-                    worker_id,
-                    status=DeliveryStatus.FAILED_PERMANENT,
-                    address=address,
-                    last_error=f"gave up after {delivery.attempts} attempts: {message}",
-                )
+                # A receiver that failed every attempt (an hour and more of backoff) is as broken as one that
+                # refused outright; a mail relay of ours that was down is not the member's channel's fault.
+                text = f"gave up after {delivery.attempts} attempts: {message}"
+                _on_database(_record_failed, delivery, worker_id, text, cause, at_fault, address)
                 outcome["failed"] += 1
             else:
                 _on_database(
@@ -532,6 +544,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                     status=DeliveryStatus.RETRYING,
                     address=address,
                     last_error=message,
+                    cause=cause,
                 )
                 retries[delivery.attempts].append(delivery.pk)
                 outcome["retrying"] += 1
@@ -543,7 +556,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
                 _on_database(_record_mended, delivery, worker_id, sent)
             elif address != delivery.address:
                 # The contact's address changed since publication: record where it really went.
-                _on_database(_finish, delivery, worker_id, last_error="", **sent)
+                _on_database(_finish, delivery, worker_id, last_error="", cause="", **sent)
             else:
                 marks.add(delivery.pk, sent_at)
             outcome["sent"] += 1
@@ -609,7 +622,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
 
 def _record_mended(delivery: Delivery, worker_id: str, sent: dict) -> None:
     with transaction.atomic():
-        if _finish(delivery, worker_id, last_error="", **sent):
+        if _finish(delivery, worker_id, last_error="", cause="", **sent):
             # It works again: whatever broke it has been fixed.
             BrokenChannel.objects.filter(channel_id=delivery.channel_id, cleared_at__isnull=True).update(
                 cleared_at=timezone.now()
@@ -669,6 +682,7 @@ def sweep_stale(lease_seconds: int | None = None) -> int:
             claimed_at=None,
             next_attempt_at=None,
             last_error="returned by the sweeper: the worker's lease expired",
+            cause="",
         )
         enqueue_sends(ids)
     logger.warning("Returned %d stale deliveries to pending", len(ids))

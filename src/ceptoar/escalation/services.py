@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts import access
 from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient, Status
-from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus
+from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, FailureCause
 from ceptoar.channels.services import create_contact_deliveries, enqueue_sends
 from ceptoar.core.bulk import RandomUuid, insert_from_select
 from ceptoar.core.prepared import PreparedUpdate
@@ -257,6 +257,7 @@ def log_call(
         BrokenChannel.objects.create(
             channel=channel,
             reason=_("Wrong number (call list, %(user)s)") % {"user": user.get_username()},
+            cause=FailureCause.WRONG_NUMBER,
         )
         # It shows on the contact freshness page until the member confirms its details.
         flag_for_reverification(

@@ -69,7 +69,10 @@ def broken_channels(request):
     organisations = access.organisations_maintained_by(request.user)
     broken = channel_services.broken_channels_for(organisations)
     page = paginate(request, broken, 50)
-    return render(request, "escalation/broken_channels.html", {"page": page})
+    # The technical reason (addresses, ports, error texts) only for those who fix channels: a member reading
+    # it about an address it chose could map the network behind the platform.
+    show_details = access.sees_delivery_details(request.user)
+    return render(request, "escalation/broken_channels.html", {"page": page, "show_details": show_details})
 
 
 @require_POST

@@ -24,6 +24,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from ceptoar.alerts import tracking
+from ceptoar.channels.models import FailureCause
 from ceptoar.escalation.models import Call
 from ceptoar.exercises import measures
 from ceptoar.exercises.models import Exercise
@@ -62,7 +63,8 @@ def _seconds(value: timedelta | None) -> int | None:
 
 def _wrong_by_organisation(ids: list[int]) -> dict[int, list[str]]:
     found = defaultdict(list)
-    for contact, channel, reason in sorted(
+    # The kind of failure, never the technical text: the file travels with the after-action report.
+    for contact, channel, cause in sorted(
         measures.wrong_channels(ids), key=lambda item: (item[0].name, item[1].pk)
     ):
         found[contact.organisation_id].append(
@@ -71,7 +73,7 @@ def _wrong_by_organisation(ids: list[int]) -> dict[int, list[str]]:
                 "contact": contact.name,
                 "channel": choice_label(ChannelKind, channel.kind),
                 "address": channel.value,
-                "reason": reason[:200],
+                "reason": choice_label(FailureCause, cause),
             }
         )
     return found

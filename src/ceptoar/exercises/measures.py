@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.alerts import tracking
 from ceptoar.alerts.models import Recipient
-from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus
+from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, FailureCause
 from ceptoar.escalation.models import Call, CallOutcome, FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.exercises.models import Exercise, Inject
@@ -300,7 +300,9 @@ def _unreached(entries) -> list[dict]:
                 "address": delivery.address,
                 "step": delivery.escalation_step,
                 "result": delivery.status,
-                "error": delivery.last_error[:200],
+                # The kind of failure only: the report travels beyond those who fix channels, and the
+                # technical text of a member's own address would show it the network behind the platform.
+                "cause": delivery.cause,
             }
         )
     calls = defaultdict(list)
@@ -338,18 +340,18 @@ def _calls(ids: list[int]) -> dict:
 
 
 def wrong_channels(ids: list[int]):
-    """(contact, channel, reason) of every channel the exercise found wrong: refused deliveries and wrong
-    numbers. The contact comes with its organisation."""
+    """(contact, channel, cause) of every channel the exercise found wrong: failed deliveries and wrong
+    numbers. The cause is a FailureCause value, not the technical reason (see _unreached)."""
     found = {}
     for breakage in BrokenChannel.objects.filter(delivery__alert_id__in=ids).select_related(
         "channel__contact__organisation"
     ):
         channel = breakage.channel
-        found[channel.pk] = (channel.contact, channel, breakage.reason)
+        found[channel.pk] = (channel.contact, channel, breakage.cause or FailureCause.OTHER)
     for call in Call.objects.filter(
         recipient__alert_id__in=ids, outcome=CallOutcome.WRONG_NUMBER, channel__isnull=False
     ).select_related("channel__contact__organisation"):
-        found.setdefault(call.channel.pk, (call.channel.contact, call.channel, _("Wrong number")))
+        found.setdefault(call.channel.pk, (call.channel.contact, call.channel, FailureCause.WRONG_NUMBER))
     return list(found.values())
 
 
@@ -362,9 +364,9 @@ def _wrong_contacts(ids: list[int]) -> list[dict]:
             "code": contact.organisation.code,
             "channel": channel.kind,
             "address": channel.value,
-            "reason": reason[:200],
+            "cause": str(cause),
         }
-        for contact, channel, reason in sorted(
+        for contact, channel, cause in sorted(
             wrong_channels(ids), key=lambda item: (item[0].organisation.code, item[1].pk)
         )
     ]
@@ -378,7 +380,7 @@ def flag_findings(exercise: Exercise, now: datetime | None = None) -> int:
     """Flag for verification in the registry: the contacts whose channel proved wrong, and those of every
     organisation that never confirmed receipt. Returns how many contacts were flagged."""
     ids = _alert_ids(exercise)
-    wrong = {contact.pk for contact, _channel, _reason in wrong_channels(ids)}
+    wrong = {contact.pk for contact, _channel, _cause in wrong_channels(ids)}
     flagged = flag_for_reverification(
         Contact.objects.filter(pk__in=wrong),
         _("Exercise “%(name)s”: an address or number proved wrong") % {"name": exercise.name},

@@ -356,7 +356,7 @@ def story(built: dict) -> list:
                         f"{c['organisation']} ({c['code']})",
                         c["contact"],
                         f"{c['channel_label']} {c['address']}",
-                        c["reason"],
+                        c["cause_label"],
                     ]
                     for c in built["wrong_contacts"]
                 ],

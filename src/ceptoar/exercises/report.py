@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.alerts.templatetags.alert_tags import duration
 from ceptoar.alerts.tracking import GROUP_NAMES
-from ceptoar.channels.models import DeliveryKind, DeliveryStatus
+from ceptoar.channels.models import DeliveryKind, DeliveryStatus, FailureCause
 from ceptoar.escalation.models import CallOutcome, Step
 from ceptoar.escalation.status import ReceiptStatus
 from ceptoar.exercises import measures as exercise_measures
@@ -160,6 +160,24 @@ def choice_label(choices, value: str) -> str:
         return value
 
 
+def cause_label(entry: dict) -> str:
+    """The words for a failure kept in the measures. Measures kept before causes were (with the technical
+    "error" or "reason" text instead) show none: that text is not for everyone who reads a report."""
+    cause = entry.get("cause")
+    return choice_label(FailureCause, cause) if cause else ""
+
+
+def wrong_contacts(entries: list[dict]) -> list[dict]:
+    return [
+        {
+            **entry,
+            "channel_label": choice_label(ChannelKind, entry["channel"]),
+            "cause_label": cause_label(entry),
+        }
+        for entry in entries
+    ]
+
+
 def unreached(entries: list[dict]) -> list[dict]:
     """The organisations not reached, with the words for what tried them (scoreboard and report)."""
     return [
@@ -174,6 +192,7 @@ def unreached(entries: list[dict]) -> list[dict]:
                     "channel_label": choice_label(DeliveryKind, tried["channel"]),
                     "step_label": choice_label(Step, tried["step"]) if tried["step"] else _("First message"),
                     "result_label": choice_label(DeliveryStatus, tried["result"]),
+                    "cause_label": cause_label(tried),
                 }
                 for tried in entry["contacts"]
             ],
@@ -375,10 +394,7 @@ def build(exercise: Exercise, now: datetime | None = None) -> dict:
         },
         "unreached": unreached(figures.get("unreached", [])),
         "unreached_total": figures.get("unreached_total", 0),
-        "wrong_contacts": [
-            {**contact, "channel_label": choice_label(ChannelKind, contact["channel"])}
-            for contact in figures.get("wrong_contacts", [])
-        ],
+        "wrong_contacts": wrong_contacts(figures.get("wrong_contacts", [])),
         # Counted when the exercise ends; an interim report has none yet.
         "flagged_contacts": figures.get("flagged_contacts"),
         "charts": _charts(figures, hops, sectors),

@@ -35,8 +35,13 @@ from ceptoar.exercises.models import (
     Participant,
     ParticipantRole,
 )
-from ceptoar.exercises.report import choice_label, format_duration, format_rate, hop_label, unreached
-from ceptoar.registry.models import ChannelKind
+from ceptoar.exercises.report import (
+    format_duration,
+    format_rate,
+    hop_label,
+    unreached,
+    wrong_contacts,
+)
 
 PAGE_SIZE = 25
 UNREACHED_SHOWN = 20
@@ -221,10 +226,7 @@ def scoreboard(exercise: Exercise) -> dict | None:
         ],
         "unreached": unreached(figures["unreached"][:UNREACHED_SHOWN]),
         "unreached_total": figures["unreached_total"],
-        "wrong_contacts": [
-            {**wrong, "channel_label": choice_label(ChannelKind, wrong["channel"])}
-            for wrong in figures["wrong_contacts"]
-        ],
+        "wrong_contacts": wrong_contacts(figures["wrong_contacts"]),
         "flagged_contacts": figures.get("flagged_contacts"),
         "injects": {entry["id"]: entry for entry in figures["injects"]},
     }

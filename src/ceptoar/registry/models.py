@@ -6,6 +6,7 @@ Terms follow the NISC material (see docs/glossary.md); the Japanese term is each
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from django.core.validators import RegexValidator, URLValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from ceptoar.core import outbound
 
 code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens, starting with a letter or digit.")
@@ -391,6 +394,14 @@ _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 _APPRISE_SCHEMES = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
 
 
+def _check_reachable(host: str) -> None:
+    """The outbound policy: a member's webhook or chat address may not lead into an internal network."""
+    try:
+        outbound.check_if_resolvable(host)
+    except outbound.Refused as refused:
+        raise ValidationError(refused.message()) from None
+
+
 def validate_channel_value(kind: str, value: str) -> None:
     """Raise ValidationError when `value` is not a usable address for a channel of `kind`."""
     value = (value or "").strip()
@@ -409,10 +420,17 @@ def validate_channel_value(kind: str, value: str) -> None:
             _URL_VALIDATOR(value)
         except ValidationError:
             raise ValidationError(_("%(value)s is not an http(s) URL.") % {"value": value}) from None
+        _check_reachable(urlsplit(value).hostname)
     elif kind == ChannelKind.CHAT:
-        # Chat gateways are addressed by Apprise URLs (slack://…, mattermost://…) as well as http(s).
+        # Chat gateways are addressed by Apprise URLs (slack://…, mmost://…) as well as http(s).
         if not _APPRISE_SCHEMES.match(value):
             raise ValidationError(_("%(value)s is not a chat URL.") % {"value": value})
+        try:
+            host = outbound.chat_host(value)
+        except outbound.UnusableChatUrl as error:
+            raise ValidationError(error.message()) from None
+        if host is not None:
+            _check_reachable(host)
     else:
         raise ValidationError(_("Unknown channel kind: %(kind)s") % {"kind": kind})
 

@@ -17,6 +17,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from ceptoar.channels import messages
 from ceptoar.channels.base import Outgoing, PermanentError, TransientError
+from ceptoar.channels.models import FailureCause
 
 
 def message_id(delivery_id: int) -> str:
@@ -30,24 +31,38 @@ def _domain(base_url: str) -> str:
 
 
 def _classify(error: Exception) -> Exception:
+    # Only an answer about the recipient's address is the member's channel's fault; anything else comes from
+    # the platform's own relay (or the connection to it) and never marks a channel broken.
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in error.recipients.values()]
         detail = "; ".join(
             f"{address}: {code} {text!r}" for address, (code, text) in error.recipients.items()
         )
         if codes and all(code >= 500 for code in codes):
-            return PermanentError(f"SMTP recipient refused: {detail}")
-        return TransientError(f"SMTP recipient deferred: {detail}")
+            return PermanentError(f"SMTP recipient refused: {detail}", cause=FailureCause.MAILBOX_REFUSED)
+        return TransientError(f"SMTP recipient deferred: {detail}", cause=FailureCause.MAIL_DEFERRED)
     if isinstance(error, smtplib.SMTPSenderRefused):
         # Our own sender address is refused: the installation is at fault, not the member's mailbox.
-        return TransientError(f"SMTP sender refused: {error.smtp_code} {error.smtp_error!r}")
+        return TransientError(
+            f"SMTP sender refused: {error.smtp_code} {error.smtp_error!r}",
+            cause=FailureCause.MAIL_RELAY,
+            channel_broken=False,
+        )
     if isinstance(error, smtplib.SMTPResponseException):
         if error.smtp_code >= 500:
-            return PermanentError(f"SMTP {error.smtp_code} {error.smtp_error!r}")
-        return TransientError(f"SMTP {error.smtp_code} {error.smtp_error!r}")
+            return PermanentError(f"SMTP {error.smtp_code} {error.smtp_error!r}", cause=FailureCause.REJECTED)
+        return TransientError(
+            f"SMTP {error.smtp_code} {error.smtp_error!r}",
+            cause=FailureCause.MAIL_DEFERRED,
+            channel_broken=False,
+        )
     if isinstance(error, smtplib.SMTPException | OSError | socket.timeout):
-        return TransientError(f"SMTP connection: {type(error).__name__}: {error}")
-    return TransientError(f"{type(error).__name__}: {error}")
+        return TransientError(
+            f"SMTP connection: {type(error).__name__}: {error}",
+            cause=FailureCause.MAIL_RELAY,
+            channel_broken=False,
+        )
+    return TransientError(f"{type(error).__name__}: {error}", channel_broken=False)
 
 
 # An address that needs no encoding can be put into a message made for another address byte for byte.
