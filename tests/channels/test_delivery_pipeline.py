@@ -328,3 +328,38 @@ def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_
         assert len(tokens) == 1
         assert delivery_for_token(tokens[0]).pk == delivery_id
         assert message["Date"]
+
+
+def test_the_sweeper_gives_a_task_to_deliveries_whose_task_died_with_its_worker(demo_user, smtp_server):
+    """A worker killed after taking a send task and before claiming its deliveries leaves the task row
+    running and the deliveries pending: the sweeper enqueues them again once a lease has passed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks import TaskResultStatus
+
+    alert = publish(demo_user("demo-hub"))
+    emails = Delivery.objects.filter(alert=alert, kind="email")
+    count = emails.count()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, started_at=an_hour_ago, worker_ids=["dead"])
+    assert sweep_stale(lease_seconds=60) == 0  # just published: their task may still come
+    Delivery.objects.filter(alert=alert).update(created_at=an_hour_ago)
+
+    assert sweep_stale(lease_seconds=60) == Delivery.objects.filter(alert=alert).count()
+    assert sweep_stale(lease_seconds=60) == 0  # covered now by the task just enqueued
+    run_due_tasks()
+    assert emails.filter(status=DeliveryStatus.SENT).count() == count
+    assert len(smtp_server.messages) == count
+
+
+def test_the_sweeper_leaves_deliveries_a_live_task_will_take(demo_user, smtp_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    alert = publish(demo_user("demo-hub"))
+    Delivery.objects.filter(alert=alert).update(created_at=timezone.now() - timedelta(hours=1))
+    tasks = DBTaskResult.objects.count()
+    assert sweep_stale(lease_seconds=60) == 0  # their task waits in the queue
+    assert DBTaskResult.objects.count() == tasks
