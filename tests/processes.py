@@ -38,6 +38,17 @@ def dedicated_database(purpose: str) -> str | None:
     return f"{base}/{name}"
 
 
+def answers_health(port: int) -> bool:
+    """Whether a `ceptoar serve` on this loopback port answers its health check."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:  # noqa: S310
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def wait_for(condition, timeout: float, what: str, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while True:

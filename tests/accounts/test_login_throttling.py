@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 
-from tests.processes import Installation, free_port, wait_for
+from tests.processes import Installation, answers_health, free_port, wait_for
 
 USERNAME = "throttled-person"
 PASSWORD = "the-right-passphrase-42"
@@ -76,14 +76,6 @@ class _Browser:
         return self._open(request)
 
 
-def _answers(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:  # noqa: S310
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def two_servers(tmp_path):
     installation = Installation(tmp_path, "throttle")
@@ -96,7 +88,9 @@ def two_servers(tmp_path):
     for index, port in enumerate(ports):
         installation.start("serve", "--port", str(port), "--processes", "1", log=f"serve-{index}")
     for port in ports:
-        wait_for(lambda port=port: _answers(port), timeout=90, what=f"the server on {port}", interval=0.3)
+        wait_for(
+            lambda port=port: answers_health(port), timeout=90, what=f"the server on {port}", interval=0.3
+        )
     yield installation, ports
     installation.stop_all()
 

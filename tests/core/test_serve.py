@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.processes import Installation, free_port, wait_for
+from tests.processes import Installation, answers_health, free_port, wait_for
 
 
 def _children(pid: int) -> list[int]:
@@ -22,14 +21,6 @@ def _children(pid: int) -> list[int]:
 def _gone(pid: int) -> bool:
     status = Path(f"/proc/{pid}/status")
     return not status.exists() or "zombie" in status.read_text()
-
-
-def _health(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:  # noqa: S310
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -43,10 +34,10 @@ def installation(tmp_path):
 def test_processes_share_the_port_and_stop_together(installation):
     port = free_port()
     server = installation.start("serve", "--port", str(port), "--processes", "2", log="serve")
-    wait_for(lambda: _health(port), timeout=60, what="the server to answer", interval=0.3)
+    wait_for(lambda: answers_health(port), timeout=60, what="the server to answer", interval=0.3)
     children = _children(server.pid)
     assert len(children) == 2
-    assert all(_health(port) for _ in range(20))
+    assert all(answers_health(port) for _ in range(20))
 
     assert installation.stop(server) == 0, installation.log(server)
     assert all(_gone(child) for child in children)

@@ -3,62 +3,19 @@ went out when, which escalation steps ran, which calls were made."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from ceptoar.alerts.acknowledgements import acknowledge
-from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
-from ceptoar.channels.models import Delivery, DeliveryStatus
-from ceptoar.escalation.models import CallOutcome
-from ceptoar.escalation.services import log_call, run_due_follow_ups
 from ceptoar.exercises import measures
-from ceptoar.registry.models import ChannelKind, ContactChannel
-from tests.exercises.support import run
+from tests.exercises.support import DRILL_BANKS, five_bank_drill
 
 pytestmark = pytest.mark.django_db
 
-CODES = [f"banks-{n:04d}" for n in range(1, 6)]
-
-
-def _ack(recipient: Recipient, at) -> None:
-    acknowledge(recipient, via=AcknowledgementVia.PORTAL)
-    Acknowledgement.objects.filter(recipient=recipient).update(acknowledged_at=at)
-
-
-def _phone(recipient: Recipient) -> ContactChannel:
-    return ContactChannel.objects.filter(
-        contact__organisation=recipient.organisation, kind=ChannelKind.PHONE, contact__is_active=True
-    ).first()
+CODES = DRILL_BANKS
 
 
 @pytest.fixture
 def drill(demo_user):
-    """Five banks: 0001 and 0002 confirm within a minute or two, 0003 after the backup contacts were sent
-    to (late), 0004's number proves wrong and 0005 does not answer the phone."""
-    secretariat = demo_user("demo-secretariat")
-    exercise = run(secretariat, organisations=CODES)
-    alert = exercise.injects.get().alert
-    start = alert.published_at
-    by_code = {
-        r.organisation.code: r for r in Recipient.objects.filter(alert=alert).select_related("organisation")
-    }
-    for number, code in enumerate(CODES, start=1):
-        Delivery.objects.filter(recipient=by_code[code], escalation_step="").update(
-            status=DeliveryStatus.SENT, sent_at=start + timedelta(seconds=10 * number)
-        )
-    _ack(by_code["banks-0001"], start + timedelta(seconds=60))
-    _ack(by_code["banks-0002"], start + timedelta(seconds=120))
-    run_due_follow_ups(now=start + timedelta(minutes=31))
-    _ack(by_code["banks-0003"], start + timedelta(minutes=45))
-    run_due_follow_ups(now=start + timedelta(minutes=61))
-    run_due_follow_ups(now=start + timedelta(minutes=121))
-    wrong = _phone(by_code["banks-0004"])
-    log_call(secretariat, by_code["banks-0004"].pk, wrong.pk, "", CallOutcome.WRONG_NUMBER)
-    silent = _phone(by_code["banks-0005"])
-    log_call(secretariat, by_code["banks-0005"].pk, silent.pk, "", CallOutcome.NO_ANSWER)
-    exercise.wrong_channel = wrong
-    return exercise
+    return five_bank_drill(demo_user("demo-secretariat"))
 
 
 def test_rates_per_hop_sector_and_ceptoar(drill):
