@@ -83,7 +83,7 @@ def test_a_name_that_resolves_to_a_private_address_is_refused_without_showing_th
     assert snapshot("banks-0001") == before
 
 
-def test_localhost_is_refused_through_the_real_resolver():
+def test_localhost_is_refused_through_the_real_resolver(english):
     with pytest.raises(ValidationError) as caught:
         validate_channel_value(ChannelKind.WEBHOOK, "http://localhost:8000/admin/")
     assert (
