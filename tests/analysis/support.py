@@ -9,8 +9,11 @@ from django.utils import timezone
 
 from ceptoar.accounts.models import User
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import services, triage
 from ceptoar.reports.models import Report
+from ceptoar.reports.services import routing
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 
 PAGE_NAME = "analysis:situation"
 
@@ -27,8 +30,8 @@ def send_report(
 ) -> Report:
     """Start, fill in and send a first report, as the report form does."""
     occurred = timezone.now() - ago
-    report = services.start_report(user, Organisation.objects.get(code=ceptoar_code), scope=scope)
-    draft = services.draft_of(report)
+    report = start_report(user, Organisation.objects.get(code=ceptoar_code), scope=scope)
+    draft = draft_of(report)
     values = {
         "title": title,
         "event_type": event_type,
@@ -37,11 +40,11 @@ def send_report(
         "detected_at": occurred + timedelta(minutes=20),
         "description": "What happened, in the reporter's words.",
     }
-    services.save_draft(user, draft, services.DraftContent(values=values))
-    services.submit(user, draft)
+    save_draft(user, draft, DraftContent(values=values))
+    submit(user, draft)
     report.refresh_from_db()
     return report
 
 
 def forward(secretariat: User, report: Report, *levels: str) -> None:
-    triage.forward(secretariat, report, list(levels))
+    routing.forward(secretariat, report, list(levels))

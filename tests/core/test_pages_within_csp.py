@@ -35,8 +35,8 @@ from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
 from ceptoar.exercises import services as exercise_services
 from ceptoar.registry.models import Contact, Organisation
-from ceptoar.reports import cases
-from ceptoar.reports import services as report_services
+from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
+from ceptoar.reports.services.drafts import start_report
 from tests.alerts.pages import published
 from tests.analysis.support import forward, send_report
 from tests.exercises.support import plan, run
@@ -222,15 +222,15 @@ def world(demo_user, settings, tmp_path) -> World:
     ids["ack_token"] = make_ack_token(delivery.pk)
 
     # Reports: a draft being written, a sent one, one in the case review, one published as a case.
-    draft_report = report_services.start_report(member, Organisation.objects.get(code="banks"))
+    draft_report = start_report(member, Organisation.objects.get(code="banks"))
     sent = submitted_report(member)
-    in_review = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (2)"))
-    to_publish = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (3)"))
-    cases.send_for_approval(secretariat, to_publish)
-    cases.approve_case(member, to_publish)
-    cases.publish_case(secretariat, to_publish)
-    awaiting = cases.create_case(secretariat, submitted_report(member, title="ATM 停止 (4)"))
-    cases.send_for_approval(secretariat, awaiting)
+    in_review = create_case(secretariat, submitted_report(member, title="ATM 停止 (2)"))
+    to_publish = create_case(secretariat, submitted_report(member, title="ATM 停止 (3)"))
+    send_for_approval(secretariat, to_publish)
+    approve_case(member, to_publish)
+    publish_case(secretariat, to_publish)
+    awaiting = create_case(secretariat, submitted_report(member, title="ATM 停止 (4)"))
+    send_for_approval(secretariat, awaiting)
     # One the reporter let go to the hub, forwarded there: the situation page's heat map has a cell.
     shared = send_report(
         member, scope="hub", event_type="unavailability", causes=["intentional.dos"], title="DDoS"

@@ -7,9 +7,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ceptoar.reports import access, services
-from ceptoar.reports.forms import REPORT_TIMEZONE
+from ceptoar.reports import access
+from ceptoar.reports.forms.reports import REPORT_TIMEZONE
 from ceptoar.reports.models import Cause, EventType, IncidentStatus, Report
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 
 
 def report_values(**overrides) -> dict:
@@ -35,17 +38,17 @@ def submitted_report(user, scope: str = "secretariat", **values) -> Report:
     """A report that `user` (a member's POC, e.g. demo-member) has sent as 第1報 to the first CEPTOAR its
     organisation belongs to; `values` override the version's content (see `report_values`)."""
     ceptoar = access.ceptoars_reportable_by(user).order_by("pk").first()
-    report = services.start_report(user, ceptoar, scope=scope)
-    draft = services.draft_of(report)
-    services.save_draft(
+    report = start_report(user, ceptoar, scope=scope)
+    draft = draft_of(report)
+    save_draft(
         user,
         draft,
-        services.DraftContent(
+        DraftContent(
             values=report_values(**values),
             affected_services=[{"name": "Internet banking", "people_affected": 1200, "duration_minutes": 90}],
         ),
     )
-    services.submit(user, draft)
+    submit(user, draft)
     report.refresh_from_db()
     return report
 

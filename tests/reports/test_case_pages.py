@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.reports import cases
 from ceptoar.reports.models import Case, CaseStatus, Redaction, RedactionKind
+from ceptoar.reports.services.cases import create_case, send_for_approval
 from ceptoar.search.models import SearchDocument
 from tests.reports.test_case_support import CONTACT_NAME, REPORTER_NAME, submitted_report
 from tests.signin import sign_in
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 @pytest.fixture
 def case(demo_user):
-    return cases.create_case(demo_user("demo-secretariat"), submitted_report(demo_user("demo-member")))
+    return create_case(demo_user("demo-secretariat"), submitted_report(demo_user("demo-member")))
 
 
 def review_url(case):
@@ -208,7 +208,7 @@ def test_a_change_after_approval_returns_the_case_to_review(client_as, case):
 
 
 def test_a_refused_toggle_with_htmx_shows_its_message_in_the_panes(client_as, demo_user, case):
-    cases.send_for_approval(demo_user("demo-secretariat"), case)
+    send_for_approval(demo_user("demo-secretariat"), case)
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
     url = reverse("reports:case_redaction_toggle", args=[case.pk, contact.pk])
     response = client_as("demo-secretariat").post(url, {"accepted": "0"}, HTTP_HX_REQUEST="true")

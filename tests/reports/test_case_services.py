@@ -10,7 +10,15 @@ from django.utils import translation
 
 from ceptoar.reports import cases
 from ceptoar.reports.models import Case, CaseStatus, Redaction, RedactionKind
-from ceptoar.reports.services import latest_submitted
+from ceptoar.reports.services.cases import (
+    approve_case,
+    create_case,
+    reopen_case,
+    send_for_approval,
+    update_case,
+)
+from ceptoar.reports.services.redactions import add_manual_redaction, set_redaction_accepted
+from ceptoar.reports.versions import latest_submitted
 from ceptoar.sharing.models import Tlp
 from tests.reports.test_case_support import CONTACT_NAME, REPORTER_NAME, TOKYO, submitted_report
 
@@ -27,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def case(demo_user):
-    return cases.create_case(demo_user("demo-secretariat"), submitted_report(demo_user("demo-member")))
+    return create_case(demo_user("demo-secretariat"), submitted_report(demo_user("demo-member")))
 
 
 def redactions_of(case, source):
@@ -74,7 +82,7 @@ def test_a_case_copies_the_reports_facts_and_defaults_to_green_for_the_ceptoars_
     # 2024-03-31 23:30 in Tokyo is still 14:30 UTC on the same day; 00:30 on 1 April is 31 March in UTC.
     occurred = datetime.datetime(2024, 4, 1, 0, 30, tzinfo=TOKYO)
     report = submitted_report(demo_user("demo-member"), occurred_at=occurred)
-    case = cases.create_case(demo_user("demo-secretariat"), report)
+    case = create_case(demo_user("demo-secretariat"), report)
     assert case.occurred_on == datetime.date(2024, 4, 1)
     assert case.sector.code == "finance"
     assert case.event_type == "unavailability"
@@ -91,7 +99,7 @@ def test_a_case_copies_the_reports_facts_and_defaults_to_green_for_the_ceptoars_
 
 def test_the_title_is_sanitised_too(demo_user):
     report = submitted_report(demo_user("demo-member"), title="株式会社松見銀行 本店の停電")
-    case = cases.create_case(demo_user("demo-secretariat"), report)
+    case = create_case(demo_user("demo-secretariat"), report)
     assert case.title == "A社 本店の停電"
 
 
@@ -99,31 +107,31 @@ def test_the_title_is_sanitised_too(demo_user):
 def test_only_the_secretariat_makes_a_case(demo_user, username):
     report = submitted_report(demo_user("demo-member"))
     with pytest.raises(PermissionDenied):
-        cases.create_case(demo_user(username), report)
+        create_case(demo_user(username), report)
     assert not Case.objects.filter(report=report).exists()
 
 
 def test_a_second_case_of_the_same_report_is_refused(case, demo_user):
     with pytest.raises(ValidationError, match="already being made"):
-        cases.create_case(demo_user("demo-secretariat"), case.report)
+        create_case(demo_user("demo-secretariat"), case.report)
     assert Case.objects.filter(report=case.report).count() == 1
 
 
 def test_undo_and_accept_change_the_body(case, demo_user):
     secretariat = demo_user("demo-secretariat")
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
-    cases.set_redaction_accepted(secretariat, contact, False)
+    set_redaction_accepted(secretariat, contact, False)
     case.refresh_from_db()
     assert CONTACT_NAME in case.body and "甲氏" not in case.body
     assert Redaction.objects.get(pk=contact.pk).accepted is False  # kept, marked undone
-    cases.set_redaction_accepted(secretariat, contact, True)
+    set_redaction_accepted(secretariat, contact, True)
     case.refresh_from_db()
     assert CONTACT_NAME not in case.body and "甲氏が非常用発電機" in case.body
 
 
 def test_a_manual_redaction_replaces_every_occurrence(case, demo_user):
     before = case.redactions.count()
-    rows = cases.add_manual_redaction(demo_user("demo-secretariat"), case, "本店", "〔拠点〕")
+    rows = add_manual_redaction(demo_user("demo-secretariat"), case, "本店", "〔拠点〕")
     source = cases.source_text_of(case)
     assert len(rows) == source.count("本店") == 2
     case.refresh_from_db()
@@ -136,7 +144,7 @@ def test_a_manual_redaction_replaces_every_occurrence(case, demo_user):
 def test_an_overlapping_manual_redaction_is_refused_and_nothing_changes(case, demo_user):
     body, count = case.body, case.redactions.count()
     with pytest.raises(ValidationError) as refused:
-        cases.add_manual_redaction(demo_user("demo-secretariat"), case, "松見銀行の本店", "某所")
+        add_manual_redaction(demo_user("demo-secretariat"), case, "松見銀行の本店", "某所")
     assert "overlaps" in refused.value.message_dict["phrase"][0]
     assert "松見銀行" in refused.value.message_dict["phrase"][0]
     case.refresh_from_db()
@@ -146,8 +154,8 @@ def test_an_overlapping_manual_redaction_is_refused_and_nothing_changes(case, de
 def test_a_manual_redaction_supersedes_undone_ones_it_covers(case, demo_user):
     secretariat = demo_user("demo-secretariat")
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
-    cases.set_redaction_accepted(secretariat, contact, False)
-    cases.add_manual_redaction(secretariat, case, "当行の渡辺 陽子", "担当者")
+    set_redaction_accepted(secretariat, contact, False)
+    add_manual_redaction(secretariat, case, "当行の渡辺 陽子", "担当者")
     assert not Redaction.objects.filter(pk=contact.pk).exists()
     case.refresh_from_db()
     assert "担当者が非常用発電機" in case.body
@@ -156,8 +164,8 @@ def test_a_manual_redaction_supersedes_undone_ones_it_covers(case, demo_user):
 def test_a_manual_redaction_over_part_of_an_undone_one_removes_it(case, demo_user):
     secretariat = demo_user("demo-secretariat")
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
-    cases.set_redaction_accepted(secretariat, contact, False)
-    cases.add_manual_redaction(secretariat, case, "陽子が", "某が")  # overlaps the undone contact: allowed
+    set_redaction_accepted(secretariat, contact, False)
+    add_manual_redaction(secretariat, case, "陽子が", "某が")  # overlaps the undone contact: allowed
     # The contact's redaction gave way to the manual one: the spans never overlap.
     assert not Redaction.objects.filter(pk=contact.pk).exists()
     case.refresh_from_db()
@@ -179,7 +187,7 @@ def test_bad_manual_redactions_are_refused_on_their_field(
 ):
     count = case.redactions.count()
     with pytest.raises(ValidationError) as refused:
-        cases.add_manual_redaction(demo_user("demo-secretariat"), case, phrase, replacement)
+        add_manual_redaction(demo_user("demo-secretariat"), case, phrase, replacement)
     assert message in " ".join(refused.value.message_dict[field])
     assert case.redactions.count() == count
 
@@ -187,7 +195,7 @@ def test_bad_manual_redactions_are_refused_on_their_field(
 def test_the_secretariat_sets_title_lessons_tlp_and_a_narrow_audience(case, demo_user):
     secretariat = demo_user("demo-secretariat")
     old_audience = case.audience_id
-    cases.update_case(
+    update_case(
         secretariat,
         case,
         title="停電事例",
@@ -200,7 +208,7 @@ def test_the_secretariat_sets_title_lessons_tlp_and_a_narrow_audience(case, demo
     assert list(case.audience.sectors.values_list("code", flat=True)) == ["finance"]
     assert case.audience_id != old_audience
     assert cases.audience_choice_of(case) == cases.AUDIENCE_SECTOR
-    cases.update_case(secretariat, case, title="停電事例", lessons="", tlp=Tlp.GREEN, audience="community")
+    update_case(secretariat, case, title="停電事例", lessons="", tlp=Tlp.GREEN, audience="community")
     case.refresh_from_db()
     assert case.audience.community
 
@@ -216,7 +224,7 @@ def test_the_secretariat_sets_title_lessons_tlp_and_a_narrow_audience(case, demo
 def test_bad_case_fields_are_refused_and_nothing_changes(case, demo_user, values, field):
     arguments = {"title": "x", "lessons": "y", "tlp": Tlp.GREEN, "audience": cases.AUDIENCE_MEMBERS, **values}
     with pytest.raises(ValidationError) as refused:
-        cases.update_case(demo_user("demo-secretariat"), case, **arguments)
+        update_case(demo_user("demo-secretariat"), case, **arguments)
     assert field in refused.value.message_dict
     fresh = Case.objects.get(pk=case.pk)
     assert (fresh.title, fresh.lessons, fresh.tlp, fresh.audience_id) == (
@@ -229,18 +237,18 @@ def test_bad_case_fields_are_refused_and_nothing_changes(case, demo_user, values
 
 def test_a_change_after_approval_needs_reopening_which_returns_it_to_review(case, demo_user):
     secretariat = demo_user("demo-secretariat")
-    cases.send_for_approval(secretariat, case)
-    cases.approve_case(demo_user("demo-member"), case)
+    send_for_approval(secretariat, case)
+    approve_case(demo_user("demo-member"), case)
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
     with pytest.raises(ValidationError, match="Reopen it"):
-        cases.set_redaction_accepted(secretariat, contact, False)
+        set_redaction_accepted(secretariat, contact, False)
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED
-    cases.reopen_case(secretariat, case)
+    reopen_case(secretariat, case)
     case.refresh_from_db()
     assert case.status == CaseStatus.REVIEW
     assert case.reporter_approved_at is None and case.reporter_approved_by is None
-    cases.set_redaction_accepted(secretariat, contact, False)
+    set_redaction_accepted(secretariat, contact, False)
     case.refresh_from_db()
     assert CONTACT_NAME in case.body
 
@@ -249,9 +257,9 @@ def test_others_cannot_change_a_case(case, demo_user):
     contact = case.redactions.get(kind=RedactionKind.CONTACT)
     for username in ("demo-hub", "demo-member", "demo-coordinator"):
         with pytest.raises(PermissionDenied):
-            cases.set_redaction_accepted(demo_user(username), contact, False)
+            set_redaction_accepted(demo_user(username), contact, False)
         with pytest.raises(PermissionDenied):
-            cases.add_manual_redaction(demo_user(username), case, "本店", "X")
+            add_manual_redaction(demo_user(username), case, "本店", "X")
     assert Redaction.objects.get(pk=contact.pk).accepted
 
 

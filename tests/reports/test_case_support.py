@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 
 from ceptoar.reports import access, cases
 from ceptoar.reports.models import Case, Report
-from ceptoar.reports.services import DraftContent, draft_of, save_draft, start_report, submit
+from ceptoar.reports.services.cases import (
+    approve_case,
+    create_case,
+    publish_case,
+    send_for_approval,
+    update_case,
+)
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -66,9 +75,9 @@ def published_case(
 ) -> Case:
     """A case of a new report by `reporter`, made, approved by `approver` (default the reporter) and
     published by `secretariat`."""
-    case = cases.create_case(secretariat, submitted_report(reporter, **report))
+    case = create_case(secretariat, submitted_report(reporter, **report))
     if lessons or audience:
-        cases.update_case(
+        update_case(
             secretariat,
             case,
             title=case.title,
@@ -76,6 +85,6 @@ def published_case(
             tlp=case.tlp,
             audience=audience or cases.AUDIENCE_MEMBERS,
         )
-    cases.send_for_approval(secretariat, case)
-    cases.approve_case(approver or reporter, case)
-    return cases.publish_case(secretariat, case)
+    send_for_approval(secretariat, case)
+    approve_case(approver or reporter, case)
+    return publish_case(secretariat, case)

@@ -11,8 +11,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ceptoar.reports import services, triage
+from ceptoar.reports import tracking
 from ceptoar.reports.models import ConsentScope, HopLevel, ReportAttachment
+from ceptoar.reports.services.attachments import add_attachment
+from ceptoar.reports.services.drafts import start_follow_up
+from ceptoar.reports.services.routing import forward
+from ceptoar.reports.services.submission import submit
 from tests.reports.test_triage_support import send_report
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +31,15 @@ def reports(demo_user, settings, tmp_path):
     member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
     secret = send_report(member, scope=ConsentScope.SECRETARIAT, title=SECRET_TITLE)
     control = send_report(member, scope=ConsentScope.HUB, title=CONTROL_TITLE)
-    follow_up = services.start_follow_up(member, secret)
-    attachment = services.add_attachment(member, follow_up, "log.txt", b"VPN log\n")
-    services.submit(member, follow_up)
+    follow_up = start_follow_up(member, secret)
+    attachment = add_attachment(member, follow_up, "log.txt", b"VPN log\n")
+    submit(member, follow_up)
     # The secretariat forwards both as far as it can: the control reaches the ministry and the hub; the secret
     # one is refused (and a hand-made hop past the consent must not open it either).
-    triage.forward(secretariat, control, [HopLevel.MINISTRY, HopLevel.HUB])
+    forward(secretariat, control, [HopLevel.MINISTRY, HopLevel.HUB])
     with pytest.raises(Exception, match=r"."):
-        triage.forward(secretariat, secret, [HopLevel.MINISTRY, HopLevel.HUB])
-    for organisation in triage.organisations_at_level(control, HopLevel.HUB):
+        forward(secretariat, secret, [HopLevel.MINISTRY, HopLevel.HUB])
+    for organisation in tracking.organisations_at_level(control, HopLevel.HUB):
         secret.hops.create(organisation=organisation, level=HopLevel.HUB, sent_by=secretariat)
     return secret, control, attachment
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ceptoar.reports import cases
 from ceptoar.reports.models import CaseStatus
+from ceptoar.reports.services.cases import approve_case, create_case, send_for_approval
 from ceptoar.search.services import matching_ids
 from tests.reports.test_case_support import (
     CONTACT_NAME,
@@ -178,13 +179,13 @@ def test_a_case_published_to_the_banks_members_is_not_seen_by_water(client_as, p
 
 def test_a_case_in_review_is_not_in_the_library(client_as, demo_user, people):
     secretariat, member = people
-    case = cases.create_case(secretariat, submitted_report(member))
+    case = create_case(secretariat, submitted_report(member))
     for username in ("demo-member", "demo-member2", "demo-secretariat"):
         client = client_as(username)
         assert listed_titles(library_html(client)) == []
         assert client.get(reverse("reports:case_detail", args=[case.pk])).status_code == 404
-    cases.send_for_approval(secretariat, case)
-    cases.approve_case(member, case)
+    send_for_approval(secretariat, case)
+    approve_case(member, case)
     case.refresh_from_db()
     assert listed_titles(library_html(client_as("demo-member2"))) == []
     assert case.status == CaseStatus.APPROVED

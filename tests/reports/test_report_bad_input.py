@@ -12,9 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import services
-from ceptoar.reports.forms import parse_observables
+from ceptoar.reports.forms.reports import parse_observables
 from ceptoar.reports.models import HopLevel, Report, ReportAttachment, ReportHop, ReportVersion, TriageStatus
+from ceptoar.reports.services.attachments import add_attachment
+from ceptoar.reports.services.drafts import start_follow_up
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 from tests.reports.pages import form_data, submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +62,7 @@ def _autosave(client, report, **overrides):
 
 
 def test_autosave_with_a_malformed_date_saves_the_rest_and_marks_the_date(member_client, report):
-    before = services.draft_of(report).occurred_at
+    before = draft_of(report).occurred_at
     response = _autosave(
         member_client, report, occurred_at="2025-13-45T99:00", title="New title", description="More"
     )
@@ -68,7 +71,7 @@ def test_autosave_with_a_malformed_date_saves_the_rest_and_marks_the_date(member
     assert "except the fields marked in red" in html
     assert _errors_of(html, "occurred_at") == ["Enter a date and time, e.g. 2025-04-01 09:30."]
     assert _errors_of(html, "title") == []
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.title == "New title" and draft.description == "More"
     assert draft.occurred_at == before  # the bad value did not overwrite the good one
 
@@ -84,7 +87,7 @@ def test_save_draft_with_a_malformed_date_shows_it_on_the_field_and_keeps_what_w
     assert _errors_of(html, "detected_at") == ["Enter a date and time, e.g. 2025-04-01 09:30."]
     assert 'value="yesterday"' in html  # shown as typed, to correct
     assert "Everything else has been saved." in html
-    assert services.draft_of(report).title == "Kept title"
+    assert draft_of(report).title == "Kept title"
 
 
 def test_observable_errors_name_each_bad_line(member_client, report):
@@ -97,7 +100,7 @@ def test_observable_errors_name_each_bad_line(member_client, report):
         "file:sha1, file:sha256, file:sha512.",
         "Line 4: write “type: value”, e.g. “ipv4-addr: 203.0.113.5”.",
     ]
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.countermeasures == "Blocked at the edge"
     assert draft.observables == [  # as last saved, not half of the new lines
         {"type": "ipv4-addr", "value": "203.0.113.5"},
@@ -154,7 +157,7 @@ def test_a_service_row_without_a_name_keeps_the_stored_rows(member_client, repor
     assert _errors_of(response.content.decode(), "services-0-name") == [
         "Name the service (or tick “remove”)."
     ]
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.title == "Still saved"
     assert list(draft.affected_services.values_list("name", flat=True)) == ["Internet banking"]
 
@@ -166,7 +169,7 @@ def test_negative_or_non_numeric_impact_is_refused_on_the_cell(member_client, re
         "Ensure this value is greater than or equal to 0."
     ]
     assert _errors_of(html, "services-0-duration_minutes") == ["Enter a whole number."]
-    assert services.draft_of(report).affected_services.get().people_affected == 1200
+    assert draft_of(report).affected_services.get().people_affected == 1200
 
 
 def test_a_tampered_choice_is_refused_on_its_field(member_client, report):
@@ -177,7 +180,7 @@ def test_a_tampered_choice_is_refused_on_its_field(member_client, report):
         "Select a valid choice. earthquake is not one of the available choices."
     ]
     assert _errors_of(html, "causes") == ["Select a valid choice. x.y is not one of the available choices."]
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.event_type == "unavailability" and draft.causes == ["intentional.dos"]
 
 
@@ -185,7 +188,7 @@ def test_narrowing_consent_below_a_reached_hop_is_refused_and_the_rest_saved(
     member_client, report, demo_user
 ):
     member = demo_user("demo-member")
-    services.submit(member, services.draft_of(report))
+    submit(member, draft_of(report))
     ReportHop.objects.create(
         report=report,
         organisation=Organisation.objects.get(code="fsa"),
@@ -198,7 +201,7 @@ def test_narrowing_consent_below_a_reached_hop_is_refused_and_the_rest_saved(
     errors = _errors_of(html, "scope")
     assert len(errors) == 1 and "cannot be narrowed" in errors[0] and "金融庁" in errors[0]
     report.refresh_from_db()
-    assert report.scope == "ministry" and services.draft_of(report).title == "Follow-up title"
+    assert report.scope == "ministry" and draft_of(report).title == "Follow-up title"
 
 
 # -- sending ---------------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ def test_recovered_before_it_occurred_is_shown_on_recovered_at_and_nothing_is_se
     assert _errors_of(html, "recovered_at") == ["It cannot have been recovered before it occurred."]
     assert "The report has not been sent." in html
     report.refresh_from_db()
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert report.status == TriageStatus.DRAFT and not report.hops.exists()
     assert draft is not None and draft.submitted_at is None
     assert draft.title == "As typed" and draft.recovered_at is not None  # the draft stays as typed
@@ -224,7 +227,7 @@ def test_a_missing_event_type_and_description_are_shown_on_their_fields(member_c
     html = member_client.post(reverse("reports:submit", args=[report.pk]), data).content.decode()
     assert _errors_of(html, "event_type") == ["Choose the event type."]
     assert _errors_of(html, "description") == ["Describe what happened."]
-    assert services.draft_of(report).event_type == ""  # saved as typed: no event type
+    assert draft_of(report).event_type == ""  # saved as typed: no event type
     assert Report.objects.get(pk=report.pk).status == TriageStatus.DRAFT
 
 
@@ -264,7 +267,7 @@ def test_an_oversized_file_is_named_on_the_attachment_field_and_the_draft_kept(
     errors = _errors_of(response.content.decode(), "attachments")
     assert errors == ["capture.pdf is 2,005 bytes; attachments may be at most 1,024 bytes."]
     assert not ReportAttachment.objects.filter(report=report).exists()
-    assert services.draft_of(report).title == "Title with a big file"
+    assert draft_of(report).title == "Title with a big file"
 
 
 def test_a_forbidden_file_is_refused_and_the_report_not_sent(member_client, report):
@@ -285,8 +288,8 @@ def test_a_forbidden_file_is_refused_and_the_report_not_sent(member_client, repo
 
 def test_removing_a_file_of_another_report_does_nothing(member_client, report, demo_user):
     other = submitted_report(demo_user("demo-member2"))
-    theirs = services.add_attachment(
-        demo_user("demo-member2"), services.start_follow_up(demo_user("demo-member2"), other), "x.txt", b"x"
+    theirs = add_attachment(
+        demo_user("demo-member2"), start_follow_up(demo_user("demo-member2"), other), "x.txt", b"x"
     )
     response = member_client.post(
         reverse("reports:edit", args=[report.pk]), form_data(remove_attachment=str(theirs.pk))
@@ -343,7 +346,7 @@ def test_the_analyst_of_the_same_organisation_cannot_write(client_as, report):
         reverse("reports:autosave", args=[report.pk]), form_data(title="Analyst"), follow=True
     )
     assert "Only your own organisation&#x27;s open reports can be changed here." in response.content.decode()
-    assert services.draft_of(report).title == form_data()["title"]
+    assert draft_of(report).title == form_data()["title"]
 
 
 def test_a_report_to_a_ceptoar_the_member_does_not_belong_to_is_refused(client_as):

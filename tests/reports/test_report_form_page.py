@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ceptoar.registry.models import Membership, Organisation
-from ceptoar.reports import services
 from ceptoar.reports.models import Report, ReportHop, ReportVersion, Stage, TriageStatus
+from ceptoar.reports.services.attachments import add_attachment
+from ceptoar.reports.services.drafts import start_follow_up
+from ceptoar.reports.versions import draft_of
 from tests.reports.pages import form_data, submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +128,7 @@ def test_save_draft_without_javascript_keeps_everything(client_as):
     )
     response = client.post(reverse("reports:edit", args=[report.pk]), data)
     assert response.status_code == 302 and response.url == reverse("reports:edit", args=[report.pk])
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.title == data["title"] and draft.event_type == "unavailability"
     assert draft.causes == ["intentional.dos", "intentional.vulnerability_exploited"]
     assert draft.observables == [
@@ -161,7 +163,7 @@ def test_autosave_saves_and_answers_with_the_time_only(client_as):
     assert "<html" not in html and "except the fields" not in html
     # Each field's error place is refreshed (emptied here) out of band.
     assert '<span class="field-errors" id="errors-title" hx-swap-oob="true"' in html
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     assert draft.title == "Typed so far" and draft.description == ""
     assert report.versions.count() == 1  # saving never makes a new version
 
@@ -178,7 +180,7 @@ def test_add_a_service_row_works_without_javascript_and_with_htmx(client_as):
     url = reverse("reports:edit", args=[report.pk])
     page = client.post(url, form_data(add_service="1")).content.decode()
     assert 'name="services-TOTAL_FORMS" value="2"' in page and 'name="services-1-name"' in page
-    assert services.draft_of(report).affected_services.count() == 1  # what was typed is saved meanwhile
+    assert draft_of(report).affected_services.count() == 1  # what was typed is saved meanwhile
     htmx = client.post(url, form_data(add_service="1"), headers={"HX-Request": "true"})
     assert htmx.status_code == 200 and 'id="services"' in htmx.content.decode()
 
@@ -192,9 +194,7 @@ def test_a_service_row_can_be_removed(client_as):
     client.post(
         url, form_data(services_rows=[{"name": "Internet banking"}, {"name": "ATM network", "DELETE": "on"}])
     )
-    assert list(services.draft_of(report).affected_services.values_list("name", flat=True)) == [
-        "Internet banking"
-    ]
+    assert list(draft_of(report).affected_services.values_list("name", flat=True)) == ["Internet banking"]
 
 
 def test_send_the_first_report(client_as, demo_user):
@@ -212,7 +212,7 @@ def test_send_the_first_report(client_as, demo_user):
     assert "Mass access from many addresses" in page and "203.0.113.5" in page
     assert "DDoS or other mass access" in page and "Internet banking" in page
     assert 'id="follow-up"' in page  # the reporter may now send a follow-up
-    assert services.draft_of(report) is None
+    assert draft_of(report) is None
 
 
 def test_attachments_are_kept_and_downloaded_by_those_who_may_see_the_report(client_as):
@@ -239,8 +239,8 @@ def test_attachments_are_kept_and_downloaded_by_those_who_may_see_the_report(cli
 def test_a_file_in_a_follow_up_draft_stays_with_the_reporter(client_as, demo_user):
     member = demo_user("demo-member")
     report = submitted_report(member)
-    draft = services.start_follow_up(member, report)
-    attachment = services.add_attachment(member, draft, "notes.txt", b"still investigating")
+    draft = start_follow_up(member, report)
+    attachment = add_attachment(member, draft, "notes.txt", b"still investigating")
     url = reverse("reports:attachment", args=[report.pk, attachment.pk])
     assert client_as("demo-member").get(url).status_code == 200
     secretariat = client_as("demo-secretariat")
@@ -252,7 +252,7 @@ def test_a_file_can_be_removed_from_the_draft(client_as, demo_user):
     member = demo_user("demo-member")
     client = client_as("demo-member")
     report = _start(client)
-    attachment = services.add_attachment(member, services.draft_of(report), "notes.txt", b"draft notes")
+    attachment = add_attachment(member, draft_of(report), "notes.txt", b"draft notes")
     page = client.get(reverse("reports:edit", args=[report.pk])).content.decode()
     assert f'name="remove_attachment" value="{attachment.pk}"' in page
     client.post(reverse("reports:edit", args=[report.pk]), form_data(remove_attachment=str(attachment.pk)))

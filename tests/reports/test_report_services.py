@@ -7,8 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from ceptoar.reports import services
-from ceptoar.reports.forms import ReportForm, save_typed_draft, services_formset
+from ceptoar.reports.forms.reports import ReportForm, save_typed_draft, services_formset
 from ceptoar.reports.models import (
     AffectedService,
     Cause,
@@ -19,6 +18,10 @@ from ceptoar.reports.models import (
     Stage,
     TriageStatus,
 )
+from ceptoar.reports.services.attachments import add_attachment, remove_attachment
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_follow_up, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of, version_label
 from tests.reports.pages import form_data, report_values, submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +47,8 @@ def member(demo_user):
 def _new_draft(member) -> ReportVersion:
     from ceptoar.reports import access
 
-    report = services.start_report(member, access.ceptoars_reportable_by(member).get())
-    return services.draft_of(report)
+    report = start_report(member, access.ceptoars_reportable_by(member).get())
+    return draft_of(report)
 
 
 def _state(report: Report) -> tuple:
@@ -87,43 +90,43 @@ def test_save_typed_draft_saves_what_is_valid_and_marks_the_rest(member):
 
 def test_a_refused_submission_changes_nothing(member):
     report = submitted_report(member)
-    draft = services.start_follow_up(member, report)
-    services.save_draft(member, draft, services.DraftContent(values={"description": ""}))
+    draft = start_follow_up(member, report)
+    save_draft(member, draft, DraftContent(values={"description": ""}))
     before = _state(report)
     with pytest.raises(ValidationError) as caught:
-        services.submit(member, draft, stage=Stage.FOLLOW_UP)
+        submit(member, draft, stage=Stage.FOLLOW_UP)
     assert caught.value.message_dict == {"description": ["Describe what happened."]}
     assert _state(report) == before
 
 
 def test_a_final_report_needs_the_recovery_time_when_recovered(member):
     report = submitted_report(member)
-    draft = services.start_follow_up(member, report)
-    services.save_draft(member, draft, services.DraftContent(values={"incident_status": "recovered"}))
+    draft = start_follow_up(member, report)
+    save_draft(member, draft, DraftContent(values={"incident_status": "recovered"}))
     with pytest.raises(ValidationError) as caught:
-        services.submit(member, draft, stage=Stage.FINAL)
+        submit(member, draft, stage=Stage.FINAL)
     assert caught.value.message_dict == {"recovered_at": ["Say when it was recovered."]}
-    assert services.draft_of(report).stage == Stage.FOLLOW_UP  # the refused stage was not stored
+    assert draft_of(report).stage == Stage.FOLLOW_UP  # the refused stage was not stored
 
 
 def test_follow_up_copies_the_last_sent_version(member):
     report = submitted_report(member, description="First account")
-    draft = services.start_follow_up(member, report)
+    draft = start_follow_up(member, report)
     first = report.versions.get(number=1)
     assert draft.number == 2 and draft.is_draft and draft.description == "First account"
     assert [(s.name, s.people_affected) for s in draft.affected_services.all()] == [
         (s.name, s.people_affected) for s in first.affected_services.all()
     ]
-    assert services.start_follow_up(member, report).pk == draft.pk
+    assert start_follow_up(member, report).pk == draft.pk
 
 
 def test_follow_up_refused_for_another_organisation_or_a_closed_report(member, demo_user):
     report = submitted_report(member)
     with pytest.raises(ValidationError):
-        services.start_follow_up(demo_user("demo-member2"), report)
+        start_follow_up(demo_user("demo-member2"), report)
     Report.objects.filter(pk=report.pk).update(status=TriageStatus.CLOSED)
     with pytest.raises(PermissionDenied):
-        services.start_follow_up(member, report)
+        start_follow_up(member, report)
     assert report.versions.count() == 1
 
 
@@ -131,14 +134,14 @@ def test_a_sent_version_cannot_be_saved_again(member):
     report = submitted_report(member)
     sent = report.versions.get()
     with pytest.raises(ValidationError):
-        services.save_draft(member, sent, services.DraftContent(values={"title": "Rewritten"}))
+        save_draft(member, sent, DraftContent(values={"title": "Rewritten"}))
     assert report.versions.get().title == report_values()["title"]
 
 
 def test_attachment_errors_are_keyed_to_the_attachment_field_and_name_the_file(member, settings):
     draft = _new_draft(member)
     with pytest.raises(ValidationError) as caught:
-        services.add_attachment(member, draft, "dropper.exe", b"MZ\x90")
+        add_attachment(member, draft, "dropper.exe", b"MZ\x90")
     assert list(caught.value.message_dict) == ["attachment"]
     assert "dropper.exe" in caught.value.message_dict["attachment"][0]
     assert not draft.attachments.exists()
@@ -146,19 +149,19 @@ def test_attachment_errors_are_keyed_to_the_attachment_field_and_name_the_file(m
 
 def test_a_sent_file_stays_with_its_version(member):
     draft = _new_draft(member)
-    attachment = services.add_attachment(member, draft, "log.txt", b"log")
-    services.save_draft(member, draft, services.DraftContent(values=report_values()))
-    services.submit(member, draft)
+    attachment = add_attachment(member, draft, "log.txt", b"log")
+    save_draft(member, draft, DraftContent(values=report_values()))
+    submit(member, draft)
     with pytest.raises(ValidationError):
-        services.remove_attachment(member, attachment)
+        remove_attachment(member, attachment)
     assert draft.attachments.count() == 1
 
 
 def test_version_labels():
     with translation.override("en"):
-        assert services.version_label(ReportVersion(number=1, stage=Stage.FIRST)) == "Report no. 1"
-        assert services.version_label(ReportVersion(number=3, stage=Stage.FOLLOW_UP)) == "Report no. 3"
-        assert services.version_label(ReportVersion(number=4, stage=Stage.FINAL)) == "Final report"
+        assert version_label(ReportVersion(number=1, stage=Stage.FIRST)) == "Report no. 1"
+        assert version_label(ReportVersion(number=3, stage=Stage.FOLLOW_UP)) == "Report no. 3"
+        assert version_label(ReportVersion(number=4, stage=Stage.FINAL)) == "Final report"
 
 
 def test_the_first_sending_records_the_hop_to_the_ceptoar_only(member):

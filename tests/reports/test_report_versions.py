@@ -11,10 +11,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ceptoar.reports import services
-from ceptoar.reports.forms import REPORT_TIMEZONE
+from ceptoar.reports.forms.reports import REPORT_TIMEZONE
 from ceptoar.reports.models import Cause, CauseClass, Report, ReportVersion, Stage
-from ceptoar.reports.views import version_changes
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_follow_up
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of, latest_submitted
+from ceptoar.reports.views.reports import version_changes
 from tests.reports.pages import form_data, submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +34,7 @@ def _jst(moment) -> str:
 def _follow_up(client, report: Report) -> ReportVersion:
     response = client.post(reverse("reports:follow_up", args=[report.pk]))
     assert response.status_code == 302 and response.url == reverse("reports:edit", args=[report.pk])
-    return services.draft_of(report)
+    return draft_of(report)
 
 
 def test_follow_up_then_final_report_from_the_form(client_as, demo_user):
@@ -88,16 +90,16 @@ def test_a_second_follow_up_click_opens_the_same_draft(client_as, demo_user):
 def test_history_lists_every_sent_version_with_what_changed(client_as, demo_user):
     member = demo_user("demo-member")
     report = submitted_report(member, title="Login failures")
-    draft = services.start_follow_up(member, report)
-    services.save_draft(
+    draft = start_follow_up(member, report)
+    save_draft(
         member,
         draft,
-        services.DraftContent(
+        DraftContent(
             values={"title": "Login failures (DDoS)", "causes": [Cause.DOS, Cause.VULNERABILITY_EXPLOITED]},
             affected_services=[{"name": "Internet banking", "people_affected": 5000}],
         ),
     )
-    services.submit(member, draft, stage=Stage.FOLLOW_UP)
+    submit(member, draft, stage=Stage.FOLLOW_UP)
 
     # The secretariat reads the page: newest version first, the history with changes.
     page = client_as("demo-secretariat").get(reverse("reports:detail", args=[report.pk])).content.decode()
@@ -115,11 +117,11 @@ def test_history_lists_every_sent_version_with_what_changed(client_as, demo_user
 def test_version_changes_names_only_what_changed(demo_user):
     member = demo_user("demo-member")
     report = submitted_report(member)
-    draft = services.start_follow_up(member, report)
+    draft = start_follow_up(member, report)
     first = report.versions.get(number=1)
     assert version_changes(first, draft) == []  # a follow-up starts as a copy
     assert version_changes(None, first) == []
-    services.save_draft(member, draft, services.DraftContent(values={"incident_status": "recovered"}))
+    save_draft(member, draft, DraftContent(values={"incident_status": "recovered"}))
     draft.refresh_from_db()
     assert version_changes(first, draft) == [{"label": "status", "before": "Ongoing", "after": "Recovered"}]
 
@@ -130,7 +132,7 @@ def test_the_version_partial_renders_from_the_version_alone(demo_user):
         causes=[Cause.DOS, Cause.POWER_OUTAGE, Cause.OTHER],
         observables=[{"type": "url", "value": "https://evil.example/"}],
     )
-    version = services.latest_submitted(report)
+    version = latest_submitted(report)
     html = render_to_string("reports/_version_content.html", {"version": version})
     assert "Intentional (cyber attack): DDoS or other mass access" in html
     assert "Environmental (disaster): Power or communications outage" in html
@@ -153,7 +155,7 @@ def test_every_cause_is_labelled_with_its_class():
 def test_the_list_shows_the_latest_version_label(client_as, demo_user):
     member = demo_user("demo-member")
     report = submitted_report(member)
-    services.submit(member, services.start_follow_up(member, report), stage=Stage.FINAL)
+    submit(member, start_follow_up(member, report), stage=Stage.FINAL)
     html = client_as("demo-member").get(reverse("reports:list")).content.decode()
     row = re.search(rf"<tr[^>]*>\s*<td[^>]*><a[^>]*>{report.reference}</a>.*?</tr>", html, re.S).group(0)
     assert "Final report" in row
@@ -162,8 +164,8 @@ def test_the_list_shows_the_latest_version_label(client_as, demo_user):
 def test_the_secretariat_never_sees_the_unsent_follow_up(client_as, demo_user):
     member = demo_user("demo-member")
     report = submitted_report(member, title="Sent title")
-    draft = services.start_follow_up(member, report)
-    services.save_draft(member, draft, services.DraftContent(values={"title": "Unsent draft title"}))
+    draft = start_follow_up(member, report)
+    save_draft(member, draft, DraftContent(values={"title": "Unsent draft title"}))
     page = client_as("demo-secretariat").get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert "Sent title" in page and "Unsent draft title" not in page
     own = client_as("demo-member").get(reverse("reports:detail", args=[report.pk])).content.decode()

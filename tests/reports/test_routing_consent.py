@@ -7,8 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ceptoar.reports import triage
+from ceptoar.reports import tracking
 from ceptoar.reports.models import ReportHop
+from ceptoar.reports.services.receipts import record_receipt
+from ceptoar.reports.services.routing import forward
 from ceptoar.sharing import policy
 from tests.reports.test_triage_support import send_report
 
@@ -35,7 +37,7 @@ def test_a_secretariat_only_report_never_reaches_the_ministry_or_the_hub(client_
     report = send_report(demo_user("demo-member"), scope="secretariat", title="Secretariat eyes only")
     for levels in (["ministry"], ["hub"], ["ministry", "hub"]):
         with pytest.raises(ValidationError):
-            triage.forward(secretariat, report, levels)
+            forward(secretariat, report, levels)
     # Through the page as well.
     client_as("demo-secretariat").post(reverse("reports:forward", args=[report.pk]), {"to_levels": ["hub"]})
     assert list(report.hops.values_list("level", flat=True)) == ["secretariat"]
@@ -48,7 +50,7 @@ def test_a_secretariat_only_report_never_reaches_the_ministry_or_the_hub(client_
             "received": False,
             "detail": False,
         }
-        assert triage.comments_for(user, report).count() == 0
+        assert tracking.comments_for(user, report).count() == 0
     # The secretariat itself does see it.
     assert _sees_anywhere(client_as("demo-secretariat"), report)["queue"]
 
@@ -68,7 +70,7 @@ def test_a_hop_beyond_the_consent_still_shows_nothing(client_as, demo_user):
         "received": False,
         "detail": False,
     }
-    triage.record_receipt(demo_user("demo-hub"), report)
+    record_receipt(demo_user("demo-hub"), report)
     assert report.hops.get(level="hub").received_at is None
 
 
@@ -80,9 +82,9 @@ def test_a_ministry_scope_report_reaches_the_ministry_not_the_hub(client_as, dem
     )
     report = send_report(demo_user("demo-member"), scope="ministry", title="For the ministry too")
     assert not policy.may_see(ministry, report)  # not before it is forwarded
-    triage.forward(secretariat, report, ["ministry"])
+    forward(secretariat, report, ["ministry"])
     with pytest.raises(ValidationError):
-        triage.forward(secretariat, report, ["hub"])
+        forward(secretariat, report, ["hub"])
     assert policy.may_see(ministry, report)
     assert _sees_anywhere(client_as("demo-ministry"), report) == {
         "queue": False,
@@ -104,7 +106,7 @@ def test_receipt_is_recorded_per_hop(client_as, demo_user):
         demo_user("demo-hub"),
     )
     report = send_report(demo_user("demo-member"), scope="hub")
-    triage.forward(secretariat, report, ["ministry", "hub"])
+    forward(secretariat, report, ["ministry", "hub"])
 
     def received() -> dict[str, str | None]:
         return {
@@ -116,9 +118,9 @@ def test_receipt_is_recorded_per_hop(client_as, demo_user):
     # The ministry opens the report's page: only its own hop is received.
     assert client_as("demo-ministry").get(reverse("reports:detail", args=[report.pk])).status_code == 200
     assert received() == {"secretariat": None, "ministry": "demo-ministry", "hub": None}
-    triage.record_receipt(hub, report)
-    triage.record_receipt(secretariat, report)
+    record_receipt(hub, report)
+    record_receipt(secretariat, report)
     assert received() == {"secretariat": "demo-secretariat", "ministry": "demo-ministry", "hub": "demo-hub"}
     first_time = report.hops.get(level="ministry").received_at
-    triage.record_receipt(ministry, report)
+    record_receipt(ministry, report)
     assert report.hops.get(level="ministry").received_at == first_time

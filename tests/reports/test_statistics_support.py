@@ -24,8 +24,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import services
 from ceptoar.reports.models import Case, HopLevel, Report, ReportHop
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 
 ALL_EVENT_TYPES = [
     "precursor",
@@ -43,13 +45,13 @@ def send(
     user, ceptoar_code: str, *, event_type: str, causes: list[str], occurred_at: str, scope: str
 ) -> Report:
     """Start, fill in and send a first report, as the report form does."""
-    report = services.start_report(user, Organisation.objects.get(code=ceptoar_code), scope=scope)
-    draft = services.draft_of(report)
+    report = start_report(user, Organisation.objects.get(code=ceptoar_code), scope=scope)
+    draft = draft_of(report)
     occurred = datetime.fromisoformat(occurred_at)
-    services.save_draft(
+    save_draft(
         user,
         draft,
-        services.DraftContent(
+        DraftContent(
             values={
                 "title": f"{event_type} at {occurred_at}",
                 "event_type": event_type,
@@ -60,13 +62,13 @@ def send(
             }
         ),
     )
-    services.submit(user, draft)
+    submit(user, draft)
     report.refresh_from_db()
     return report
 
 
 def reach(report: Report, organisation_code: str, level: str, sent_by) -> ReportHop:
-    # In the product `reports.triage.forward` records these hops (and refuses any beyond the consent); the
+    # In the product `reports.services.routing.forward` records these hops (and refuses any beyond the consent); the
     # statistics only read them, so the tests write them directly, including some the consent forbids.
     return ReportHop.objects.create(
         report=report,
@@ -134,13 +136,11 @@ def reports_fixture(demo_user) -> Reports:
         occurred_at="2026-03-05T12:00:00+09:00",
         scope="hub",
     )
-    draft = services.start_report(member, Organisation.objects.get(code="banks"), scope="hub")
-    services.save_draft(
+    draft = start_report(member, Organisation.objects.get(code="banks"), scope="hub")
+    save_draft(
         member,
-        services.draft_of(draft),
-        services.DraftContent(
-            values={"title": "Not sent yet", "event_type": "leak", "causes": ["other.unknown"]}
-        ),
+        draft_of(draft),
+        DraftContent(values={"title": "Not sent yet", "event_type": "leak", "causes": ["other.unknown"]}),
     )
     for report in (a, b, c):
         reach(report, "fsa", HopLevel.MINISTRY, secretariat)

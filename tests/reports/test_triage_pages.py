@@ -14,8 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import triage
 from ceptoar.reports.models import ReportComment, ReportingDeadline
+from ceptoar.reports.services.comments import add_comment
+from ceptoar.reports.services.receipts import record_receipt
+from ceptoar.reports.services.routing import forward
+from ceptoar.reports.services.triage import set_status
 from tests.reports.test_triage_support import send_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -47,7 +50,7 @@ def test_the_queue_puts_overdue_first_then_due_soonest_then_newest(client_as, de
     overdue = send_report(member, title="Long overdue", detected_ago=timedelta(hours=100))
     done_newer = send_report(member, title="Final already sent (newer)", final=True)
     closed = send_report(member, title="Closed one", detected_ago=timedelta(hours=200))
-    triage.set_status(demo_user("demo-secretariat"), closed, "closed")
+    set_status(demo_user("demo-secretariat"), closed, "closed")
 
     response = client_as("demo-secretariat").get(reverse(QUEUE))
     assert response.status_code == 200
@@ -70,9 +73,9 @@ def test_status_tabs_count_and_filter(client_as, demo_user):
     member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
     new = send_report(member, title="Still new")
     triaged = send_report(member, title="Looked at")
-    triage.set_status(secretariat, triaged, "triaged")
+    set_status(secretariat, triaged, "triaged")
     asked = send_report(member, title="Asked for more")
-    triage.set_status(secretariat, asked, "more_information", comment="Which branch?")
+    set_status(secretariat, asked, "more_information", comment="Which branch?")
     client = client_as("demo-secretariat")
     html = client.get(reverse(QUEUE)).content.decode()
     for label, count in (
@@ -237,7 +240,7 @@ def test_actions_need_post_and_a_report_one_may_see(client_as, demo_user):
         assert client_as("demo-water").post(reverse(name, args=[report.pk]), {"body": "x"}).status_code == 404
     # The ministry sees the report once forwarded but may not triage it.
     scoped = send_report(demo_user("demo-member"), scope="ministry")
-    triage.forward(demo_user("demo-secretariat"), scoped, ["ministry"])
+    forward(demo_user("demo-secretariat"), scoped, ["ministry"])
     response = client_as("demo-ministry").post(
         reverse("reports:set_status", args=[scoped.pk]), {"status": "closed"}
     )
@@ -252,7 +255,7 @@ def test_actions_need_post_and_a_report_one_may_see(client_as, demo_user):
 def test_the_received_list_shows_what_reached_the_organisation(client_as, demo_user):
     forwarded = send_report(demo_user("demo-member"), scope="ministry", title="Forwarded to FSA")
     kept = send_report(demo_user("demo-member"), scope="ministry", title="Kept at the secretariat")
-    triage.forward(demo_user("demo-secretariat"), forwarded, ["ministry"])
+    forward(demo_user("demo-secretariat"), forwarded, ["ministry"])
     html = client_as("demo-ministry").get(reverse("reports:received")).content.decode()
     assert forwarded.reference in html and kept.reference not in html
     html = client_as("demo-member").get(reverse("reports:received")).content.decode()
@@ -290,8 +293,8 @@ def test_the_triage_panel_for_the_secretariat(demo_user):
 def test_the_triage_panel_for_a_ministry_is_the_hop_table(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"), scope="ministry")
-    triage.forward(secretariat, report, ["ministry"])
-    triage.record_receipt(demo_user("demo-ministry"), report)
+    forward(secretariat, report, ["ministry"])
+    record_receipt(demo_user("demo-ministry"), report)
     html = _render("report_triage_panel", demo_user("demo-ministry"), report)
     assert "Where the report went" in html
     assert "金融庁" in html or "fsa" in html.lower()
@@ -306,8 +309,8 @@ def test_the_triage_panel_for_a_ministry_is_the_hop_table(demo_user):
 def test_the_conversation_shows_each_reader_what_they_may_read(demo_user):
     member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
     report = send_report(member)
-    triage.add_comment(member, report, "Logs attached in version 2.")
-    triage.add_comment(secretariat, report, "Similar to another report this week.", internal=True)
+    add_comment(member, report, "Logs attached in version 2.")
+    add_comment(secretariat, report, "Similar to another report this week.", internal=True)
     html = _render("report_conversation", member, report)
     assert "Logs attached in version 2." in html
     assert "Similar to another report" not in html

@@ -13,8 +13,15 @@ from django.utils import timezone, translation
 
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import services, triage
+from ceptoar.reports import tracking
 from ceptoar.reports.models import ReportComment, ReportHop, ReportingDeadline, Stage
+from ceptoar.reports.services.comments import add_comment
+from ceptoar.reports.services.deadlines import set_deadlines
+from ceptoar.reports.services.drafts import start_follow_up, start_report
+from ceptoar.reports.services.receipts import record_receipt
+from ceptoar.reports.services.routing import forward
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.services.triage import set_status
 from tests.reports.test_triage_support import person, secretariat_organisation, send_report
 
 pytestmark = [pytest.mark.django_db]
@@ -36,13 +43,13 @@ def _errors(excinfo) -> dict:
 def test_forward_within_consent_creates_hops_and_marks_forwarded(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"), scope="hub")
-    hops = triage.forward(secretariat, report, ["ministry"])
+    hops = forward(secretariat, report, ["ministry"])
     assert [(hop.level, hop.organisation.code) for hop in hops] == [("ministry", "fsa")]
     report.refresh_from_db()
     assert report.status == "forwarded"
     hop = report.hops.get(level="ministry")
     assert hop.sent_by == secretariat and hop.sent_at is not None and hop.received_at is None
-    triage.forward(secretariat, report, ["hub"])
+    forward(secretariat, report, ["hub"])
     assert set(report.hops.values_list("level", "organisation__code")) == {
         ("secretariat", "banks"),
         ("ministry", "fsa"),
@@ -54,7 +61,7 @@ def test_forward_beyond_consent_is_refused_naming_the_consent(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"), scope="secretariat")
     with pytest.raises(ValidationError) as excinfo:
-        triage.forward(secretariat, report, ["ministry"])
+        forward(secretariat, report, ["ministry"])
     message = " ".join(_errors(excinfo)["to_levels"])
     assert "Our CEPTOAR's secretariat only" in message and "Sector ministry" in message
     report.refresh_from_db()
@@ -64,7 +71,7 @@ def test_forward_beyond_consent_is_refused_naming_the_consent(demo_user):
     ministry_scope = send_report(demo_user("demo-member"), scope="ministry")
     # One level beyond the consent spoils the whole request: nothing is sent, not even the allowed level.
     with pytest.raises(ValidationError) as excinfo:
-        triage.forward(secretariat, ministry_scope, ["ministry", "hub"])
+        forward(secretariat, ministry_scope, ["ministry", "hub"])
     assert "The secretariat and our sector ministry" in " ".join(_errors(excinfo)["to_levels"])
     assert ministry_scope.hops.count() == 1
 
@@ -80,7 +87,7 @@ def test_forward_beyond_consent_is_refused_naming_the_consent(demo_user):
 def test_forward_needs_a_known_level(demo_user, levels, expected):
     report = send_report(demo_user("demo-member"), scope="hub")
     with pytest.raises(ValidationError) as excinfo:
-        triage.forward(demo_user("demo-secretariat"), report, levels)
+        forward(demo_user("demo-secretariat"), report, levels)
     assert expected in " ".join(_errors(excinfo)["to_levels"])
     assert report.hops.count() == 1
 
@@ -88,16 +95,16 @@ def test_forward_needs_a_known_level(demo_user, levels, expected):
 def test_forwarding_twice_or_a_closed_report_is_refused(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"), scope="ministry")
-    triage.forward(secretariat, report, ["ministry"])
+    forward(secretariat, report, ["ministry"])
     with pytest.raises(ValidationError) as excinfo:
-        triage.forward(secretariat, report, ["ministry"])
+        forward(secretariat, report, ["ministry"])
     assert "already been forwarded to" in " ".join(_errors(excinfo)["to_levels"])
     assert report.hops.count() == 2
-    triage.set_status(secretariat, report, "closed")
+    set_status(secretariat, report, "closed")
     other = send_report(demo_user("demo-member"), scope="ministry")
-    triage.set_status(secretariat, other, "closed")
+    set_status(secretariat, other, "closed")
     with pytest.raises(ValidationError) as excinfo:
-        triage.forward(secretariat, other, ["ministry"])
+        forward(secretariat, other, ["ministry"])
     assert "is closed" in " ".join(_errors(excinfo)["to_levels"])
     assert other.hops.count() == 1
 
@@ -106,18 +113,18 @@ def test_forwarding_twice_or_a_closed_report_is_refused(demo_user):
 def test_only_the_reports_secretariat_forwards(demo_user, username):
     report = send_report(demo_user("demo-member"), scope="hub")
     with pytest.raises(PermissionDenied):
-        triage.forward(demo_user(username), report, ["hub"])
+        forward(demo_user(username), report, ["hub"])
     assert report.hops.count() == 1
 
 
 def test_forward_options_follow_the_consent(demo_user):
     report = send_report(demo_user("demo-member"), scope="ministry")
-    options = {option["level"]: option for option in triage.forward_options(report)}
+    options = {option["level"]: option for option in tracking.forward_options(report)}
     assert options["ministry"]["allowed"] and not options["ministry"]["reached"]
     assert [o.code for o in options["ministry"]["organisations"]] == ["fsa"]
     assert not options["hub"]["allowed"]
-    triage.forward(demo_user("demo-secretariat"), report, ["ministry"])
-    assert {option["level"]: option for option in triage.forward_options(report)}["ministry"]["reached"]
+    forward(demo_user("demo-secretariat"), report, ["ministry"])
+    assert {option["level"]: option for option in tracking.forward_options(report)}["ministry"]["reached"]
 
 
 # -- status ---------------------------------------------------------------------------------------
@@ -126,11 +133,11 @@ def test_forward_options_follow_the_consent(demo_user):
 def test_status_moves_through_allowed_transitions(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"))
-    assert triage.set_status(secretariat, report, "triaged").status == "triaged"
-    assert triage.set_status(secretariat, report, "closed", comment="Handled, thank you.").status == "closed"
+    assert set_status(secretariat, report, "triaged").status == "triaged"
+    assert set_status(secretariat, report, "closed", comment="Handled, thank you.").status == "closed"
     comment = ReportComment.objects.get(report=report)
     assert comment.body == "Handled, thank you." and not comment.internal
-    assert triage.set_status(secretariat, report, "triaged").status == "triaged"
+    assert set_status(secretariat, report, "triaged").status == "triaged"
 
 
 @pytest.mark.parametrize(
@@ -149,9 +156,9 @@ def test_refused_status_changes_change_nothing(demo_user, start, wanted, field, 
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"))
     if start != "new":
-        triage.set_status(secretariat, report, start)
+        set_status(secretariat, report, start)
     with pytest.raises(ValidationError) as excinfo:
-        triage.set_status(secretariat, report, wanted, comment="   " if field == "comment" else "")
+        set_status(secretariat, report, wanted, comment="   " if field == "comment" else "")
     assert expected in " ".join(_errors(excinfo)[field])
     report.refresh_from_db()
     assert report.status == start
@@ -161,27 +168,27 @@ def test_refused_status_changes_change_nothing(demo_user, start, wanted, field, 
 def test_more_information_sends_the_comment_and_the_answer_returns_the_report_to_new(demo_user):
     member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
     report = send_report(member)
-    triage.set_status(secretariat, report, "more_information", comment="Which systems were affected?")
+    set_status(secretariat, report, "more_information", comment="Which systems were affected?")
     assert report.comments.get().body == "Which systems were affected?"
     report.refresh_from_db()
     assert report.status == "more_information"
-    triage.add_comment(member, report, "Only the internet banking front end.")
+    add_comment(member, report, "Only the internet banking front end.")
     report.refresh_from_db()
     assert report.status == "new"
     # A follow-up version answers too (the reporter's service does that).
-    triage.set_status(secretariat, report, "more_information", comment="And the cause?")
-    draft = services.start_follow_up(member, report)
-    services.submit(member, draft, stage=Stage.FOLLOW_UP)
+    set_status(secretariat, report, "more_information", comment="And the cause?")
+    draft = start_follow_up(member, report)
+    submit(member, draft, stage=Stage.FOLLOW_UP)
     report.refresh_from_db()
     assert report.status == "new"
 
 
 def test_only_the_secretariat_changes_status(demo_user):
     report = send_report(demo_user("demo-member"), scope="hub")
-    triage.forward(demo_user("demo-secretariat"), report, ["ministry", "hub"])
+    forward(demo_user("demo-secretariat"), report, ["ministry", "hub"])
     for username in ("demo-ministry", "demo-hub", "demo-member"):
         with pytest.raises(PermissionDenied):
-            triage.set_status(demo_user(username), report, "closed")
+            set_status(demo_user(username), report, "closed")
     report.refresh_from_db()
     assert report.status == "forwarded"
 
@@ -193,21 +200,21 @@ def test_reporter_and_hops_comment_and_internal_notes_stay_at_the_hops(demo_user
     member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
     ministry = demo_user("demo-ministry")
     report = send_report(member, scope="ministry")
-    triage.add_comment(member, report, "We have more logs if needed.")
-    triage.add_comment(secretariat, report, "Thank you; we are looking at it.")
-    triage.add_comment(secretariat, report, "Looks like the wave reported by others.", internal=True)
+    add_comment(member, report, "We have more logs if needed.")
+    add_comment(secretariat, report, "Thank you; we are looking at it.")
+    add_comment(secretariat, report, "Looks like the wave reported by others.", internal=True)
 
     def bodies(user) -> list[str]:
-        return [comment.body for comment in triage.comments_for(user, report)]
+        return [comment.body for comment in tracking.comments_for(user, report)]
 
     assert bodies(member) == ["We have more logs if needed.", "Thank you; we are looking at it."]
     assert len(bodies(secretariat)) == 3
     assert bodies(ministry) == []  # not forwarded yet: the ministry does not see the report at all
     with pytest.raises(PermissionDenied):
-        triage.add_comment(ministry, report, "Hello")
-    triage.forward(secretariat, report, ["ministry"])
+        add_comment(ministry, report, "Hello")
+    forward(secretariat, report, ["ministry"])
     assert len(bodies(ministry)) == 3
-    note = triage.add_comment(ministry, report, "FSA is informed.", internal=True)
+    note = add_comment(ministry, report, "FSA is informed.", internal=True)
     assert note.organisation.code == "fsa" and note.internal
     assert "FSA is informed." not in bodies(member)
     assert bodies(demo_user("demo-hub")) == []
@@ -217,34 +224,34 @@ def test_refused_comments_store_nothing(demo_user):
     member = demo_user("demo-member")
     report = send_report(member)
     with pytest.raises(ValidationError) as excinfo:
-        triage.add_comment(member, report, "Secret", internal=True)
+        add_comment(member, report, "Secret", internal=True)
     assert "the reporter cannot write one" in " ".join(_errors(excinfo)["internal"])
     with pytest.raises(ValidationError) as excinfo:
-        triage.add_comment(demo_user("demo-secretariat"), report, "   ")
+        add_comment(demo_user("demo-secretariat"), report, "   ")
     assert _errors(excinfo)["body"] == ["Write a comment first."]
     with pytest.raises(ValidationError) as excinfo:
-        triage.add_comment(member, report, "x" * (triage.COMMENT_MAX_LENGTH + 1))
+        add_comment(member, report, "x" * (tracking.COMMENT_MAX_LENGTH + 1))
     assert "at most" in " ".join(_errors(excinfo)["body"])
     # The member's analyst reads, the point of contact writes; another member neither.
     for username in ("demo-analyst", "demo-member2", "demo-hub", "demo-water"):
         with pytest.raises(PermissionDenied):
-            triage.add_comment(demo_user(username), report, "Hello")
+            add_comment(demo_user(username), report, "Hello")
     assert not ReportComment.objects.filter(report=report).exists()
 
 
 def test_comments_on_a_draft_are_refused(demo_user):
     member = demo_user("demo-member")
-    report = services.start_report(member, Organisation.objects.get(code="banks"))
-    assert not triage.can_comment(member, report)
+    report = start_report(member, Organisation.objects.get(code="banks"))
+    assert not tracking.can_comment(member, report)
     with pytest.raises(PermissionDenied):
-        triage.add_comment(member, report, "Hello")
+        add_comment(member, report, "Hello")
 
 
 # -- deadlines ------------------------------------------------------------------------------------
 
 
 def _by_kind(report, now=None) -> dict:
-    return {deadline.kind: deadline for deadline in triage.deadlines(report, now=now)}
+    return {deadline.kind: deadline for deadline in tracking.deadlines(report, now=now)}
 
 
 def test_deadlines_use_the_settings_without_rows_of_the_ceptoar(demo_user):
@@ -285,9 +292,9 @@ def test_deadlines_of_the_ceptoar_and_the_final_report(demo_user):
 def test_set_deadlines_validates_and_stores_per_ceptoar(demo_user):
     secretariat = demo_user("demo-secretariat")
     banks = Organisation.objects.get(code="banks")
-    assert triage.set_deadlines(secretariat, banks, 12, 48) == {"first": 12, "details": 48}
-    assert triage.deadline_hours(banks) == {"first": 12, "details": 48}
-    assert triage.deadline_hours(Organisation.objects.get(code="water")) == {"first": 24, "details": 72}
+    assert set_deadlines(secretariat, banks, 12, 48) == {"first": 12, "details": 48}
+    assert tracking.deadline_hours(banks) == {"first": 12, "details": 48}
+    assert tracking.deadline_hours(Organisation.objects.get(code="water")) == {"first": 24, "details": 72}
     for first, details, field, expected in [
         (12, 6, "details_hours", "cannot be due before the first report (12 hours)"),
         (0, 48, "first_hours", "at least 1"),
@@ -296,13 +303,13 @@ def test_set_deadlines_validates_and_stores_per_ceptoar(demo_user):
         (12, 10**6, "details_hours", "at most"),
     ]:
         with pytest.raises(ValidationError) as excinfo:
-            triage.set_deadlines(secretariat, banks, first, details)
+            set_deadlines(secretariat, banks, first, details)
         assert expected in " ".join(_errors(excinfo)[field])
-    assert triage.deadline_hours(banks) == {"first": 12, "details": 48}
+    assert tracking.deadline_hours(banks) == {"first": 12, "details": 48}
     with pytest.raises(PermissionDenied):
-        triage.set_deadlines(secretariat, Organisation.objects.get(code="water"), 1, 2)
+        set_deadlines(secretariat, Organisation.objects.get(code="water"), 1, 2)
     with pytest.raises(PermissionDenied):
-        triage.set_deadlines(demo_user("demo-ministry"), banks, 1, 2)
+        set_deadlines(demo_user("demo-ministry"), banks, 1, 2)
     assert ReportingDeadline.objects.filter(ceptoar__code="water").count() == 0
 
 
@@ -312,13 +319,13 @@ def test_set_deadlines_validates_and_stores_per_ceptoar(demo_user):
 def test_receipt_is_recorded_once_by_the_first_opener(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"))
-    triage.record_receipt(demo_user("demo-member"), report)  # the reporter is no hop
+    record_receipt(demo_user("demo-member"), report)  # the reporter is no hop
     assert report.hops.get().received_at is None
-    triage.record_receipt(secretariat, report)
+    record_receipt(secretariat, report)
     hop = report.hops.get()
     assert hop.received_by == secretariat and hop.received_at is not None
     colleague = person("banks-secretariat-2", secretariat.organisation, Role.SECRETARIAT)
-    triage.record_receipt(colleague, report)
+    record_receipt(colleague, report)
     again = report.hops.get()
     assert again.received_by == secretariat and again.received_at == hop.received_at
 
@@ -331,9 +338,9 @@ def test_receipt_costs_one_statement_when_already_received(demo_user):
     secretariat = demo_user("demo-secretariat")
     report = send_report(demo_user("demo-member"))
     secretariat.roles  # noqa: B018 (roles are not part of the receipt)
-    triage.record_receipt(secretariat, report)
+    record_receipt(secretariat, report)
     with CaptureQueriesContext(connection) as queries:
-        triage.record_receipt(secretariat, report)
+        record_receipt(secretariat, report)
     assert len(_statements(queries.captured_queries)) == 1
 
 
@@ -342,7 +349,7 @@ def test_the_secretariat_organisation_receives_the_ceptoar_hop(demo_user):
     running = secretariat_organisation(report.ceptoar)
     assert running.pk != report.ceptoar_id
     staff = person("zenginkyo-staff", running, Role.SECRETARIAT)
-    triage.record_receipt(staff, report)
+    record_receipt(staff, report)
     hop = report.hops.get()
     assert hop.received_by == staff
 
@@ -355,7 +362,7 @@ def test_a_failing_receipt_never_fails_the_page(demo_user, monkeypatch):
         raise DatabaseError("database is locked")
 
     monkeypatch.setattr(QuerySet, "update", broken)
-    triage.record_receipt(secretariat, report)  # no exception
+    record_receipt(secretariat, report)  # no exception
     monkeypatch.undo()
     # The surrounding transaction is still usable.
     assert ReportHop.objects.filter(report=report, received_at=None).count() == 1

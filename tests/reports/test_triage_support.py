@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from ceptoar.accounts.models import RoleGrant, User
 from ceptoar.registry.models import CeptoarProfile, Organisation
-from ceptoar.reports import access, services
+from ceptoar.reports import access
 from ceptoar.reports.models import Cause, EventType, Report, Stage
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_follow_up, start_report
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.versions import draft_of
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +29,8 @@ def send_report(
     """A 第1報 that `user` (a member's POC) sends to its first CEPTOAR; `final` sends a 最終報 after it."""
     now = timezone.now()
     ceptoar = access.ceptoars_reportable_by(user).order_by("pk").first()
-    report = services.start_report(user, ceptoar, scope=scope)
-    draft = services.draft_of(report)
+    report = start_report(user, ceptoar, scope=scope)
+    draft = draft_of(report)
     values = {
         "title": title,
         "event_type": EventType.UNAVAILABILITY,
@@ -36,11 +39,11 @@ def send_report(
         "detected_at": now - detected_ago,
         "description": "Mass access from many addresses made internet banking unavailable.",
     }
-    services.save_draft(user, draft, services.DraftContent(values=values))
-    services.submit(user, draft)
+    save_draft(user, draft, DraftContent(values=values))
+    submit(user, draft)
     if final:
-        follow_up = services.start_follow_up(user, report)
-        services.submit(user, follow_up, stage=Stage.FINAL)
+        follow_up = start_follow_up(user, report)
+        submit(user, follow_up, stage=Stage.FINAL)
     report.refresh_from_db()
     return report
 

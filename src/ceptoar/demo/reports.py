@@ -16,8 +16,13 @@ from django.utils import timezone
 
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.registry.models import Contact, ContactKind, Membership, Organisation
-from ceptoar.reports import cases, services, triage
 from ceptoar.reports.models import Cause, ConsentScope, EventType, HopLevel, Report, ReportVersion, Stage
+from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
+from ceptoar.reports.services.drafts import DraftContent, save_draft, start_follow_up, start_report
+from ceptoar.reports.services.routing import forward
+from ceptoar.reports.services.submission import submit
+from ceptoar.reports.tracking import levels_within, organisations_at_level
+from ceptoar.reports.versions import draft_of
 
 SEED = 20090301
 # CEPTOARs whose members report in the demo (codes of the seed map), and how many reports each.
@@ -183,8 +188,8 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
     detected = occurred + timedelta(minutes=rng.randint(5, 240))
     scope = rng.choice([ConsentScope.SECRETARIAT, ConsentScope.MINISTRY, ConsentScope.HUB])
     reporter = _reporter(member)
-    report = services.start_report(reporter, ceptoar, scope=scope)
-    draft = services.draft_of(report)
+    report = start_report(reporter, ceptoar, scope=scope)
+    draft = draft_of(report)
     values = {
         "title": title,
         "event_type": event_type,
@@ -202,15 +207,15 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
         "duration_minutes": rng.choice([30, 120, 300]),
         "continuity_level_breached": rng.random() < 0.3,
     }
-    services.save_draft(reporter, draft, services.DraftContent(values=values, affected_services=[service]))
-    services.submit(reporter, draft)
+    save_draft(reporter, draft, DraftContent(values=values, affected_services=[service]))
+    submit(reporter, draft)
     # Sent when it happened, not when the demo was loaded, so the deadlines read as they would have.
     first_sent = detected + timedelta(hours=rng.randint(1, 30))
     ReportVersion.objects.filter(pk=draft.pk).update(submitted_at=first_sent)
     Report.objects.filter(pk=report.pk).update(first_submitted_at=first_sent)
     if rng.random() < 0.5:
-        final = services.start_follow_up(reporter, report)
-        services.submit(reporter, final, stage=Stage.FINAL)
+        final = start_follow_up(reporter, report)
+        submit(reporter, final, stage=Stage.FINAL)
         ReportVersion.objects.filter(pk=final.pk).update(
             submitted_at=first_sent + timedelta(hours=rng.randint(20, 90))
         )
@@ -219,13 +224,12 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
     levels = [
         level
         for level in (HopLevel.MINISTRY, HopLevel.HUB)
-        if level in triage.levels_within(report.scope)
-        and triage.organisations_at_level(report, level).exists()
+        if level in levels_within(report.scope) and organisations_at_level(report, level).exists()
     ]
     if levels:
-        triage.forward(secretariat, report, levels)
+        forward(secretariat, report, levels)
     if publish:
-        case = cases.create_case(secretariat, report)
-        cases.send_for_approval(secretariat, case)
-        cases.approve_case(reporter, case)
-        cases.publish_case(secretariat, case)
+        case = create_case(secretariat, report)
+        send_for_approval(secretariat, case)
+        approve_case(reporter, case)
+        publish_case(secretariat, case)

@@ -14,7 +14,7 @@ from ceptoar.alerts.services import AudienceSpec
 from ceptoar.exercises.models import TITLE_MAX_LENGTH, Exercise, ExerciseKind, Inject
 from ceptoar.exercises.services import participant_spec
 from ceptoar.registry.models import Organisation
-from ceptoar.reports.forms import ReportDateTimeField
+from ceptoar.reports.forms.reports import ReportDateTimeField
 from ceptoar.sharing.models import Tlp
 
 # What the services call the participants when they refuse them ("audience" when a code does not resolve).

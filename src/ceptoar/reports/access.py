@@ -3,7 +3,9 @@ these add what a person may do with what they see. Pages, the API and commands a
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import ceptoars_served_by, serves_a_ceptoar
 from ceptoar.accounts.models import Role
@@ -43,12 +45,24 @@ def can_edit_report(user, report: Report) -> bool:
     )
 
 
+def require_report_editor(user, report: Report) -> None:
+    """`can_edit_report`, for the services that change a report: refused with the reason."""
+    if not can_edit_report(user, report):
+        raise PermissionDenied(_("Only your own organisation's open reports can be changed here."))
+
+
 def can_triage(user, report: Report) -> bool:
     """The secretariat of the CEPTOAR a report was sent to triages it, comments, forwards and closes it,
     and makes failure cases of it."""
     return (
         report.status != TriageStatus.DRAFT and ceptoars_served_by(user).filter(pk=report.ceptoar_id).exists()
     )
+
+
+def require_triage(user, report: Report) -> None:
+    """`can_triage`, for the services that forward a report or change its status: refused with the reason."""
+    if not can_triage(user, report):
+        raise PermissionDenied(_("Only the secretariat of the CEPTOAR this report was sent to may do this."))
 
 
 def reports_triaged_by(user) -> QuerySet[Report]:

@@ -1,6 +1,6 @@
 """The secretariat's triage panel and the conversation on a report's page, and the deadline badges of the
 triage queue. The report page renders `{% report_triage_panel report %}` and `{% report_conversation report %}`;
-what each reader is shown is decided in `reports.triage` (and `sharing.policy`), not here."""
+what each reader is shown is decided in `reports.tracking` (and `sharing.policy`), not here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from ceptoar.alerts.templatetags.alert_tags import duration
-from ceptoar.reports import access, triage
+from ceptoar.reports import access, tracking
 from ceptoar.reports.models import ConsentScope, TriageStatus
 from ceptoar.sharing import policy
 
@@ -19,11 +19,11 @@ register = template.Library()
 
 # Existing colours of the style sheet: green done, amber late, red overdue, plain while due.
 _BADGE_CLASSES = {
-    triage.DeadlineState.MET: "ok",
-    triage.DeadlineState.MET_LATE: "track-tag-confirmed_late",
-    triage.DeadlineState.DUE: "",
-    triage.DeadlineState.OVERDUE: "track-tag-unreachable",
-    triage.DeadlineState.UNKNOWN: "",
+    tracking.DeadlineState.MET: "ok",
+    tracking.DeadlineState.MET_LATE: "track-tag-confirmed_late",
+    tracking.DeadlineState.DUE: "",
+    tracking.DeadlineState.OVERDUE: "track-tag-unreachable",
+    tracking.DeadlineState.UNKNOWN: "",
 }
 
 
@@ -41,14 +41,14 @@ def _url(name: str, pk: int) -> str | None:
 
 
 @register.simple_tag
-def deadline_badge(deadline: triage.Deadline):
+def deadline_badge(deadline: tracking.Deadline):
     """A deadline in words: 期限超過 3 h 20 min, 残り 5 h …, with the colour of its state."""
     time = duration(deadline.delta) if deadline.delta is not None else ""
-    if deadline.state == triage.DeadlineState.OVERDUE:
+    if deadline.state == tracking.DeadlineState.OVERDUE:
         text = _("Overdue by %(time)s") % {"time": time}
-    elif deadline.state == triage.DeadlineState.DUE:
+    elif deadline.state == tracking.DeadlineState.DUE:
         text = _("Due in %(time)s") % {"time": time}
-    elif deadline.state == triage.DeadlineState.MET_LATE:
+    elif deadline.state == tracking.DeadlineState.MET_LATE:
         text = _("Met, %(time)s late") % {"time": time}
     else:
         text = deadline.state_label
@@ -78,10 +78,10 @@ def report_triage_panel(context, report):
         "can_triage": True,
         "status_label": TriageStatus(report.status).label,
         "consent_label": ConsentScope(report.scope).label,
-        "deadline_list": triage.deadlines(report),
-        "forward_options": triage.forward_options(report),
+        "deadline_list": tracking.deadlines(report),
+        "forward_options": tracking.forward_options(report),
         "can_forward": report.status != TriageStatus.CLOSED,
-        "next_statuses": triage.next_statuses(report),
+        "next_statuses": tracking.next_statuses(report),
         "more_information": TriageStatus.MORE_INFORMATION,
         "forward_url": _url("reports:forward", report.pk),
         "status_url": _url("reports:set_status", report.pk),
@@ -97,8 +97,8 @@ def report_conversation(context, report):
         return base | {"shown": False}
     return base | {
         "shown": True,
-        "comments": list(triage.comments_for(user, report)),
-        "can_comment": triage.can_comment(user, report),
-        "can_write_internal": triage.can_write_internal(user, report),
+        "comments": list(tracking.comments_for(user, report)),
+        "can_comment": tracking.can_comment(user, report),
+        "can_write_internal": tracking.can_write_internal(user, report),
         "comment_url": _url("reports:comment", report.pk),
     }

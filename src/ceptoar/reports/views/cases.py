@@ -2,8 +2,9 @@
 reporter's approval, publishing, and the library of published cases.
 
 Thin: who may see a case is `sharing.policy`'s (never decided here), who may act on one
-`reports.access`'s and `reports.cases`'s, and every change is made by `reports.cases`, whose errors go back
-onto the form. Library pages never show or link the original report, nor what a redaction replaced.
+`reports.access`'s and `reports.cases`'s, and every change is made by `services.cases` and
+`services.redactions`, whose errors go back onto the form. Library pages never show or link the original
+report, nor what a redaction replaced.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.core.pagination import paginate
 from ceptoar.reports import access, cases
-from ceptoar.reports.case_forms import (
+from ceptoar.reports.forms.cases import (
     CaseEditForm,
     LibraryFilterForm,
     ManualRedactionForm,
@@ -28,6 +29,17 @@ from ceptoar.reports.case_forms import (
     show_errors,
 )
 from ceptoar.reports.models import Case, CaseStatus, Cause, Redaction, Report
+from ceptoar.reports.services.cases import (
+    approve_case,
+    create_case,
+    publish_case,
+    reopen_case,
+    request_changes,
+    send_for_approval,
+    update_case,
+    withdraw_case,
+)
+from ceptoar.reports.services.redactions import add_manual_redaction, set_redaction_accepted
 from ceptoar.search.services import ranked
 from ceptoar.sharing import policy
 
@@ -103,7 +115,7 @@ def case_create(request, pk: int):
         messages.info(request, _("A failure case is already being made of this report; here it is."))
         return redirect("reports:case_review", pk=existing.pk)
     try:
-        case = cases.create_case(request.user, report)
+        case = create_case(request.user, report)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -163,26 +175,26 @@ def case_review(request, pk: int):
                 forms["edit_form"] = form
                 if form.is_valid():
                     try:
-                        cases.update_case(request.user, case, **form.cleaned_data)
+                        update_case(request.user, case, **form.cleaned_data)
                     except ValidationError as error:
                         show_errors(form, error)
                 if not form.errors:
                     messages.success(request, _("Saved."))
                     return redirect("reports:case_review", pk=case.pk)
             elif action == "send":
-                cases.send_for_approval(request.user, case)
+                send_for_approval(request.user, case)
                 messages.success(request, _("Sent to the reporting organisation for approval."))
                 return redirect("reports:case_review", pk=case.pk)
             elif action == "reopen":
-                cases.reopen_case(request.user, case)
+                reopen_case(request.user, case)
                 messages.success(request, _("Back in review. The reporter will have to approve it again."))
                 return redirect("reports:case_review", pk=case.pk)
             elif action == "publish":
-                cases.publish_case(request.user, case)
+                publish_case(request.user, case)
                 messages.success(request, _("Published to the failure-case library."))
                 return redirect("reports:case_detail", pk=case.pk)
             elif action == "withdraw":
-                cases.withdraw_case(request.user, case)
+                withdraw_case(request.user, case)
                 messages.success(request, _("Withdrawn: no longer in the library or its search."))
                 return redirect("reports:case_review", pk=case.pk)
             else:
@@ -201,7 +213,7 @@ def case_redaction_toggle(request, pk: int, redaction_pk: int):
     accepted = request.POST.get("accepted") == "1"
     error = None
     try:
-        cases.set_redaction_accepted(request.user, redaction, accepted)
+        set_redaction_accepted(request.user, redaction, accepted)
     except ValidationError as refused:
         error = " ".join(refused.messages)
     case = _case_or_404(pk)
@@ -225,7 +237,7 @@ def case_redaction_add(request, pk: int):
     form = ManualRedactionForm(request.POST)
     if form.is_valid():
         try:
-            rows = cases.add_manual_redaction(
+            rows = add_manual_redaction(
                 request.user, case, form.cleaned_data["phrase"], form.cleaned_data["replacement"]
             )
         except ValidationError as error:
@@ -266,13 +278,13 @@ def case_approval(request, pk: int):
             )
         action = request.POST.get("action")
         if action == "approve":
-            cases.approve_case(request.user, case)
+            approve_case(request.user, case)
             messages.success(request, _("Approved. The secretariat may now publish the case."))
             return redirect("reports:case_approval", pk=case.pk)
         form = RequestChangesForm(request.POST)
         if action == "request_changes" and form.is_valid():
             try:
-                cases.request_changes(request.user, case, form.cleaned_data["note"])
+                request_changes(request.user, case, form.cleaned_data["note"])
             except ValidationError as error:
                 show_errors(form, error)
             else:
@@ -356,18 +368,3 @@ def case_detail(request, pk: int):
         "can_withdraw": cases.can_withdraw(request.user, case),
     }
     return render(request, "reports/case_detail.html", context)
-
-
-urlpatterns = [
-    path("cases/from-report/<int:pk>/", case_create, name="case_create"),
-    path("cases/<int:pk>/review/", case_review, name="case_review"),
-    path("cases/<int:pk>/review/redactions/", case_redaction_add, name="case_redaction_add"),
-    path(
-        "cases/<int:pk>/review/redactions/<int:redaction_pk>/",
-        case_redaction_toggle,
-        name="case_redaction_toggle",
-    ),
-    path("cases/<int:pk>/approval/", case_approval, name="case_approval"),
-    path("library/", library, name="library"),
-    path("library/<int:pk>/", case_detail, name="case_detail"),
-]

@@ -1,22 +1,18 @@
-"""Triage and routing of submitted reports (情報連絡): the secretariat's queue, forwarding within the
-reporter's consent, receipt at each hop, status changes, the conversation with the reporter, and the
-reporting deadlines.
+"""What triage reads of a submitted report (情報連絡): where the reporter's consent lets it go and which hops
+it reached, the secretariat's status choices and queue, who may read and write its conversation, and the
+reporting deadlines. Every change is made in `reports.services` (routing, receipts, triage, comments,
+deadlines).
 
 Who may *see* a report is `sharing.policy.visible_reports` (every list here starts from it); who may triage
-is `reports.access`. Each state change is one transaction; errors are ValidationErrors keyed by the form field
-concerned, and a refused change leaves everything as it was.
+is `reports.access`.
 """
 
 from __future__ import annotations
 
-import logging
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     DateTimeField,
@@ -29,7 +25,6 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ceptoar.accounts.access import ceptoars_served_by
@@ -50,8 +45,6 @@ from ceptoar.reports.models import (
     TriageStatus,
 )
 from ceptoar.sharing import policy
-
-logger = logging.getLogger(__name__)
 
 # The levels the secretariat forwards to; the secretariat's own hop is made by the reporter's submission.
 FORWARD_LEVELS = (HopLevel.MINISTRY, HopLevel.HUB)
@@ -86,7 +79,7 @@ def levels_within(scope: str) -> list[str]:
     return [level for level in HopLevel.values if SCOPE_RANK[ConsentScope(level)] <= rank]
 
 
-def _within_consent(level: str, scope: str) -> bool:
+def within_consent(level: str, scope: str) -> bool:
     return level in levels_within(scope)
 
 
@@ -103,7 +96,7 @@ def organisations_at_level(report: Report, level: str) -> QuerySet[Organisation]
     return Organisation.objects.none()
 
 
-def _is_person(user) -> bool:
+def is_person(user) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
@@ -114,7 +107,7 @@ def _is_person(user) -> bool:
 
 def hops_of(user, report: Report) -> QuerySet[ReportHop]:
     """The report's hops within its consent at which `user` stands (none for the reporter's own people)."""
-    if not _is_person(user) or report.organisation_id == user.organisation_id:
+    if not is_person(user) or report.organisation_id == user.organisation_id:
         return ReportHop.objects.none()
     return report.hops.filter(policy.at_users_organisation(user), level__in=levels_within(report.scope))
 
@@ -123,119 +116,7 @@ def is_at_hop(user, report: Report) -> bool:
     return hops_of(user, report).exists()
 
 
-# -- receipt --------------------------------------------------------------------------------------
-
-
-def record_receipt(user, report) -> None:
-    """Record that `user`'s organisation, at one of the report's hops, has received it (first opening).
-
-    One UPDATE, also when the hop was received long ago (then it changes nothing). A failure is logged and
-    never breaks the page that called it."""
-    if not _is_person(user) or report.pk is None or report.status == TriageStatus.DRAFT:
-        return
-    if report.organisation_id == user.organisation_id:
-        return
-    try:
-        # Inside a transaction a savepoint keeps a failed UPDATE from spoiling the caller's work.
-        guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
-        with guard:
-            ReportHop.objects.filter(
-                policy.at_users_organisation(user),
-                report_id=report.pk,
-                received_at=None,
-                level__in=levels_within(report.scope),
-            ).update(received_at=timezone.now(), received_by=user)
-    except DatabaseError:
-        logger.exception("Could not record the receipt of report %s by user %s", report.pk, user.pk)
-
-
 # -- forwarding -----------------------------------------------------------------------------------
-
-
-def _lock(report: Report) -> Report:
-    return Report.objects.select_for_update().get(pk=report.pk)
-
-
-def _require_triage(user, report: Report) -> None:
-    if not access.can_triage(user, report):
-        raise PermissionDenied(_("Only the secretariat of the CEPTOAR this report was sent to may do this."))
-
-
-def _names(organisations) -> str:
-    return ", ".join(str(organisation) for organisation in organisations)
-
-
-@transaction.atomic
-def forward(user, report: Report, to_levels) -> list[ReportHop]:
-    """Send the original on to the sector ministry and/or the national hub, never beyond the reporter's
-    consent. Creates one hop per organisation reached and marks the report forwarded."""
-    report = _lock(report)
-    _require_triage(user, report)
-    levels = list(dict.fromkeys(str(level) for level in to_levels or ()))
-    if not levels:
-        raise ValidationError({"to_levels": _("Choose where to forward the report.")})
-    unknown = [level for level in levels if level not in FORWARD_LEVELS]
-    if unknown:
-        raise ValidationError(
-            {
-                "to_levels": _(
-                    "A report is forwarded to its sector ministry or the national hub, not to: %(value)s"
-                )
-                % {"value": ", ".join(unknown)}
-            }
-        )
-    if report.status == TriageStatus.CLOSED:
-        raise ValidationError(
-            {
-                "to_levels": _("Report %(reference)s is closed; reopen it before forwarding it.")
-                % {"reference": report.reference}
-            }
-        )
-    beyond = [level for level in levels if not _within_consent(level, report.scope)]
-    if beyond:
-        raise ValidationError(
-            {
-                "to_levels": _(
-                    "The reporter's consent is “%(consent)s”: the report may not be forwarded to %(levels)s."
-                )
-                % {
-                    "consent": ConsentScope(report.scope).label,
-                    "levels": ", ".join(str(HopLevel(level).label) for level in beyond),
-                }
-            }
-        )
-    already = set(report.hops.values_list("organisation_id", flat=True))
-    new_hops: list[ReportHop] = []
-    for level in levels:
-        targets = list(organisations_at_level(report, level).order_by("code"))
-        if not targets:
-            raise ValidationError(
-                {
-                    "to_levels": _("No organisation is registered as %(level)s for %(ceptoar)s.")
-                    % {"level": HopLevel(level).label, "ceptoar": report.ceptoar}
-                }
-            )
-        for organisation in targets:
-            if organisation.pk not in already:
-                already.add(organisation.pk)
-                new_hops.append(
-                    ReportHop(report=report, organisation=organisation, level=level, sent_by=user)
-                )
-    if not new_hops:
-        reached = Organisation.objects.filter(
-            pk__in=report.hops.filter(level__in=levels).values("organisation_id")
-        ).order_by("code")
-        raise ValidationError(
-            {
-                "to_levels": _("The report has already been forwarded to %(names)s.")
-                % {"names": _names(reached)}
-            }
-        )
-    for hop in new_hops:
-        hop.save()
-    report.status = TriageStatus.FORWARDED
-    report.save(update_fields=["status", "updated_at"])
-    return new_hops
 
 
 def forward_options(report: Report) -> list[dict]:
@@ -249,7 +130,7 @@ def forward_options(report: Report) -> list[dict]:
             {
                 "level": str(level),
                 "label": HopLevel(level).label,
-                "allowed": _within_consent(level, report.scope),
+                "allowed": within_consent(level, report.scope),
                 "organisations": targets,
                 "reached": bool(targets) and all(target.pk in reached for target in targets),
             }
@@ -264,105 +145,29 @@ def next_statuses(report: Report) -> list[tuple[str, str]]:
     return [(status, TriageStatus(status).label) for status in ALLOWED_TRANSITIONS.get(report.status, ())]
 
 
-@transaction.atomic
-def set_status(user, report: Report, status: str, comment: str = "") -> Report:
-    """Move a report through triage. "More information needed" must say what is needed: that comment goes
-    to the reporter. Any other comment given goes to the reporter too."""
-    report = _lock(report)
-    _require_triage(user, report)
-    comment = (comment or "").strip()
-    if status not in TriageStatus.values:
-        raise ValidationError({"status": _("Unknown choice: %(value)s") % {"value": status}})
-    current = TriageStatus(report.status)
-    wanted = TriageStatus(status)
-    if wanted == current:
-        raise ValidationError({"status": _("The report is already “%(status)s”.") % {"status": wanted.label}})
-    if wanted == TriageStatus.FORWARDED:
-        raise ValidationError(
-            {"status": _("A report becomes “Forwarded” when you forward it to the ministry or the hub.")}
-        )
-    if wanted not in ALLOWED_TRANSITIONS.get(current, ()):
-        raise ValidationError(
-            {
-                "status": _("A report that is “%(current)s” cannot be set to “%(wanted)s”.")
-                % {"current": current.label, "wanted": wanted.label}
-            }
-        )
-    if wanted == TriageStatus.MORE_INFORMATION and not comment:
-        raise ValidationError(
-            {"comment": _("Say what information you need: the reporter reads this comment.")}
-        )
-    if len(comment) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "comment": _("A comment may be at most %(count)d characters long.")
-                % {"count": COMMENT_MAX_LENGTH}
-            }
-        )
-    report.status = wanted
-    report.save(update_fields=["status", "updated_at"])
-    if comment:
-        ReportComment.objects.create(
-            report=report, author=user, organisation_id=user.organisation_id, body=comment, internal=False
-        )
-    return report
-
-
-def _is_reporter(user, report: Report) -> bool:
+def is_reporter(user, report: Report) -> bool:
     return (
-        _is_person(user) and report.organisation_id == user.organisation_id and user.has_role(Role.MEMBER_POC)
+        is_person(user) and report.organisation_id == user.organisation_id and user.has_role(Role.MEMBER_POC)
     )
 
 
 def can_comment(user, report: Report) -> bool:
     """The reporting organisation's points of contact, and the staff of the organisations the report reached."""
-    if not _is_person(user) or report.status == TriageStatus.DRAFT:
+    if not is_person(user) or report.status == TriageStatus.DRAFT:
         return False
-    if _is_reporter(user, report):
+    if is_reporter(user, report):
         return True
     return user.has_role(*_HOP_COMMENTER_ROLES) and is_at_hop(user, report) and policy.may_see(user, report)
 
 
 def can_write_internal(user, report: Report) -> bool:
     """Internal notes are written (and read) at the report's hops, never by the reporter."""
-    return can_comment(user, report) and not _is_reporter(user, report)
-
-
-@transaction.atomic
-def add_comment(user, report: Report, body: str, internal: bool = False) -> ReportComment:
-    """A message to or from the reporter, or (internal) a note among the organisations the report reached.
-    The reporter's comment on a report waiting for more information puts it back in the queue as new."""
-    report = _lock(report)
-    if not can_comment(user, report):
-        raise PermissionDenied(_("You may not comment on this report."))
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": _("Write a comment first.")})
-    if len(body) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {"body": _("A comment may be at most %(count)d characters long.") % {"count": COMMENT_MAX_LENGTH}}
-        )
-    reporter = _is_reporter(user, report)
-    if internal and reporter:
-        raise ValidationError(
-            {
-                "internal": _(
-                    "Internal notes are for the organisations the report was sent to; the reporter cannot write one."
-                )
-            }
-        )
-    comment = ReportComment.objects.create(
-        report=report, author=user, organisation_id=user.organisation_id, body=body, internal=bool(internal)
-    )
-    if reporter and report.status == TriageStatus.MORE_INFORMATION:
-        report.status = TriageStatus.NEW
-        report.save(update_fields=["status", "updated_at"])
-    return comment
+    return can_comment(user, report) and not is_reporter(user, report)
 
 
 def comments_for(user, report: Report) -> QuerySet[ReportComment]:
     """The comments `user` may read: none unless they may see the report; internal notes only at its hops."""
-    if not _is_person(user) or not policy.may_see(user, report):
+    if not is_person(user) or not policy.may_see(user, report):
         return ReportComment.objects.none()
     comments = report.comments.select_related("author", "organisation").order_by("created_at", "id")
     if not is_at_hop(user, report):
@@ -488,42 +293,6 @@ def deadlines(
             )
         )
     return result
-
-
-@transaction.atomic
-def set_deadlines(user, ceptoar: Organisation, first_hours, details_hours) -> dict[str, int]:
-    """The secretariat sets how many hours after detection its CEPTOAR expects each kind of report."""
-    if not ceptoars_served_by(user).filter(pk=ceptoar.pk).exists():
-        raise PermissionDenied(
-            _("Only the secretariat of %(ceptoar)s may set its deadlines.") % {"ceptoar": ceptoar}
-        )
-    errors: dict[str, list[str]] = {}
-    values = {}
-    for field, value in (("first_hours", first_hours), ("details_hours", details_hours)):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            errors.setdefault(field, []).append(_("Enter a whole number of hours."))
-            continue
-        if number < 1:
-            errors.setdefault(field, []).append(_("The number of hours must be at least 1."))
-        elif number > MAX_DEADLINE_HOURS:
-            errors.setdefault(field, []).append(
-                _("The number of hours may be at most %(count)d.") % {"count": MAX_DEADLINE_HOURS}
-            )
-        values[field] = number
-    if not errors and values["details_hours"] < values["first_hours"]:
-        errors["details_hours"] = [
-            _("The detailed report cannot be due before the first report (%(hours)d hours).")
-            % {"hours": values["first_hours"]}
-        ]
-    if errors:
-        raise ValidationError(errors)
-    for kind, field in ((DeadlineKind.FIRST, "first_hours"), (DeadlineKind.DETAILS, "details_hours")):
-        ReportingDeadline.objects.update_or_create(
-            ceptoar=ceptoar, kind=kind, defaults={"hours_after_detection": values[field]}
-        )
-    return {DeadlineKind.FIRST: values["first_hours"], DeadlineKind.DETAILS: values["details_hours"]}
 
 
 # A year: anything longer is a typing mistake, not a deadline.

@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.forms import MultipleFileField
 from ceptoar.registry.models import Organisation
-from ceptoar.reports import services
 from ceptoar.reports.models import (
     Cause,
     CauseClass,
@@ -34,6 +33,8 @@ from ceptoar.reports.models import (
     Stage,
     TriageStatus,
 )
+from ceptoar.reports.services.attachments import add_attachment
+from ceptoar.reports.services.drafts import CONTENT_FIELDS, SERVICE_FIELDS, DraftContent, save_draft
 
 # Reports are written in Japan time, whatever the server or browser says.
 REPORT_TIMEZONE = ZoneInfo("Asia/Tokyo")
@@ -227,7 +228,7 @@ def cause_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 class ReportForm(forms.Form):
     """One version of a report as the reporter types it. Nothing is required for a draft; what sending
-    needs is `services.validate_for_submission`'s to say, on the field concerned."""
+    needs is `services.submission.validate_for_submission`'s to say, on the field concerned."""
 
     title = forms.CharField(
         label=_("Title"),
@@ -305,7 +306,7 @@ class ReportForm(forms.Form):
     )
 
     # What a draft save stores on the version (the rest: scope on the report, files, stage on sending).
-    VERSION_FIELDS = services.CONTENT_FIELDS
+    VERSION_FIELDS = CONTENT_FIELDS
 
     def __init__(self, *args, report: Report, version: ReportVersion | None = None, **kwargs):
         if version is not None and "initial" not in kwargs:
@@ -414,7 +415,7 @@ class BaseAffectedServiceFormSet(forms.BaseFormSet):
         if self.non_form_errors():
             return None
         return [
-            {name: form.cleaned_data.get(name) for name in services.SERVICE_FIELDS}
+            {name: form.cleaned_data.get(name) for name in SERVICE_FIELDS}
             | {"impact": form.cleaned_data.get("impact") or ""}
             for form in self.forms
             if not self._should_delete_form(form) and not form.is_blank()
@@ -431,7 +432,7 @@ def services_formset(data=None, version: ReportVersion | None = None, add_row: b
     initial = None
     if version is not None:
         initial = [
-            {name: getattr(service, name) for name in services.SERVICE_FIELDS}
+            {name: getattr(service, name) for name in SERVICE_FIELDS}
             for service in version.affected_services.all()
         ]
     if data is not None and add_row:
@@ -473,9 +474,9 @@ def save_typed_draft(user, draft: ReportVersion, form: ReportForm, formset) -> b
     rows = formset.rows()
     complete = not form.errors and rows is not None
     for _attempt in range(3):
-        content = services.DraftContent(values=values, affected_services=rows, scope=scope)
+        content = DraftContent(values=values, affected_services=rows, scope=scope)
         try:
-            services.save_draft(user, draft, content)
+            save_draft(user, draft, content)
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 show_errors(form, error)
@@ -499,7 +500,7 @@ def add_attachments(user, draft: ReportVersion, form: ReportForm) -> list:
     added = []
     for upload in form.files.getlist("attachments") if form.files else []:
         try:
-            added.append(services.add_attachment(user, draft, upload.name, upload.read()))
+            added.append(add_attachment(user, draft, upload.name, upload.read()))
         except ValidationError as error:
             show_errors(form, error, fallback="attachments")
     return added

@@ -1,33 +1,32 @@
 """The secretariat's triage pages (queue, reporting deadlines), the list of reports forwarded to an
 organisation, and the POST actions of the triage panel and the conversation on a report's page.
 
-Thin: visibility is `sharing.policy`'s, the right to act `reports.access`'s, every change `reports.triage`'s,
+Thin: visibility is `sharing.policy`'s, the right to act `reports.access`'s, every change a service's (`reports.services`),
 whose errors come back as messages (nothing changed).
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts.access import ceptoars_served_by
 from ceptoar.core.pagination import paginate
-from ceptoar.reports import triage
+from ceptoar.reports import tracking
+from ceptoar.reports.forms.triage import ALL, OPEN, DeadlinesForm, QueueFilterForm
 from ceptoar.reports.models import DeadlineKind, HopLevel, Report, TriageStatus
+from ceptoar.reports.services import comments, routing, triage
+from ceptoar.reports.services.deadlines import set_deadlines
 from ceptoar.sharing import policy
 
 PAGE_SIZE = 25
-OPEN = "open"
-ALL = "all"
 
 
 def detail_url(report_pk: int) -> str:
@@ -54,17 +53,6 @@ def _show_errors(request, error: ValidationError) -> None:
 # -- the queue ------------------------------------------------------------------------------------
 
 
-class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Reference or title"), required=False, max_length=200)
-    status = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def clean_status(self) -> str:
-        value = self.cleaned_data.get("status") or OPEN
-        if value not in (OPEN, ALL, *triage.QUEUE_STATUSES):
-            raise ValidationError(_("There is no status called “%(value)s”.") % {"value": value})
-        return value
-
-
 def _require_secretariat(user) -> None:
     if not ceptoars_served_by(user).exists():
         raise PermissionDenied(_("The triage queue is for the secretariat of a CEPTOAR."))
@@ -77,7 +65,7 @@ def _tabs(request, counts: dict[str, int], current: str) -> list[dict]:
     open_total = sum(n for status, n in counts.items() if status != TriageStatus.CLOSED)
     entries = [(OPEN, _("Open"), open_total)]
     entries += [
-        (status, TriageStatus(status).label, counts.get(status, 0)) for status in triage.QUEUE_STATUSES
+        (status, TriageStatus(status).label, counts.get(status, 0)) for status in tracking.QUEUE_STATUSES
     ]
     entries.append((ALL, _("All"), sum(counts.values())))
     for value, label, count in entries:
@@ -101,11 +89,13 @@ def queue(request):
     now = timezone.now()
     status = form.cleaned_data["status"] if valid else OPEN
     text = form.cleaned_data["q"] if valid else ""
-    reports = triage.search_reports(triage.triage_queue(request.user), text)
+    reports = tracking.search_reports(tracking.triage_queue(request.user), text)
     if not valid:
         reports = reports.none()
     counted = (
-        triage.search_reports(triage.queue_reports(request.user), text) if valid else Report.objects.none()
+        tracking.search_reports(tracking.queue_reports(request.user), text)
+        if valid
+        else Report.objects.none()
     )
     counts = dict(counted.order_by().values_list("status").annotate(n=Count("id")))
     overdue = reports.filter(next_due_at__lt=now).count() if valid else 0
@@ -114,9 +104,9 @@ def queue(request):
     elif status != ALL:
         reports = reports.filter(status=status)
     page = paginate(request, reports, PAGE_SIZE)
-    hours = triage.deadline_hours_by_ceptoar({report.ceptoar_id for report in page.object_list})
+    hours = tracking.deadline_hours_by_ceptoar({report.ceptoar_id for report in page.object_list})
     for report in page.object_list:
-        report.deadline_list = triage.deadlines(report, now=now, hours=hours[report.ceptoar_id])
+        report.deadline_list = tracking.deadlines(report, now=now, hours=hours[report.ceptoar_id])
         report.detail_url = detail_url(report.pk)
     context = {
         "form": form,
@@ -145,7 +135,7 @@ def received(request):
     )
     form = QueueFilterForm(request.GET)
     valid = form.is_valid()
-    reports = triage.search_reports(reports, form.cleaned_data["q"]) if valid else reports.none()
+    reports = tracking.search_reports(reports, form.cleaned_data["q"]) if valid else reports.none()
     page = paginate(request, reports, PAGE_SIZE)
     for report in page.object_list:
         report.detail_url = detail_url(report.pk)
@@ -154,30 +144,6 @@ def received(request):
 
 
 # -- deadlines ------------------------------------------------------------------------------------
-
-
-class DeadlinesForm(forms.Form):
-    first_hours = forms.IntegerField(
-        label=gettext_lazy("First report: hours after detection"),
-        min_value=1,
-        max_value=triage.MAX_DEADLINE_HOURS,
-    )
-    details_hours = forms.IntegerField(
-        label=gettext_lazy("Detailed (final) report: hours after detection"),
-        min_value=1,
-        max_value=triage.MAX_DEADLINE_HOURS,
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        first, details = cleaned.get("first_hours"), cleaned.get("details_hours")
-        if first is not None and details is not None and details < first:
-            self.add_error(
-                "details_hours",
-                _("The detailed report cannot be due before the first report (%(hours)d hours).")
-                % {"hours": first},
-            )
-        return cleaned
 
 
 def deadlines(request):
@@ -189,13 +155,13 @@ def deadlines(request):
     )
     if ceptoar is None:
         raise Http404(_("You are not the secretariat of that CEPTOAR."))
-    current = triage.deadline_hours(ceptoar)
+    current = tracking.deadline_hours(ceptoar)
     status = 200
     if request.method == "POST":
         form = DeadlinesForm(request.POST)
         if form.is_valid():
             try:
-                triage.set_deadlines(
+                set_deadlines(
                     request.user,
                     ceptoar,
                     form.cleaned_data["first_hours"],
@@ -219,7 +185,7 @@ def deadlines(request):
                 "details_hours": current[DeadlineKind.DETAILS],
             }
         )
-    defaults = triage.default_deadline_hours()
+    defaults = tracking.default_deadline_hours()
     context = {
         "form": form,
         "ceptoar": ceptoar,
@@ -238,7 +204,7 @@ def deadlines(request):
 def comment(request, pk):
     report = _visible_report_or_404(request.user, pk)
     try:
-        triage.add_comment(
+        comments.add_comment(
             request.user, report, request.POST.get("body", ""), internal=request.POST.get("internal") == "on"
         )
     except ValidationError as error:
@@ -270,7 +236,7 @@ def set_status(request, pk):
 def forward(request, pk):
     report = _visible_report_or_404(request.user, pk)
     try:
-        hops = triage.forward(request.user, report, request.POST.getlist("to_levels"))
+        hops = routing.forward(request.user, report, request.POST.getlist("to_levels"))
     except ValidationError as error:
         _show_errors(request, error)
     else:
@@ -283,13 +249,3 @@ def forward(request, pk):
             },
         )
     return redirect(detail_url(report.pk) + "#triage")
-
-
-urlpatterns = [
-    path("triage/", queue, name="triage_queue"),
-    path("triage/deadlines/", deadlines, name="deadlines"),
-    path("received/", received, name="received"),
-    path("<int:pk>/comment/", comment, name="comment"),
-    path("<int:pk>/status/", set_status, name="set_status"),
-    path("<int:pk>/forward/", forward, name="forward"),
-]

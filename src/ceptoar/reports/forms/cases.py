@@ -1,5 +1,5 @@
 """Forms of the failure-case pages: review, approval and the library's search. They carry what the person
-typed; `reports.cases` decides what is valid, and its errors go onto the field they concern."""
+typed; `reports.services.cases` and `services.redactions` decide what is valid, and its errors go onto the field they concern."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ AUDIENCE_LABELS = {
 
 
 def show_errors(form: forms.Form, error: ValidationError) -> None:
-    """A ValidationError from `reports.cases` on the form: on its field where the form has it, on top
+    """A ValidationError from the case services on the form: on its field where the form has it, on top
     otherwise."""
     if not hasattr(error, "error_dict"):
         for message in error.messages:

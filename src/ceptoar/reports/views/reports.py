@@ -2,7 +2,8 @@
 sending (第1報, follow-ups, 最終報), and a report's page with its history of versions.
 
 Thin: who may see a report is asked of `sharing.policy`, who may write one of `reports.access`, and every
-change is made by `reports.services`, whose errors go back onto the field concerned.
+change is made by `reports.services` (drafts, submission, attachments), whose errors go back onto the field
+concerned.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from ceptoar.core.downloads import attachment_response
 from ceptoar.core.pagination import paginate
-from ceptoar.reports import access, services, triage
-from ceptoar.reports.forms import (
+from ceptoar.reports import access
+from ceptoar.reports.forms.reports import (
     REPORT_TIMEZONE,
     NewReportForm,
     ReportForm,
@@ -40,6 +40,11 @@ from ceptoar.reports.models import (
     ReportVersion,
     TriageStatus,
 )
+from ceptoar.reports.services import submission
+from ceptoar.reports.services.attachments import remove_attachment
+from ceptoar.reports.services.drafts import CONTENT_FIELDS, start_follow_up, start_report
+from ceptoar.reports.services.receipts import record_receipt
+from ceptoar.reports.versions import draft_of, latest_submitted, version_label
 from ceptoar.sharing import policy
 
 PAGE_SIZE = 25
@@ -73,7 +78,7 @@ def report_list(request):
         versions = list(report.versions.all())
         sent = [version for version in versions if not version.is_draft]
         report.latest_version = sent[-1] if sent else None
-        report.latest_label = services.version_label(sent[-1]) if sent else ""
+        report.latest_label = version_label(sent[-1]) if sent else ""
         report.open_draft = next((version for version in versions if version.is_draft), None)
         report.display_title = report.title or (report.open_draft.title if report.open_draft else "")
     context = {"page": page, "can_report": access.can_report(request.user)}
@@ -97,7 +102,7 @@ def new_report(request):
         form = NewReportForm(data, ceptoars=ceptoars)
         if form.is_valid():
             try:
-                report = services.start_report(request.user, form.cleaned_data["ceptoar"])
+                report = start_report(request.user, form.cleaned_data["ceptoar"])
             except ValidationError as error:
                 show_errors(form, error)
             else:
@@ -119,7 +124,7 @@ def _editable_draft(request, pk: int) -> tuple[Report, ReportVersion]:
         if report.status == TriageStatus.CLOSED:
             raise _Redirect(report, _("Report %(reference)s is closed; it can no longer change."))
         raise _Redirect(report, _("Only your own organisation's open reports can be changed here."))
-    draft = services.draft_of(report)
+    draft = draft_of(report)
     if draft is None:
         raise _Redirect(
             report,
@@ -154,8 +159,8 @@ def _edit_context(report: Report, draft: ReportVersion, form: ReportForm, formse
     return {
         "report": report,
         "draft": draft,
-        "draft_label": services.version_label(draft),
-        "previous": services.latest_submitted(report),
+        "draft_label": version_label(draft),
+        "previous": latest_submitted(report),
         "form": form,
         "formset": formset,
         "attachments": attachments,
@@ -182,7 +187,7 @@ def _save_posted(request, report: Report, draft: ReportVersion, add_row: bool = 
             form.add_error("attachments", _("That file is no longer attached."))
         else:
             try:
-                services.remove_attachment(request.user, attachment)
+                remove_attachment(request.user, attachment)
             except ValidationError as error:
                 show_errors(form, error, fallback="attachments")
     report.refresh_from_db()
@@ -233,7 +238,7 @@ def submit(request, report, draft):
     if complete:
         stage = form.cleaned_data.get("stage") or None
         try:
-            version = services.submit(request.user, draft, stage=stage)
+            version = submission.submit(request.user, draft, stage=stage)
         except ValidationError as error:
             show_errors(form, error)
         else:
@@ -241,7 +246,7 @@ def submit(request, report, draft):
                 request,
                 _("%(label)s of %(reference)s has been sent to %(ceptoar)s.")
                 % {
-                    "label": services.version_label(version),
+                    "label": version_label(version),
                     "reference": report.reference,
                     "ceptoar": report.ceptoar,
                 },
@@ -255,7 +260,7 @@ def submit(request, report, draft):
 def follow_up(request, pk):
     report = _visible_report_or_404(request.user, pk)
     try:
-        draft = services.start_follow_up(request.user, report)
+        draft = start_follow_up(request.user, report)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -311,7 +316,7 @@ def version_changes(previous: ReportVersion | None, version: ReportVersion) -> l
     if previous is None:
         return []
     changes = []
-    for name in services.CONTENT_FIELDS:
+    for name in CONTENT_FIELDS:
         if getattr(previous, name) != getattr(version, name):
             changes.append(
                 {
@@ -335,7 +340,7 @@ def version_changes(previous: ReportVersion | None, version: ReportVersion) -> l
 
 def detail(request, pk):
     report = _visible_report_or_404(request.user, pk)
-    triage.record_receipt(request.user, report)
+    record_receipt(request.user, report)
     ours = report.organisation_id == request.user.organisation_id
     versions = list(
         report.versions.exclude(submitted_at=None)
@@ -345,10 +350,10 @@ def detail(request, pk):
     )
     previous = None
     for version in versions:
-        version.label = services.version_label(version)
+        version.label = version_label(version)
         version.changes = version_changes(previous, version)
         previous = version
-    draft = services.draft_of(report) if ours else None
+    draft = draft_of(report) if ours else None
     attachments = report.attachments.select_related("version").order_by("uploaded_at", "id")
     if not ours:
         # Files added to a draft stay with the reporter until that version is sent.
@@ -359,7 +364,7 @@ def detail(request, pk):
         "latest": versions[-1] if versions else None,
         "versions": list(reversed(versions)),
         "draft": draft,
-        "draft_label": services.version_label(draft) if draft else "",
+        "draft_label": version_label(draft) if draft else "",
         "attachments": attachments,
         "can_continue": can_edit and draft is not None,
         "can_follow_up": can_edit and draft is None and bool(versions),
@@ -375,15 +380,3 @@ def attachment(request, pk, attachment_pk):
     if item.version.is_draft and report.organisation_id != request.user.organisation_id:
         raise Http404(_("No such report, or not one you may see."))
     return attachment_response(item)
-
-
-urlpatterns = [
-    path("", report_list, name="list"),
-    path("new/", new_report, name="new"),
-    path("<int:pk>/", detail, name="detail"),
-    path("<int:pk>/edit/", edit, name="edit"),
-    path("<int:pk>/autosave/", autosave, name="autosave"),
-    path("<int:pk>/submit/", submit, name="submit"),
-    path("<int:pk>/follow-up/", follow_up, name="follow_up"),
-    path("<int:pk>/attachments/<int:attachment_pk>/", attachment, name="attachment"),
-]
