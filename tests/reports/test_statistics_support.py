@@ -68,8 +68,9 @@ def send(
 
 
 def reach(report: Report, organisation_code: str, level: str, sent_by) -> ReportHop:
-    # In the product `reports.services.routing.forward` records these hops (and refuses any beyond the consent); the
-    # statistics only read them, so the tests write them directly, including some the consent forbids.
+    # In the product `reports.services.routing.forward` records these hops (and refuses any beyond the
+    # consent); the statistics only read them, so the tests write them directly, including some the
+    # consent forbids.
     return ReportHop.objects.create(
         report=report,
         organisation=Organisation.objects.get(code=organisation_code),

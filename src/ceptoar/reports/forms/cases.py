@@ -1,5 +1,6 @@
 """Forms of the failure-case pages: review, approval and the library's search. They carry what the person
-typed; `reports.services.cases` and `services.redactions` decide what is valid, and its errors go onto the field they concern."""
+typed; `services.cases` and `services.redactions` decide what is valid, and their errors go onto the field
+they concern."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The secretariat's triage pages (queue, reporting deadlines), the list of reports forwarded to an
 organisation, and the POST actions of the triage panel and the conversation on a report's page.
 
-Thin: visibility is `sharing.policy`'s, the right to act `reports.access`'s, every change a service's (`reports.services`),
-whose errors come back as messages (nothing changed).
+Thin: visibility is `sharing.policy`'s, the right to act `reports.access`'s, every change a service's
+(`reports.services`), whose errors come back as messages (nothing changed).
 """
 
 from __future__ import annotations
