@@ -50,7 +50,7 @@ from ceptoar.sharing import policy
 FORWARD_LEVELS = (HopLevel.MINISTRY, HopLevel.HUB)
 
 # Status changes the secretariat may make by hand. NEW is where a submission (or the reporter's answer)
-# puts a report; FORWARDED is where `forward` puts it.
+# puts a report; FORWARDED is where `services.routing.forward` puts it.
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     TriageStatus.NEW: (TriageStatus.TRIAGED, TriageStatus.MORE_INFORMATION, TriageStatus.CLOSED),
     TriageStatus.TRIAGED: (TriageStatus.MORE_INFORMATION, TriageStatus.CLOSED),
@@ -97,6 +97,7 @@ def organisations_at_level(report: Report, level: str) -> QuerySet[Organisation]
 
 
 def is_person(user) -> bool:
+    """A signed-in, active person of an organisation: the only one a hop, a receipt or a comment can be of."""
     return bool(
         user is not None
         and user.is_authenticated
@@ -146,6 +147,7 @@ def next_statuses(report: Report) -> list[tuple[str, str]]:
 
 
 def is_reporter(user, report: Report) -> bool:
+    """A point of contact of the organisation that wrote the report."""
     return (
         is_person(user) and report.organisation_id == user.organisation_id and user.has_role(Role.MEMBER_POC)
     )
