@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
-from ceptoar.bench import _harness
+from ceptoar.demo import sandbox
 
 DEFAULT_ACK_SHARE = 0.9
 DEFAULT_SEED = 1
@@ -106,15 +106,15 @@ def run(
     check_options(ack_share, ceptoars)
     say = progress or (lambda message: None)
     started = time.perf_counter()
-    with _harness.workspace("simulate_smoke" if ceptoars else "simulate") as space:
+    with sandbox.workspace("simulate_smoke" if ceptoars else "simulate") as space:
         say(
             _("Loading the demo population into a throw-away database (%(database)s)…")
             % {"database": space.database}
         )
-        demo_load_s = _harness.load_demo(space)
+        demo_load_s = sandbox.load_demo(space)
         say(_("Running the simulated drill…"))
         try:
-            result = _harness.run_phase(
+            result = sandbox.run_phase(
                 space, "ceptoar.exercises.simulation.phase", ack_share=ack_share, seed=seed, ceptoars=ceptoars
             )
         except RuntimeError as error:
@@ -193,7 +193,7 @@ def simulate(
     # The test runner's in-memory mail backend, or the installation's relay, would not be the sink.
     smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_TIMEOUT": 10}
     with (
-        _harness.SmtpSink(keep_links=True) as sink,
+        sandbox.SmtpSink(keep_links=True) as sink,
         override_settings(**smtp, EMAIL_HOST="127.0.0.1", EMAIL_PORT=sink.port),
     ):
         inbox = _Inbox()
@@ -242,7 +242,7 @@ def _send_drill(ceptoars: list[str] | None):
     from ceptoar.exercises.models import ExerciseKind
     from ceptoar.registry.models import Sector
 
-    _harness.set_up_relay_chain(ceptoars)
+    sandbox.set_up_relay_chain(ceptoars)
     hub = User.objects.get(username=ORGANISER)
     now = timezone.now()
     spec = (
@@ -264,8 +264,8 @@ def _send_drill(ceptoars: list[str] | None):
         hub,
         title=INJECT_TITLE,
         body=INJECT_BODY,
-        category=_harness.BENCH_CATEGORY,
-        severity=_harness.BENCH_SEVERITY,
+        category=sandbox.RELAY_CATEGORY,
+        severity=sandbox.RELAY_SEVERITY,
         tlp="green",
         scheduled_at=now,
     )
