@@ -212,9 +212,9 @@ def simulate(
         _("%(minutes)d simulated minutes played; ending the exercise.")
         % {"minutes": round((end - t0).total_seconds() / 60)}
     )
-    from ceptoar.exercises import services
+    from ceptoar.exercises.services import running
 
-    exercise = services.finish(exercise, now=end)
+    exercise = running.finish(exercise, now=end)
     return _figures(
         exercise,
         tree_ids,
@@ -238,8 +238,8 @@ def _send_drill(ceptoars: list[str] | None):
 
     from ceptoar.accounts.models import User
     from ceptoar.alerts.services import AudienceSpec
-    from ceptoar.exercises import services
     from ceptoar.exercises.models import ExerciseKind
+    from ceptoar.exercises.services import injects, planning, running
     from ceptoar.registry.models import Sector
 
     sandbox.set_up_relay_chain(ceptoars)
@@ -250,7 +250,7 @@ def _send_drill(ceptoars: list[str] | None):
         if ceptoars
         else AudienceSpec(sectors=list(Sector.objects.order_by("position").values_list("code", flat=True)))
     )
-    exercise = services.create_exercise(
+    exercise = planning.create_exercise(
         hub,
         name=_("Simulated drill"),
         kind=ExerciseKind.CROSS_SECTOR,
@@ -259,7 +259,7 @@ def _send_drill(ceptoars: list[str] | None):
         participants=spec,
         description=_("Simulated members (ceptoar exercise run --simulate)."),
     )
-    inject = services.add_inject(
+    inject = planning.add_inject(
         exercise,
         hub,
         title=INJECT_TITLE,
@@ -269,8 +269,8 @@ def _send_drill(ceptoars: list[str] | None):
         tlp="green",
         scheduled_at=now,
     )
-    services.start(exercise, hub, now=now)
-    inject = services.send_inject(inject, hub)
+    running.start(exercise, hub, now=now)
+    inject = injects.send_inject(inject, hub)
     if inject.alert is None:
         raise SimulationError(_("The inject was not sent: %(error)s") % {"error": inject.error})
     _complete_relay_tree(inject.alert)
