@@ -22,8 +22,8 @@ demo: install
 	$(BIN)/ceptoar demo
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 test: install
 	bash scripts/test.sh

@@ -25,8 +25,8 @@ fi
 echo "chromium: $(chromium --version 2>/dev/null | head -1)"
 
 step "ruff"
-$BIN/ruff check src tests
-$BIN/ruff format --check src tests
+$BIN/ruff check src tests benchmarks
+$BIN/ruff format --check src tests benchmarks
 
 step "Django system checks and migrations"
 $BIN/ceptoar check --fail-level WARNING

@@ -33,7 +33,7 @@ from ceptoar.alerts.models import AlertAttachment, RelayRule
 from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
-from ceptoar.exercises import services as exercise_services
+from ceptoar.exercises.services import running as exercise_running
 from ceptoar.registry.models import Contact, Organisation
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
 from ceptoar.reports.services.drafts import start_report
@@ -247,7 +247,7 @@ def world(demo_user, settings, tmp_path) -> World:
     planned = plan(secretariat, name="計画中の訓練", organisations=["banks-0001", "banks-0002"])
     running = run(secretariat, name="実施中の訓練", organisations=["banks-0001", "banks-0002"])
     finished = run(secretariat, name="終了した訓練", organisations=["banks-0001", "banks-0002"])
-    exercise_services.finish(finished, secretariat, now=timezone.now() + timedelta(minutes=5))
+    exercise_running.finish(finished, secretariat, now=timezone.now() + timedelta(minutes=5))
     ids.update(planned=planned.pk, running=running.pk, finished=finished.pk)
     ids["planned_inject"] = planned.injects.first().pk
 

@@ -82,7 +82,7 @@ def test_the_default_jobs_are_the_sweeper_escalation_the_auditor_and_exercises()
         ("sweeper", 60, "ceptoar.channels.services.sweep_stale"),
         ("escalation", 30, "ceptoar.escalation.services.run_due_follow_ups"),
         ("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
-        ("exercises", 30, "ceptoar.exercises.services.run_due"),
+        ("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),
     ]
 
 

@@ -12,6 +12,8 @@ import ceptoar
 from ceptoar import settings
 
 PACKAGE = Path(ceptoar.__file__).resolve().parent
+# The benchmarks read variables too, from the checkout beside the package (benchmarks/fanout.py).
+BENCHMARKS = PACKAGE.parents[1] / "benchmarks"
 DEPLOYMENT = PACKAGE.parents[1] / "docs" / "deployment.md"
 # ceptoar.config's readers (env_str, env_int, env_bool, env_list, env_header, …) and os.environ / os.getenv.
 NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -51,15 +53,18 @@ def _read_name(node: ast.AST) -> str | None:
 
 
 def variables_read() -> dict[str, list[str]]:
-    """Variable name → the files that read it, over every module of the package."""
+    """Variable name → the files that read it, over every module of the package (paths relative to it) and
+    of the checkout's benchmarks (`benchmarks/…`)."""
     found: dict[str, list[str]] = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    modules = [(path, path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))]
+    modules += [(path, path.relative_to(BENCHMARKS.parent)) for path in sorted(BENCHMARKS.rglob("*.py"))]
+    for path, shown in modules:
         if "migrations" in path.parts:
             continue
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             name = _read_name(node)
             if name and NAME.fullmatch(name) and name not in NOT_SETTINGS:
-                found.setdefault(name, []).append(str(path.relative_to(PACKAGE)))
+                found.setdefault(name, []).append(str(shown))
     return found
 
 
@@ -85,7 +90,7 @@ def test_the_scan_finds_the_readers_it_is_meant_to_find():
     read = variables_read()
     assert "settings.py" in read["CEPTOAR_BASE_URL"]
     assert "core/management/commands/serve.py" in read["CEPTOAR_SERVE_THREADS"]
-    assert "bench/_harness.py" in read["CEPTOAR_BENCH_KEEP"]
+    assert "demo/sandbox.py" in read["CEPTOAR_BENCH_KEEP"]
     assert "config.py" in read["DATABASE_URL"]
 
 

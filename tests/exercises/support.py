@@ -8,8 +8,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ceptoar.alerts.services import AudienceSpec
-from ceptoar.exercises import services
 from ceptoar.exercises.models import Exercise
+from ceptoar.exercises.services import planning, running
+from ceptoar.exercises.services.injects import send_inject
 
 
 def plan(
@@ -17,7 +18,7 @@ def plan(
 ) -> Exercise:
     """An exercise starting a minute ago with `injects` injects due now, not yet started."""
     now = timezone.now()
-    exercise = services.create_exercise(
+    exercise = planning.create_exercise(
         user,
         name=name,
         kind=kind,
@@ -26,7 +27,7 @@ def plan(
         participants=AudienceSpec(**participants),
     )
     for number in range(injects):
-        services.add_inject(
+        planning.add_inject(
             exercise,
             user,
             title=f"不正送金マルウェアの検知（想定{number + 1}）",
@@ -42,9 +43,9 @@ def plan(
 def run(user, **kwargs) -> Exercise:
     """Plan, start and send every inject now."""
     exercise = plan(user, **kwargs)
-    services.start(exercise, user)
+    running.start(exercise, user)
     for inject in exercise.injects.all():
-        services.send_inject(inject, user)
+        send_inject(inject, user)
     exercise.refresh_from_db()
     return exercise
 

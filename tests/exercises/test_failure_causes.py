@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from ceptoar.channels.models import Delivery, FailureCause
 from ceptoar.channels.services import send_batch
-from ceptoar.exercises import measures, services
+from ceptoar.exercises import measures
+from ceptoar.exercises.services import running
 from ceptoar.registry.models import ChannelKind
 from tests.channels.helpers import add_channel
 from tests.exercises.support import run
@@ -43,7 +44,7 @@ def test_a_refused_webhook_shows_as_its_cause_on_the_scoreboard_and_in_the_repor
     assert board.count(LABEL) == 2  # the contacts tried, and the contacts found wrong
     assert "10.9.8.7" not in board
 
-    services.finish(exercise, secretariat)
+    running.finish(exercise, secretariat)
     report = client.get(reverse("exercises:report", args=[exercise.pk])).content.decode()
     assert report.count(LABEL) == 2 and "10.9.8.7" not in report
     pdf = pdf_text(client.get(reverse("exercises:report_pdf", args=[exercise.pk])).content)

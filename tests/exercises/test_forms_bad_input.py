@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from ceptoar.exercises.models import Exercise, Inject
-from ceptoar.exercises.services import participant_spec
+from ceptoar.exercises.participants import participant_spec
 from ceptoar.registry.models import Organisation
 from tests.exercises.support import plan
 from tests.exercises.test_pages_support import (
@@ -134,10 +134,10 @@ def test_an_inject_edit_with_bad_input_keeps_the_stored_inject(organiser, demo_u
 
 
 def test_a_started_exercise_can_no_longer_be_changed(organiser, demo_user):
-    from ceptoar.exercises import services
+    from ceptoar.exercises.services import running
 
     exercise = plan(demo_user("demo-secretariat"), organisations=["banks-0001"])
-    services.start(exercise, demo_user("demo-secretariat"))
+    running.start(exercise, demo_user("demo-secretariat"))
     response = organiser.post(reverse("exercises:edit", args=[exercise.pk]), exercise_data(name="Too late"))
     assert response.status_code == 302
     page = organiser.get(response["Location"]).content.decode()

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.escalation.models import FollowUp, FollowUpState
-from ceptoar.exercises import services
+from ceptoar.exercises import participants
 from ceptoar.exercises.models import Exercise, ExerciseStatus, Participant, ParticipantRole
+from ceptoar.exercises.services import planning, running, schedule
 from ceptoar.registry.models import Contact
 from ceptoar.registry.services import mark_contact_verified, stale_contacts
 from tests.exercises.support import plan, run
@@ -25,7 +26,7 @@ CODES = ["banks-0001", "banks-0002", "banks-0003"]
 def test_the_schedule_starts_feeds_and_ends_an_exercise(demo_user):
     secretariat = demo_user("demo-secretariat")
     exercise = plan(secretariat, organisations=CODES)
-    later = services.add_inject(
+    later = planning.add_inject(
         exercise,
         secretariat,
         title="続報",
@@ -36,20 +37,20 @@ def test_the_schedule_starts_feeds_and_ends_an_exercise(demo_user):
         scheduled_at=timezone.now() + timedelta(hours=1),
     )
     now = timezone.now()
-    assert services.run_due(now) == 2  # started, first inject sent
+    assert schedule.run_due(now) == 2  # started, first inject sent
     exercise.refresh_from_db()
     assert exercise.status == ExerciseStatus.RUNNING
     assert set(Participant.objects.filter(exercise=exercise).values_list("organisation__code", "role")) == {
         *((code, ParticipantRole.PARTICIPANT) for code in CODES),
         ("banks", ParticipantRole.ORGANISER),
     }
-    assert services.run_due(now) == 0, "a second run at the same time does nothing twice"
+    assert schedule.run_due(now) == 0, "a second run at the same time does nothing twice"
     later.refresh_from_db()
     assert later.alert is None
-    assert services.run_due(now + timedelta(hours=1, seconds=1)) == 1
+    assert schedule.run_due(now + timedelta(hours=1, seconds=1)) == 1
     later.refresh_from_db()
     assert later.alert is not None and later.alert.exercise_id == exercise.pk
-    assert services.run_due(exercise.ends_at + timedelta(seconds=1)) == 1
+    assert schedule.run_due(exercise.ends_at + timedelta(seconds=1)) == 1
     exercise.refresh_from_db()
     assert exercise.status == ExerciseStatus.FINISHED and exercise.final_measures["final"] is True
     assert not Alert.objects.filter(exercise=exercise, status=Status.PUBLISHED).exists()
@@ -61,11 +62,11 @@ def test_the_schedule_starts_feeds_and_ends_an_exercise(demo_user):
 def test_an_inject_whose_author_can_no_longer_send_records_why(demo_user):
     secretariat = demo_user("demo-secretariat")
     exercise = plan(secretariat, organisations=CODES)
-    services.start(exercise, secretariat)
+    running.start(exercise, secretariat)
     inject = exercise.injects.get()
     # The author has left: the account is deactivated before the inject's time comes.
     type(secretariat).objects.filter(pk=secretariat.pk).update(is_active=False)
-    services.run_due()
+    schedule.run_due()
     inject.refresh_from_db()
     assert inject.alert is None and inject.error
     assert not Alert.objects.filter(exercise=exercise).exists()
@@ -78,7 +79,7 @@ def test_finishing_flags_the_contacts_of_organisations_that_never_confirmed(demo
     exercise = run(secretariat, name="秋季訓練", organisations=CODES)
     alert = exercise.injects.get().alert
     acknowledge(Recipient.objects.get(alert=alert, organisation__code="banks-0001"), via="portal")
-    services.finish(exercise, secretariat)
+    running.finish(exercise, secretariat)
     exercise.refresh_from_db()
     flagged = Contact.objects.filter(reverification_requested_at__isnull=False)
     assert set(flagged.values_list("organisation__code", flat=True)) == {"banks-0002", "banks-0003"}
@@ -98,21 +99,21 @@ def test_only_the_organiser_runs_it_and_only_in_order(demo_user):
     secretariat = demo_user("demo-secretariat")
     exercise = plan(secretariat, organisations=CODES)
     with pytest.raises(PermissionDenied):
-        services.start(exercise, demo_user("demo-member"))
+        running.start(exercise, demo_user("demo-member"))
     with pytest.raises(ValidationError):
-        services.finish(exercise, secretariat)  # not started
-    services.start(exercise, secretariat)
+        running.finish(exercise, secretariat)  # not started
+    running.start(exercise, secretariat)
     with pytest.raises(ValidationError):
-        services.start(exercise, secretariat)
+        running.start(exercise, secretariat)
     with pytest.raises(ValidationError) as refused:
-        services.update_exercise(
+        planning.update_exercise(
             exercise,
             secretariat,
             name="x",
             kind="ceptoar_drill",
             starts_at=exercise.starts_at,
             ends_at=exercise.ends_at,
-            participants=services.participant_spec(exercise),
+            participants=participants.participant_spec(exercise),
         )
     assert "status" in refused.value.message_dict
 
@@ -125,7 +126,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
     before = Exercise.objects.count()
     window = {"starts_at": now, "ends_at": now + timedelta(hours=1)}
     with pytest.raises(ValidationError) as outside:
-        services.create_exercise(
+        planning.create_exercise(
             secretariat,
             name="x",
             kind="ceptoar_drill",
@@ -134,7 +135,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
         )
     assert "participants" in outside.value.message_dict
     with pytest.raises(ValidationError) as unknown:
-        services.create_exercise(
+        planning.create_exercise(
             secretariat,
             name="x",
             kind="ceptoar_drill",
@@ -143,7 +144,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
         )
     assert "nope-9" in str(unknown.value)
     with pytest.raises(ValidationError) as backwards:
-        services.create_exercise(
+        planning.create_exercise(
             secretariat,
             name="x",
             kind="ceptoar_drill",
@@ -153,7 +154,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
         )
     assert "ends_at" in backwards.value.message_dict
     with pytest.raises(PermissionDenied):
-        services.create_exercise(
+        planning.create_exercise(
             demo_user("demo-member"),
             name="x",
             kind="ceptoar_drill",
@@ -163,7 +164,7 @@ def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
     assert Exercise.objects.count() == before
     exercise = plan(secretariat, organisations=CODES, injects=0)
     with pytest.raises(ValidationError) as late:
-        services.add_inject(
+        planning.add_inject(
             exercise,
             secretariat,
             title="x",

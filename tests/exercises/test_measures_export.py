@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from ceptoar.channels.models import BrokenChannel, Delivery, FailureCause
-from ceptoar.exercises import services
+from ceptoar.exercises.services import running
 from ceptoar.registry.models import Contact, ContactChannel, Organisation, Sector
 from tests.exercises.support import DRILL_BANKS, five_bank_drill
 from tests.inert import assert_csv_inert, assert_xlsx_inert, payload, read_csv
@@ -56,7 +56,7 @@ def drill(demo_user):
         cause=FailureCause.MAILBOX_REFUSED,
     )
     wrong = exercise.wrong_channel
-    exercise = services.finish(exercise, secretariat)
+    exercise = running.finish(exercise, secretariat)
     exercise.wrong_channel, exercise.refused_channel = wrong, refused.channel
     return exercise
 

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from ceptoar.exercises import report, services
+from ceptoar.exercises import report
+from ceptoar.exercises.services import running
 from tests.exercises.support import run
 from tests.exercises.test_report_support import drill, secretariat  # noqa: F401 - fixture
 
@@ -76,7 +77,7 @@ def test_the_first_exercise_says_there_is_nothing_to_compare_with(client_as, eng
 
 def test_other_participants_are_not_compared(secretariat):  # noqa: F811
     other = run(secretariat, name="Other banks", organisations=["banks-0001", "banks-0002"])
-    services.finish(other, secretariat)
+    running.finish(other, secretariat)
     exercise = drill(secretariat, {"banks-0001": 1}, name="Four banks")
     assert report.build(exercise)["comparison"] is None
 

@@ -13,7 +13,7 @@ import pytest
 
 from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
-from ceptoar.exercises import services
+from ceptoar.exercises.services import running
 from tests.exercises.support import run
 
 BANKS = ["banks-0001", "banks-0002", "banks-0003", "banks-0004"]
@@ -32,7 +32,7 @@ def drill(user, acknowledging: dict[str, int], *, name: str, finish: bool = True
             acknowledged_at=recipient.alert.published_at + timedelta(minutes=minutes)
         )
     if finish:
-        exercise = services.finish(exercise, user)
+        exercise = running.finish(exercise, user)
     return exercise
 
 

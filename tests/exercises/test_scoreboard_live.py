@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
-from ceptoar.exercises import services
+from ceptoar.exercises.services import running
 from tests.exercises.support import plan, run
 from tests.exercises.test_pages_support import PARTICIPANTS, text
 
@@ -54,7 +54,7 @@ def test_the_fragment_is_the_scoreboard_alone_and_follows_acknowledgements(clien
 
 
 def test_the_fragment_of_a_finished_exercise_stops_polling(client_as, drill, demo_user):
-    services.finish(drill, demo_user("demo-secretariat"))
+    running.finish(drill, demo_user("demo-secretariat"))
     html = (
         client_as("demo-secretariat").get(reverse("exercises:scoreboard", args=[drill.pk])).content.decode()
     )
@@ -75,7 +75,7 @@ def test_a_planned_exercise_has_no_scoreboard_yet(client_as, demo_user):
 
 def test_a_started_exercise_without_a_sent_inject_says_so_in_its_tables(client_as, demo_user):
     secretariat = demo_user("demo-secretariat")
-    exercise = services.start(plan(secretariat, organisations=["banks-0001"]), secretariat)
+    exercise = running.start(plan(secretariat, organisations=["banks-0001"]), secretariat)
     html = (
         client_as("demo-secretariat")
         .get(reverse("exercises:scoreboard", args=[exercise.pk]))

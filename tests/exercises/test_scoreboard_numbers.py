@@ -12,8 +12,9 @@ from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
 from ceptoar.alerts.tracking import GROUP_NAMES
 from ceptoar.escalation.status import ReceiptStatus
-from ceptoar.exercises import measures, services
+from ceptoar.exercises import measures
 from ceptoar.exercises.report import format_rate
+from ceptoar.exercises.services import running
 from tests.exercises.support import run
 from tests.exercises.test_pages_support import PARTICIPANTS, text
 
@@ -107,7 +108,7 @@ def test_the_live_scoreboard_shows_the_measures(client_as, drill):
 
 
 def test_a_finished_exercise_shows_the_figures_kept_when_it_ended(client_as, drill, demo_user):
-    drill = services.finish(drill, demo_user("demo-secretariat"))
+    drill = running.finish(drill, demo_user("demo-secretariat"))
     kept = drill.final_measures
     # Figures computed now would differ from these; the page must show the kept ones.
     kept["confirmed_rate"], kept["acknowledged"] = 0.25, 1

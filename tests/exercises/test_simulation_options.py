@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from ceptoar.bench import _harness
+from ceptoar.demo import sandbox
 from ceptoar.exercises import simulation
 from ceptoar.exercises.models import Exercise
 
@@ -20,7 +20,7 @@ def no_workspace(monkeypatch):
     def refuse(name):
         raise AssertionError(f"a workspace was made ({name}) despite bad options")
 
-    monkeypatch.setattr(_harness, "workspace", refuse)
+    monkeypatch.setattr(sandbox, "workspace", refuse)
 
 
 @pytest.mark.parametrize("share", ["1.5", "-0.1", "nan"])

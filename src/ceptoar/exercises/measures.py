@@ -17,7 +17,7 @@ import math
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +27,6 @@ from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, Fai
 from ceptoar.escalation.models import Call, CallOutcome, FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.exercises.models import Exercise, Inject
-from ceptoar.registry.models import Contact
-from ceptoar.registry.services import flag_for_reverification
 
 ACKNOWLEDGED = (ReceiptStatus.CONFIRMED, ReceiptStatus.CONFIRMED_LATE)
 MEMBER_GROUP = "member"
@@ -372,27 +370,6 @@ def _wrong_contacts(ids: list[int]) -> list[dict]:
     ]
 
 
-def _alert_ids(exercise: Exercise) -> list[int]:
+def alert_ids(exercise: Exercise) -> list[int]:
+    """Every alert of the exercise: its injects' and all their relays."""
     return [pk for _inject, sub in subtrees(exercise) for pk in sub.nodes]
-
-
-def flag_findings(exercise: Exercise, now: datetime | None = None) -> int:
-    """Flag for verification in the registry: the contacts whose channel proved wrong, and those of every
-    organisation that never confirmed receipt. Returns how many contacts were flagged."""
-    ids = _alert_ids(exercise)
-    wrong = {contact.pk for contact, _channel, _cause in wrong_channels(ids)}
-    flagged = flag_for_reverification(
-        Contact.objects.filter(pk__in=wrong),
-        _("Exercise “%(name)s”: an address or number proved wrong") % {"name": exercise.name},
-        now,
-    )
-    silent = with_status(Recipient.objects.filter(alert_id__in=ids)).filter(
-        receipt_status__in=[ReceiptStatus.UNREACHABLE, ReceiptStatus.NOT_CONFIRMED]
-    )
-    tried = Delivery.objects.filter(recipient__in=silent.values("pk"), contact__isnull=False)
-    flagged += flag_for_reverification(
-        Contact.objects.filter(Q(pk__in=tried.values("contact_id"))),
-        _("Exercise “%(name)s”: receipt was never confirmed") % {"name": exercise.name},
-        now,
-    )
-    return flagged

@@ -3,7 +3,7 @@ both the page and the PDF, so the two never disagree.
 
 A finished exercise is reported from the measures kept when it ended (`Exercise.final_measures`); a
 running one gets an interim report computed now. The comparison reads the previous finished exercise with
-the same participants (`services.previous_exercise`) from its kept measures too, so a later registry edit
+the same participants (`participants.previous_exercise`) from its kept measures too, so a later registry edit
 changes neither side. Every figure comes with the words to show it (labels, formatted values, the verdict
 of a change), in the language active when `build` is called.
 """
@@ -22,7 +22,7 @@ from ceptoar.channels.models import DeliveryKind, DeliveryStatus, FailureCause
 from ceptoar.escalation.models import CallOutcome, Step
 from ceptoar.escalation.status import ReceiptStatus
 from ceptoar.exercises import measures as exercise_measures
-from ceptoar.exercises import services
+from ceptoar.exercises import participants
 from ceptoar.exercises.models import MARK, Exercise, ExerciseStatus
 from ceptoar.registry.models import ChannelKind, ContactRole
 
@@ -310,7 +310,7 @@ def compare(previous: dict, now: dict) -> list[dict]:
 
 
 def _comparison(exercise: Exercise, figures: dict) -> dict | None:
-    previous = services.previous_exercise(exercise)
+    previous = participants.previous_exercise(exercise)
     if previous is None or not previous.final_measures:
         return None
     return {

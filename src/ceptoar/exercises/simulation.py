@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
-from ceptoar.bench import _harness
+from ceptoar.demo import sandbox
 
 DEFAULT_ACK_SHARE = 0.9
 DEFAULT_SEED = 1
@@ -106,15 +106,15 @@ def run(
     check_options(ack_share, ceptoars)
     say = progress or (lambda message: None)
     started = time.perf_counter()
-    with _harness.workspace("simulate_smoke" if ceptoars else "simulate") as space:
+    with sandbox.workspace("simulate_smoke" if ceptoars else "simulate") as space:
         say(
             _("Loading the demo population into a throw-away database (%(database)s)…")
             % {"database": space.database}
         )
-        demo_load_s = _harness.load_demo(space)
+        demo_load_s = sandbox.load_demo(space)
         say(_("Running the simulated drill…"))
         try:
-            result = _harness.run_phase(
+            result = sandbox.run_phase(
                 space, "ceptoar.exercises.simulation.phase", ack_share=ack_share, seed=seed, ceptoars=ceptoars
             )
         except RuntimeError as error:
@@ -193,7 +193,7 @@ def simulate(
     # The test runner's in-memory mail backend, or the installation's relay, would not be the sink.
     smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_TIMEOUT": 10}
     with (
-        _harness.SmtpSink(keep_links=True) as sink,
+        sandbox.SmtpSink(keep_links=True) as sink,
         override_settings(**smtp, EMAIL_HOST="127.0.0.1", EMAIL_PORT=sink.port),
     ):
         inbox = _Inbox()
@@ -212,9 +212,9 @@ def simulate(
         _("%(minutes)d simulated minutes played; ending the exercise.")
         % {"minutes": round((end - t0).total_seconds() / 60)}
     )
-    from ceptoar.exercises import services
+    from ceptoar.exercises.services import running
 
-    exercise = services.finish(exercise, now=end)
+    exercise = running.finish(exercise, now=end)
     return _figures(
         exercise,
         tree_ids,
@@ -238,11 +238,11 @@ def _send_drill(ceptoars: list[str] | None):
 
     from ceptoar.accounts.models import User
     from ceptoar.alerts.services import AudienceSpec
-    from ceptoar.exercises import services
     from ceptoar.exercises.models import ExerciseKind
+    from ceptoar.exercises.services import injects, planning, running
     from ceptoar.registry.models import Sector
 
-    _harness.set_up_relay_chain(ceptoars)
+    sandbox.set_up_relay_chain(ceptoars)
     hub = User.objects.get(username=ORGANISER)
     now = timezone.now()
     spec = (
@@ -250,7 +250,7 @@ def _send_drill(ceptoars: list[str] | None):
         if ceptoars
         else AudienceSpec(sectors=list(Sector.objects.order_by("position").values_list("code", flat=True)))
     )
-    exercise = services.create_exercise(
+    exercise = planning.create_exercise(
         hub,
         name=_("Simulated drill"),
         kind=ExerciseKind.CROSS_SECTOR,
@@ -259,18 +259,18 @@ def _send_drill(ceptoars: list[str] | None):
         participants=spec,
         description=_("Simulated members (ceptoar exercise run --simulate)."),
     )
-    inject = services.add_inject(
+    inject = planning.add_inject(
         exercise,
         hub,
         title=INJECT_TITLE,
         body=INJECT_BODY,
-        category=_harness.BENCH_CATEGORY,
-        severity=_harness.BENCH_SEVERITY,
+        category=sandbox.RELAY_CATEGORY,
+        severity=sandbox.RELAY_SEVERITY,
         tlp="green",
         scheduled_at=now,
     )
-    services.start(exercise, hub, now=now)
-    inject = services.send_inject(inject, hub)
+    running.start(exercise, hub, now=now)
+    inject = injects.send_inject(inject, hub)
     if inject.alert is None:
         raise SimulationError(_("The inject was not sent: %(error)s") % {"error": inject.error})
     _complete_relay_tree(inject.alert)

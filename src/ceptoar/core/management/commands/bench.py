@@ -1,13 +1,50 @@
+"""`ceptoar bench NAME`: run one of the benchmarks of the checkout's `benchmarks/` directory.
+
+The benchmarks are not part of the installed package: they are found beside `src/` of the checkout this
+`ceptoar` runs from, and an installation without one says so.
+"""
+
+import importlib
 import inspect
 import json
+import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+import ceptoar
+
 BENCHMARKS = {
-    "demo": "ceptoar.bench.demo_load",
-    "fanout": "ceptoar.bench.fanout",
-    "acks": "ceptoar.bench.acks",
+    "demo": "benchmarks.demo_load",
+    "fanout": "benchmarks.fanout",
+    "acks": "benchmarks.acks",
 }
+
+
+def checkout_benchmarks() -> Path:
+    """The `benchmarks/` directory beside the `src/` that this `ceptoar` package is imported from."""
+    source = Path(ceptoar.__file__).resolve().parents[1]
+    directory = source.parent / "benchmarks"
+    if source.name != "src" or not (directory / "__init__.py").is_file():
+        raise CommandError(
+            f"The benchmarks are not installed with the package: they live in the benchmarks/ directory of a "
+            f"checkout of the repository, beside its src/. This ceptoar is imported from {source}, and "
+            f"{directory} is not there. Run `ceptoar bench` from a checkout (`make install` in it)."
+        )
+    return directory
+
+
+def load_benchmark(name: str):
+    """The module of benchmark `name`, imported from the checkout's `benchmarks/` package."""
+    directory = checkout_benchmarks()
+    root = str(directory.parent)
+    if sys.path[:1] != [root]:
+        sys.path.insert(0, root)
+    module = importlib.import_module(BENCHMARKS[name])
+    found = Path(module.__file__).resolve().parent
+    if found != directory:
+        raise CommandError(f"`{BENCHMARKS[name]}` was imported from {found}, not from {directory}.")
+    return module
 
 
 class Command(BaseCommand):
@@ -29,9 +66,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, name: str, **options):
-        import importlib
-
-        run = importlib.import_module(BENCHMARKS[name]).run
+        run = load_benchmark(name).run
         given = {
             "workers": options["workers"],
             "clients": options["clients"],

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ceptoar.bench import _harness, acks, fanout
+from benchmarks import _harness, acks, fanout
 
 # gas: 10 members, its CEPTOAR and the ministry overseeing it.
 GAS_RECIPIENTS = 12

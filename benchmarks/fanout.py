@@ -21,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from ceptoar.bench import _harness
+from benchmarks import _harness
+from ceptoar.demo import sandbox
 
 ROWS_TARGET_S = 2.0
 RATIO_TARGET = 0.5
@@ -69,11 +70,11 @@ def run(
         profile_dir.mkdir(parents=True, exist_ok=True)
     result: dict = {"benchmark": "fanout", "machine": _harness.machine()}
     name = "fanout_smoke" if limit else "fanout"
-    with _harness.workspace(name) as space, _harness.SmtpSink() as sink:
+    with sandbox.workspace(name) as space, sandbox.SmtpSink() as sink:
         result["database"] = space.database
         if space.database == "postgresql":
-            result["postgresql"] = _harness.postgres_version(space.env["DATABASE_URL"])
-        result["demo_load_s"] = round(_harness.load_demo(space), 2)
+            result["postgresql"] = sandbox.postgres_version(space.env["DATABASE_URL"])
+        result["demo_load_s"] = round(sandbox.load_demo(space), 2)
         space.env.update({"CEPTOAR_SMTP_HOST": "127.0.0.1", "CEPTOAR_SMTP_PORT": str(sink.port)})
 
         publish_env = {}

@@ -1,11 +1,15 @@
-"""What the fan-out and acknowledgement benchmarks share: a database of their own with the demo loaded, Django
-code run in subprocesses against it, a counting SMTP sink, the relay chain set up and the hub alert published.
+"""A throw-away platform to try things on: a scratch database with the demo loaded, Django code run in
+subprocesses against it, an SMTP sink on loopback, and the relay chain of standing rules.
 
-The benchmark process itself never opens the benchmark's database through Django: everything that needs the
+Used by the simulated drill (`ceptoar exercise run --simulate`) and by the benchmarks in the checkout's
+`benchmarks/` directory (`ceptoar bench NAME`). It imports only models, and those only inside the functions run
+in a phase, so anything above the models may use it.
+
+The process that opens a workspace never opens its database through Django: everything that needs the
 platform runs in a subprocess with its own CEPTOAR_VAR_DIR and DATABASE_URL, as `ceptoar demo` and
-`ceptoar worker` would in a real installation, so the figures do not depend on the settings of whoever
-starts the benchmark. A "phase" is one such subprocess: `python -m ceptoar.bench._harness FUNCTION ARGS OUT`
-calls a function of this package with JSON arguments and writes its JSON result to OUT.
+`ceptoar worker` would in a real installation, so what is measured there does not depend on the settings of
+whoever starts it. A "phase" is one such subprocess: `python -m ceptoar.demo.sandbox FUNCTION ARGS OUT`
+calls a function (its full dotted path) with JSON arguments and writes its JSON result to OUT.
 """
 
 from __future__ import annotations
@@ -22,17 +26,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 _MP = multiprocessing.get_context("spawn")  # children start clean: no Django state, no copied DB sockets
 
 
-# -- the benchmark's own database ------------------------------------------------------------------------
+# -- the scratch database --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -142,11 +145,12 @@ def load_demo(space: Workspace) -> float:
 
 
 def run_phase(space: Workspace, target: str, env: dict | None = None, **kwargs) -> dict:
-    """Run `ceptoar.bench.<target>` (module.function), or `target` itself when it is a full path
-    (`ceptoar.….function`), in a subprocess against the workspace."""
+    """Run `target`, the full dotted path of a function (`ceptoar.exercises.simulation.phase`), in a
+    subprocess against the workspace; `env` is added to the workspace's environment (e.g. a PYTHONPATH
+    under which the function's module is found)."""
     out = space.path(f"phase-{target.replace('.', '-')}-{time.monotonic_ns()}.json")
     completed = subprocess.run(  # noqa: S603 - our own module
-        [sys.executable, "-m", "ceptoar.bench._harness", target, json.dumps(kwargs), str(out)],
+        [sys.executable, "-m", "ceptoar.demo.sandbox", target, json.dumps(kwargs), str(out)],
         env={**space.env, **(env or {})},
         capture_output=True,
         text=True,
@@ -161,9 +165,6 @@ def _phase_main(target: str, arguments: str, out: str) -> None:
 
     django.setup()
     module_name, function_name = target.rsplit(".", 1)
-    # "fanout.run" is a benchmark's; a full path ("ceptoar.exercises.simulation.phase") anyone else's.
-    if not module_name.startswith("ceptoar."):
-        module_name = f"ceptoar.bench.{module_name}"
     function = getattr(importlib.import_module(module_name), function_name)
     result = function(**json.loads(arguments))
     Path(out).write_text(json.dumps(result))
@@ -173,25 +174,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def machine() -> dict:
-    """What the figures were measured on."""
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram_gib = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    load = None
-    with contextlib.suppress(OSError):
-        load = os.getloadavg()[0]
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": ram_gib, "load_1min_before": load}
 
 
 # -- the SMTP sink, in a process of its own ----------------------------------------------------------------
@@ -350,140 +332,11 @@ class SmtpSink:
         return True
 
 
-# -- the baseline: plain smtplib ----------------------------------------------------------------------------
+# -- Django side: the relay chain (run inside a phase) -------------------------------------------------------
 
-
-def baseline_message(index: int, size: int) -> bytes:
-    """An ASCII message of `size` bytes as the sink counts them (CRLF lines of 76 characters)."""
-    head = (
-        f"From: bench@localhost\r\nTo: member-{index}@bench.example.jp\r\n"
-        f"Subject: [TLP:GREEN] baseline message {index}\r\nMessage-ID: <baseline-{index}@bench>\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-    ).encode()
-    body_size = max(size - len(head), 2)
-    line = b"x" * 74 + b"\r\n"
-    body = (line * (body_size // len(line) + 1))[: body_size - 2] + b"\r\n"
-    return head + body
-
-
-def _baseline_sender(port: int, indexes: list[int], size: int, ready, go, results) -> None:
-    import smtplib
-
-    messages = [(index, baseline_message(index, size)) for index in indexes]
-    ready.wait()
-    go.wait()
-    sent = 0
-    with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
-        for index, message in messages:
-            smtp.sendmail("bench@localhost", [f"member-{index}@bench.example.jp"], message)
-            sent += 1
-    results.put(sent)
-
-
-def run_baseline(sink: SmtpSink, messages: int, size: int, parallelism: int, timeout: float) -> dict:
-    """`parallelism` processes, each with one smtplib connection, send their share of `messages` of `size`
-    bytes to the sink. Timed from the moment all are ready and released to the sink's last acceptance."""
-    sink.reset()
-    ready = _MP.Barrier(parallelism + 1)
-    go = _MP.Event()
-    results = _MP.Queue()
-    shares = [list(range(i, messages, parallelism)) for i in range(parallelism)]
-    processes = [
-        _MP.Process(target=_baseline_sender, args=(sink.port, share, size, ready, go, results), daemon=True)
-        for share in shares
-    ]
-    for process in processes:
-        process.start()
-    ready.wait(60)
-    started = time.monotonic()
-    go.set()
-    complete = sink.wait_for(messages, timeout)
-    for process in processes:
-        process.join(30)
-    report = sink.report()
-    if not complete:
-        raise RuntimeError(
-            f"the baseline senders delivered {sink.accepted} of {messages} messages in {timeout} s"
-        )
-    seconds = report["last_accepted"] - started
-    return {"messages": messages, "seconds": seconds, "msgs_per_s": messages / seconds, "sink": report}
-
-
-# -- worker and server processes ------------------------------------------------------------------------
-
-
-@dataclass
-class Child:
-    """A `ceptoar` subprocess whose output is drained in threads (so a full pipe never stalls it); the
-    first time a line matching `ready_pattern` appears is noted (time.monotonic)."""
-
-    name: str
-    process: subprocess.Popen
-    ready_pattern: re.Pattern | None = None
-    ready_at: float | None = None
-    lines: list[str] = field(default_factory=list)
-
-    def _drain(self, stream) -> None:
-        for line in stream:
-            if self.ready_at is None and self.ready_pattern is not None and self.ready_pattern.search(line):
-                self.ready_at = time.monotonic()
-            if len(self.lines) < 2000:
-                self.lines.append(line.rstrip("\n"))
-
-    def start_draining(self) -> Child:
-        for stream in (self.process.stdout, self.process.stderr):
-            threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
-        return self
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self, grace: float = 20) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.lines[-lines:])
-
-
-def start_child(name: str, command: list[str], env: dict, ready_pattern: str | None = None) -> Child:
-    process = subprocess.Popen(  # noqa: S603 - our own entry point
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        process_group=0,
-    )
-    return Child(name, process, re.compile(ready_pattern) if ready_pattern else None).start_draining()
-
-
-def worker_supports(option: str, space: Workspace) -> bool:
-    """Whether `ceptoar worker` has a command-line option (it grows options over time)."""
-    completed = subprocess.run(  # noqa: S603 - our own entry point
-        ceptoar_command("worker", "--help"), env=space.env, capture_output=True, text=True
-    )
-    return option in completed.stdout
-
-
-# -- Django side: the relay chain and the hub alert (run inside a phase) -------------------------------------
-
-BENCH_CATEGORY = "vulnerability"
-BENCH_SEVERITY = "high"
-_BENCH_BODY = (
-    "## 概要\n\n"
-    "広く使われている VPN 装置に、認証を経ずに任意のコードを実行される脆弱性が公表されました。"
-    "悪用が確認されています。\n\n"
-    "## 対応\n\n"
-    "1. 該当製品と版を確認してください。\n"
-    "2. 修正版を適用するか、回避策として管理画面をインターネットから切り離してください。\n"
-    "3. 不審な通信を確認した場合は事務局へ情報連絡してください。\n"
-)
+# What the relay rules pass on: an alert of this category, of this severity or higher.
+RELAY_CATEGORY = "vulnerability"
+RELAY_SEVERITY = "high"
 
 
 def _sender(organisation, role: str):
@@ -526,132 +379,11 @@ def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
                     organisation=organisation,
                     created_by=_sender(organisation, role),
                     from_organisation_kinds=[relays_from],
-                    categories=[BENCH_CATEGORY],
-                    minimum_severity=BENCH_SEVERITY,
+                    categories=[RELAY_CATEGORY],
+                    minimum_severity=RELAY_SEVERITY,
                     note="自動転送 (bench)",
                 )
     return {"ministries": ministries.count(), "ceptoars": chosen.count()}
-
-
-def publish_hub_alert(ceptoars: list[str] | None = None, relay_timeout: float = 120.0) -> dict:
-    """Set up the relay chain, then publish one TLP:GREEN hub alert to the community (or to the given
-    CEPTOARs) and time it until every relay of the tree and all their delivery rows are committed."""
-    import ceptoar.channels.tasks  # noqa: F401 - imported before the clock starts, as in a running server
-    import ceptoar.escalation.services  # noqa: F401
-    from ceptoar.accounts.models import User
-    from ceptoar.alerts import services
-    from ceptoar.alerts.models import Alert, Recipient, Status
-    from ceptoar.channels.models import Delivery, DeliveryKind
-    from ceptoar.registry.models import Membership, Organisation, OrganisationKind
-
-    chain = set_up_relay_chain(ceptoars)
-    expected_relays = chain["ministries"] + chain["ceptoars"]
-    hub = User.objects.get(username="demo-hub")
-    spec = (
-        services.AudienceSpec(ceptoars=list(ceptoars)) if ceptoars else services.AudienceSpec(community=True)
-    )
-    draft = services.create_draft(
-        hub,
-        title="【注意喚起】VPN 装置の脆弱性 (CVE-2026-0001) の悪用について",
-        body=_BENCH_BODY,
-        category=BENCH_CATEGORY,
-        severity=BENCH_SEVERITY,
-        tlp="green",
-        audience=spec,
-    )
-    clock = _DatabaseClock()
-    started = time.perf_counter()
-    with clock:
-        root = services.submit(draft, hub)
-    returned_s = time.perf_counter() - started
-    # Relays run on commit, inside `submit`, today; should they ever move to a background task, the clock
-    # keeps running until the whole tree is there.
-    tree = Alert.objects.filter(root=root, status=Status.PUBLISHED)
-    deadline = time.monotonic() + relay_timeout
-    while tree.count() < expected_relays and time.monotonic() < deadline:
-        time.sleep(0.01)
-    committed_s = time.perf_counter() - started
-    in_tree = [root.pk, *tree.values_list("pk", flat=True)]
-    members = Organisation.objects.filter(kind=OrganisationKind.MEMBER)
-    if ceptoars:
-        members = members.filter(memberships__ceptoar__code__in=ceptoars)
-    member_ids = set(members.values_list("pk", flat=True))
-    reached = set(Recipient.objects.filter(alert_id__in=in_tree).values_list("organisation_id", flat=True))
-    missing = sorted(Organisation.objects.filter(pk__in=member_ids - reached).values_list("code", flat=True))
-    deliveries = Delivery.objects.filter(alert_id__in=in_tree)
-    return {
-        "alert_id": root.pk,
-        "alerts": len(in_tree),
-        "expected_alerts": expected_relays + 1,
-        "submit_returned_s": returned_s,
-        "rows_committed_s": committed_s,
-        "recipients": Recipient.objects.filter(alert_id__in=in_tree).count(),
-        "organisations_reached": len(reached),
-        "member_organisations": len(member_ids),
-        "members_reached": len(member_ids & reached),
-        "members_missing": missing[:20],
-        "memberships": Membership.objects.filter(member_id__in=member_ids).count(),
-        "email_deliveries": deliveries.filter(kind=DeliveryKind.EMAIL).count(),
-        "deliveries": deliveries.count(),
-        "publish_time": {
-            "queries": clock.queries,
-            "query_s": round(clock.query_s, 3),
-            "commits": clock.commits,
-            "commit_s": round(clock.commit_s, 3),
-            "python_s": round(returned_s - clock.query_s - clock.commit_s, 3),
-        },
-    }
-
-
-class _DatabaseClock:
-    """Where publishing spends its time: in queries, in commits (on PostgreSQL the deferred foreign-key
-    checks of every row written run then), or in Python. Django's own execute hook, and the connection's
-    commit, timed."""
-
-    def __init__(self) -> None:
-        self.queries = self.commits = 0
-        self.query_s = self.commit_s = 0.0
-
-    def _query(self, execute, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.query_s += time.perf_counter() - started
-            self.queries += 1
-
-    def _timed_commit(self, commit):
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return commit(*args, **kwargs)
-            finally:
-                self.commit_s += time.perf_counter() - started
-                self.commits += 1
-
-        return timed
-
-    def __enter__(self) -> _DatabaseClock:
-        from django.db import connection
-
-        connection.ensure_connection()
-        self._hook = connection.execute_wrapper(self._query)
-        self._hook.__enter__()
-        self._commit = connection.commit
-        connection.commit = self._timed_commit(self._commit)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        from django.db import connection
-
-        connection.commit = self._commit
-        self._hook.__exit__(*exc)
-
-
-def tree_alert_ids(root_id: int) -> list[int]:
-    from ceptoar.alerts.models import Alert
-
-    return [root_id, *Alert.objects.filter(root_id=root_id).values_list("pk", flat=True)]
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ceptoar.bench import _harness
+from benchmarks import _harness
 from ceptoar.core.management.commands.serve import THREADS as SERVE_THREADS
 from ceptoar.core.management.commands.serve import default_processes
+from ceptoar.demo import sandbox
 
 TARGET_ACKS = 5700
 TARGET_SECONDS = 15.0
@@ -204,11 +205,11 @@ def run(
 ) -> dict:
     """`limit` restricts the alert to these CEPTOARs (and their ministries): a small run for tests."""
     result: dict = {"benchmark": "acks", "machine": _harness.machine()}
-    with _harness.workspace("acks_smoke" if limit else "acks") as space:
+    with sandbox.workspace("acks_smoke" if limit else "acks") as space:
         result["database"] = space.database
         if space.database == "postgresql":
-            result["postgresql"] = _harness.postgres_version(space.env["DATABASE_URL"])
-        result["demo_load_s"] = round(_harness.load_demo(space), 2)
+            result["postgresql"] = sandbox.postgres_version(space.env["DATABASE_URL"])
+        result["demo_load_s"] = round(sandbox.load_demo(space), 2)
         published = _harness.run_phase(space, "fanout.profiled_publish", ceptoars=limit)
         if published["members_reached"] != published["member_organisations"]:
             raise AssertionError(f"the alert did not reach every member: {published}")
@@ -218,11 +219,11 @@ def run(
         )
         links = json.loads(links_file.read_text())
 
-        port = _harness.free_port()
+        port = sandbox.free_port()
         base = f"http://127.0.0.1:{port}"
         server = _harness.start_child(
             "server",
-            _harness.ceptoar_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+            sandbox.ceptoar_command("serve", "--host", "127.0.0.1", "--port", str(port)),
             {**space.env, "CEPTOAR_BASE_URL": base},
         )
         try:

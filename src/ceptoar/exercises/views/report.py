@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext as _
 
 from ceptoar.core import exports
@@ -51,11 +50,3 @@ def measures_xlsx(request, pk):
         export.rows(exercise), _("Measures per organisation"), widths=export.XLSX_WIDTHS
     )
     return exports.xlsx_download(content, f"exercise-{exercise.pk}-measures.xlsx")
-
-
-urlpatterns = [
-    path("<int:pk>/report/", report_page, name="report"),
-    path("<int:pk>/report.pdf", report_pdf, name="report_pdf"),
-    path("<int:pk>/measures.csv", measures_csv, name="measures_csv"),
-    path("<int:pk>/measures.xlsx", measures_xlsx, name="measures_xlsx"),
-]

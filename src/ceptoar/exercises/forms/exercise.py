@@ -1,5 +1,5 @@
-"""Forms of the organiser's pages. They carry what the person typed; `exercises.services` decides what is
-valid, and `show_service_errors` puts its reasons next to the field they concern."""
+"""The form of the exercise's plan (what, when, who takes part), its date and time field, and
+`show_service_errors`, which puts the services' reasons next to the field they concern."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts import forms as alert_forms
-from ceptoar.alerts.forms import AudienceForm, split_names, tlp_choices
-from ceptoar.alerts.models import Category, Severity
+from ceptoar.alerts.forms import AudienceForm, split_names
 from ceptoar.alerts.services import AudienceSpec
-from ceptoar.exercises.models import TITLE_MAX_LENGTH, Exercise, ExerciseKind, Inject
-from ceptoar.exercises.services import participant_spec
+from ceptoar.exercises.models import Exercise, ExerciseKind
+from ceptoar.exercises.participants import participant_spec
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.forms.reports import ReportDateTimeField
-from ceptoar.sharing.models import Tlp
 
 # What the services call the participants when they refuse them ("audience" when a code does not resolve).
 PARTICIPANT_ERROR_KEYS = ("participants", "audience")
@@ -109,54 +107,4 @@ class ExerciseForm(AudienceForm):
             "starts_at": exercise.starts_at,
             "ends_at": exercise.ends_at,
             **cls.initial_from_spec(spec),
-        }
-
-
-class InjectForm(forms.Form):
-    """One scheduled exercise message (状況付与). It goes out as an alert marked 【訓練/EXERCISE】."""
-
-    title = forms.CharField(
-        label=_("Title"),
-        max_length=TITLE_MAX_LENGTH,
-        help_text=_("The exercise mark is put in front of it when it is sent."),
-    )
-    category = forms.ChoiceField(
-        label=_("Category"), choices=Category.choices, initial=Inject._meta.get_field("category").default
-    )
-    severity = forms.ChoiceField(
-        label=_("Severity"), choices=Severity.choices, initial=Inject._meta.get_field("severity").default
-    )
-    # TLP:RED goes to named people only, and an exercise names organisations.
-    tlp = forms.ChoiceField(
-        label=_("TLP"),
-        choices=[choice for choice in tlp_choices() if choice[0] != Tlp.RED],
-        initial=Inject._meta.get_field("tlp").default,
-        widget=forms.RadioSelect,
-    )
-    body = forms.CharField(
-        label=_("Body (Markdown)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Markdown: # heading, **bold**, - list, [text](https://…). HTML is shown as text."),
-    )
-    scheduled_at = ExerciseDateTimeField(
-        label=_("Send at (Japan time)"),
-        help_text=_("Within the exercise's time window. The organiser may also send it earlier by hand."),
-    )
-
-    def inject_fields(self) -> dict:
-        data = self.cleaned_data
-        return {name: data.get(name, "") for name in ("title", "body", "category", "severity", "tlp")} | {
-            "scheduled_at": data["scheduled_at"]
-        }
-
-    @staticmethod
-    def initial_from(inject: Inject) -> dict:
-        return {
-            "title": inject.title,
-            "body": inject.body,
-            "category": inject.category,
-            "severity": inject.severity,
-            "tlp": inject.tlp,
-            "scheduled_at": inject.scheduled_at,
         }

@@ -1,0 +1,51 @@
+"""The organiser's buttons that run an exercise: start it, send an inject now, end it. Each is a service
+action (`exercises.services`); a refusal comes back as a message on the exercise page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ceptoar.exercises.services import injects, running
+from ceptoar.exercises.views.common import REFUSED, carry_out, inject_or_404, manageable_or_403
+
+
+@require_POST
+def exercise_start(request, pk):
+    exercise = manageable_or_403(request.user, pk)
+    if carry_out(request, lambda: running.start(exercise, request.user)) is not REFUSED:
+        messages.success(
+            request,
+            _("The exercise has started: its injects go out at their times, or when you send them now."),
+        )
+    return redirect("exercises:detail", pk=exercise.pk)
+
+
+@require_POST
+def exercise_finish(request, pk):
+    exercise = manageable_or_403(request.user, pk)
+    if carry_out(request, lambda: running.finish(exercise, request.user)) is not REFUSED:
+        messages.success(
+            request,
+            _("The exercise has ended: escalation stopped and the final figures are kept below."),
+        )
+    return redirect("exercises:detail", pk=exercise.pk)
+
+
+@require_POST
+def inject_send(request, pk, inject_pk):
+    exercise = manageable_or_403(request.user, pk)
+    inject = inject_or_404(exercise, inject_pk)
+    sent = carry_out(request, lambda: injects.send_inject(inject, request.user))
+    if sent is not REFUSED:
+        # The service records a failed send on the inject rather than refusing.
+        if sent.alert_id is None:
+            messages.error(
+                request,
+                _("“%(title)s” could not be sent: %(error)s") % {"title": sent.title, "error": sent.error},
+            )
+        else:
+            messages.success(request, _("“%(title)s” has been sent.") % {"title": sent.title})
+    return redirect("exercises:detail", pk=exercise.pk)
