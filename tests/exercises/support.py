@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.exercises import services
 from ceptoar.exercises.models import Exercise
 

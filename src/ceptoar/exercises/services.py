@@ -18,9 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts import services as alert_services
+from ceptoar.alerts import hops
 from ceptoar.alerts.models import Alert, Status
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises import access, measures
 from ceptoar.exercises.models import (
@@ -73,7 +74,7 @@ def _check_participants(organiser: Organisation, spec: AudienceSpec) -> None:
         return
     # Resolve through a throw-away audience so that unknown codes get the alert form's own message.
     with transaction.atomic():
-        audience = alert_services.build_audience(spec, "green")
+        audience = build_audience(spec, "green")
         beyond = policy.audience_organisations(audience).exclude(pk__in=reach.values("pk"))
         names = list(beyond.order_by("code").values_list("name", flat=True)[:6])
         transaction.set_rollback(True)
@@ -99,7 +100,7 @@ def reach(exercise: Exercise) -> dict[int, str]:
     roles = {pk: ParticipantRole.PARTICIPANT for pk in participants.values_list("pk", flat=True)}
     relays: set[int] = set()
     if organiser.kind in (OrganisationKind.HUB, OrganisationKind.MINISTRY):
-        touched = alert_services.ceptoars_touched(participants)
+        touched = hops.ceptoars_touched(participants)
         if organiser.kind == OrganisationKind.MINISTRY:
             touched = touched.filter(overseen_by__ministry=organiser)
         ceptoar_ids = set(touched.values_list("pk", flat=True))
@@ -152,7 +153,7 @@ def create_exercise(
         description=description,
         organiser=user.organisation,
         created_by=user,
-        participants=alert_services.build_audience(participants, "green"),
+        participants=build_audience(participants, "green"),
         starts_at=starts_at,
         ends_at=ends_at,
     )
@@ -188,7 +189,7 @@ def update_exercise(
     old_audience = exercise.participants
     exercise.name, exercise.kind, exercise.description = name, kind, description
     exercise.starts_at, exercise.ends_at = starts_at, ends_at
-    exercise.participants = alert_services.build_audience(participants, "green")
+    exercise.participants = build_audience(participants, "green")
     exercise.full_clean()
     exercise.save()
     old_audience.delete()
@@ -273,7 +274,7 @@ def send_inject(inject: Inject, user=None, now: datetime | None = None) -> Injec
             raise ValidationError({"alert": _("This inject has already been sent.")})
         try:
             with transaction.atomic():
-                alert = alert_services.create_draft(
+                alert = drafts.create_draft(
                     inject.created_by,
                     title=f"{MARK}{inject.title}",
                     body=_marked_body(inject.body),
@@ -283,7 +284,7 @@ def send_inject(inject: Inject, user=None, now: datetime | None = None) -> Injec
                     audience=participant_spec(exercise),
                     exercise=exercise,
                 )
-                alert = alert_services.submit(alert, inject.created_by)
+                alert = publication.submit(alert, inject.created_by)
         except (ValidationError, PermissionDenied) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             inject.error = " ".join(messages) or _("The inject could not be sent.")

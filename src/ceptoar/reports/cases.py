@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import ceptoars_served_by
 from ceptoar.accounts.models import User
-from ceptoar.alerts.services import AudienceSpec, build_audience
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.registry.models import Organisation
 from ceptoar.reports import access
 from ceptoar.reports.anonymisation import Lexicon, anonymise
