@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
-from ceptoar.alerts.hops import default_relay_audience, next_hop_recipients
+from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
 from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
@@ -21,7 +21,9 @@ from ceptoar.channels.services import create_deliveries
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant
+from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.sharing import audit, policy
+from ceptoar.sharing.models import Tlp
 
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 
@@ -60,6 +62,39 @@ def _publish(alert: Alert) -> Alert:
     create_deliveries(alert)
     escalation.start(alert)
     return alert
+
+
+def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec:
+    """What a relaying organisation reaches in its own name, never more than the parent's audience."""
+    if parent.tlp == Tlp.RED:
+        return AudienceSpec(people=list(parent.audience.people.values_list("username", flat=True)))
+    parent_orgs = policy.audience_organisations(parent.audience)
+    if relayer.kind == OrganisationKind.MINISTRY:
+        candidates = list(
+            Organisation.objects.filter(overseen_by__ministry=relayer).filter(
+                pk__in=ceptoars_touched(parent_orgs)
+            )
+        )
+    elif relayer.kind == OrganisationKind.CEPTOAR:
+        candidates = [relayer]
+    else:
+        return AudienceSpec(
+            organisations=list(parent_orgs.filter(memberships__via=relayer).values_list("code", flat=True))
+        )
+    spec = AudienceSpec()
+    in_parent = parent_orgs.values("pk")
+    named_in_parent = set(parent.audience.ceptoars.values_list("pk", flat=True))
+    for ceptoar in candidates:
+        family = policy.ceptoar_family(ceptoar)
+        if (
+            parent.audience.community
+            or ceptoar.pk in named_in_parent
+            or not family.exclude(pk__in=in_parent).exists()
+        ):
+            spec.ceptoars.append(ceptoar.code)
+        else:
+            spec.organisations += list(family.filter(pk__in=in_parent).values_list("code", flat=True))
+    return spec
 
 
 @transaction.atomic

@@ -1,5 +1,5 @@
-"""What several alert pages share: the alert the user may see (or a 404), the audience in words, and the
-family of relays an alert belongs to."""
+"""What several alert pages share: the alert the user may see (or a 404), the audience in words, the family
+of relays an alert belongs to, whether the user's organisation may relay it now, and the words after sending."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
-from ceptoar.alerts.models import Alert
+from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.registry.models import Organisation, Sector
 from ceptoar.sharing import policy
@@ -114,3 +114,38 @@ def family_tree(alert: Alert) -> dict[int, Alert]:
             # So that `hops.relay_time` finds the parent without asking the database again.
             node.parent = nodes[node.parent_id]
     return nodes
+
+
+def relay_refusal(alert: Alert, user, our_relay: Alert | None) -> str | None:
+    """Why the user's organisation cannot relay this alert now, in the services' words; None if it can.
+    Only decides whether to offer the button: `services.publication.relay` decides for real."""
+    if alert.status != Status.PUBLISHED:
+        return _("Only a published alert can be relayed.")
+    if alert.origin_organisation_id == user.organisation_id:
+        return _("An organisation does not relay its own alert; edit or resend it.")
+    if our_relay is not None:
+        return _("Your organisation has already relayed this alert.")
+    if alert.no_onward_relay:
+        return _("The originator has marked this item “no onward relay”: it may not be relayed.")
+    if policy.relay_needs_approval(alert):
+        return _("The originator must approve before this alert is relayed.")
+    return None
+
+
+def find_our_relay(alert: Alert, user, nodes: dict[int, Alert]) -> Alert | None:
+    for node in nodes.values():
+        if node.parent_id == alert.pk and node.origin_organisation_id == user.organisation_id:
+            return node
+    return None
+
+
+def sent_message(alert: Alert) -> str:
+    if alert.status == Status.PUBLISHED:
+        return _("Published: “%(title)s” is on its way.") % {"title": alert.title}
+    if alert.status == Status.AWAITING_APPROVAL:
+        return _(
+            "“%(title)s” now waits for a second person of your organisation to approve and publish it."
+        ) % {"title": alert.title}
+    return _("Saved as a draft: nobody outside your organisation sees “%(title)s” yet.") % {
+        "title": alert.title
+    }

@@ -6,25 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.alerts.forms.audience import show_service_errors
 from ceptoar.alerts.forms.compose import AlertForm
-from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services import drafts, publication
-
-
-def sent_message(alert: Alert) -> str:
-    if alert.status == Status.PUBLISHED:
-        return _("Published: “%(title)s” is on its way.") % {"title": alert.title}
-    if alert.status == Status.AWAITING_APPROVAL:
-        return _(
-            "“%(title)s” now waits for a second person of your organisation to approve and publish it."
-        ) % {"title": alert.title}
-    return _("Saved as a draft: nobody outside your organisation sees “%(title)s” yet.") % {
-        "title": alert.title
-    }
+from ceptoar.alerts.views.common import sent_message
 
 
 def compose(request):

@@ -16,9 +16,14 @@ from ceptoar.alerts import acknowledgements, hops, tracking
 from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, Status
 from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.alerts.services import approval, closing, publication
-from ceptoar.alerts.views.common import describe_audience, family_tree, visible_alert_or_404
-from ceptoar.alerts.views.compose import sent_message
-from ceptoar.alerts.views.relay import find_our_relay, relay_refusal
+from ceptoar.alerts.views.common import (
+    describe_audience,
+    family_tree,
+    find_our_relay,
+    relay_refusal,
+    sent_message,
+    visible_alert_or_404,
+)
 from ceptoar.core.downloads import attachment_response
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS

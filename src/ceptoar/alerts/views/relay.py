@@ -1,4 +1,4 @@
-"""Relaying an alert by hand, in the name of the user's organisation, and whether it may be relayed now."""
+"""Relaying an alert by hand, in the name of the user's organisation."""
 
 from __future__ import annotations
 
@@ -8,36 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
-from ceptoar.alerts import hops
 from ceptoar.alerts.forms.audience import AudienceForm, show_service_errors
 from ceptoar.alerts.forms.relay import RelayForm
-from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services import publication
-from ceptoar.alerts.views.common import describe_audience, describe_spec, family_tree, visible_alert_or_404
+from ceptoar.alerts.views.common import (
+    describe_audience,
+    describe_spec,
+    family_tree,
+    find_our_relay,
+    relay_refusal,
+    visible_alert_or_404,
+)
 from ceptoar.sharing import policy
-
-
-def relay_refusal(alert: Alert, user, our_relay: Alert | None) -> str | None:
-    """Why the user's organisation cannot relay this alert now, in the services' words; None if it can.
-    Only decides whether to offer the button: `services.publication.relay` decides for real."""
-    if alert.status != Status.PUBLISHED:
-        return _("Only a published alert can be relayed.")
-    if alert.origin_organisation_id == user.organisation_id:
-        return _("An organisation does not relay its own alert; edit or resend it.")
-    if our_relay is not None:
-        return _("Your organisation has already relayed this alert.")
-    if alert.no_onward_relay:
-        return _("The originator has marked this item “no onward relay”: it may not be relayed.")
-    if policy.relay_needs_approval(alert):
-        return _("The originator must approve before this alert is relayed.")
-    return None
-
-
-def find_our_relay(alert: Alert, user, nodes: dict[int, Alert]) -> Alert | None:
-    for node in nodes.values():
-        if node.parent_id == alert.pk and node.origin_organisation_id == user.organisation_id:
-            return node
-    return None
 
 
 def relay(request, pk):
@@ -68,7 +50,9 @@ def relay(request, pk):
                 )
                 return redirect("alerts:detail", pk=child.pk)
         status = 400
-    default = hops.default_relay_audience(request.user.organisation, parent) if refusal is None else None
+    default = (
+        publication.default_relay_audience(request.user.organisation, parent) if refusal is None else None
+    )
     if request.method != "POST":
         initial = AudienceForm.initial_from_spec(default) if default is not None else {}
         form = RelayForm(parent=parent, initial=initial)
