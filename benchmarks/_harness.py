@@ -191,18 +191,17 @@ def publish_hub_alert(ceptoars: list[str] | None = None, relay_timeout: float = 
     import ceptoar.channels.tasks  # noqa: F401 - imported before the clock starts, as in a running server
     import ceptoar.escalation.services  # noqa: F401
     from ceptoar.accounts.models import User
-    from ceptoar.alerts import services
     from ceptoar.alerts.models import Alert, Recipient, Status
+    from ceptoar.alerts.services import drafts, publication
+    from ceptoar.alerts.services.audience import AudienceSpec
     from ceptoar.channels.models import Delivery, DeliveryKind
     from ceptoar.registry.models import Membership, Organisation, OrganisationKind
 
     chain = sandbox.set_up_relay_chain(ceptoars)
     expected_relays = chain["ministries"] + chain["ceptoars"]
     hub = User.objects.get(username="demo-hub")
-    spec = (
-        services.AudienceSpec(ceptoars=list(ceptoars)) if ceptoars else services.AudienceSpec(community=True)
-    )
-    draft = services.create_draft(
+    spec = AudienceSpec(ceptoars=list(ceptoars)) if ceptoars else AudienceSpec(community=True)
+    draft = drafts.create_draft(
         hub,
         title="【注意喚起】VPN 装置の脆弱性 (CVE-2026-0001) の悪用について",
         body=_BENCH_BODY,
@@ -214,7 +213,7 @@ def publish_hub_alert(ceptoars: list[str] | None = None, relay_timeout: float = 
     clock = _DatabaseClock()
     started = time.perf_counter()
     with clock:
-        root = services.submit(draft, hub)
+        root = publication.submit(draft, hub)
     returned_s = time.perf_counter() - started
     # Relays run on commit, inside `submit`, today; should they ever move to a background task, the clock
     # keeps running until the whole tree is there.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ceptoar.alerts import services
 from ceptoar.alerts.models import Alert, AlertAttachment
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import Audience, Tlp
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n"
@@ -50,4 +50,4 @@ def published(author, **overrides) -> Alert:
         "audience": AudienceSpec(sectors=["finance"], organisations=["fsa"]),
     }
     fields.update(overrides)
-    return services.submit(services.create_draft(author, **fields), author)
+    return publication.submit(drafts.create_draft(author, **fields), author)

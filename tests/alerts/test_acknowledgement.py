@@ -14,9 +14,10 @@ from django.test import override_settings
 from django.urls import reverse
 
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import acknowledgements, services
+from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryKind
 from ceptoar.channels.services import send_batch
 from ceptoar.sharing.models import Tlp
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 def hub_alert(demo_user, tlp=Tlp.AMBER, **audience):
     hub = demo_user("demo-hub")
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title="Ransomware campaign against internet banking",
         body="## 概要\n\nSECRET-BODY-TEXT 対策を確認してください。",
@@ -36,7 +37,7 @@ def hub_alert(demo_user, tlp=Tlp.AMBER, **audience):
         tlp=tlp,
         audience=AudienceSpec(**(audience or {"sectors": ["finance"]})),
     )
-    return services.submit(draft, hub)
+    return publication.submit(draft, hub)
 
 
 def fsa_email_delivery(alert) -> Delivery:

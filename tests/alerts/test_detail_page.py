@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import AuditEntry, Tlp
 from tests.alerts.pages import published
 

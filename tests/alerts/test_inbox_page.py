@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts import services
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import Tlp
 from tests.alerts.pages import published
 
@@ -56,7 +56,7 @@ def test_a_filter_naming_nothing_is_an_error(client_as):
 
 def test_drafts_show_in_the_senders_inbox_only(client_as, demo_user):
     hub = demo_user("demo-hub")
-    services.create_draft(
+    drafts.create_draft(
         hub,
         title="Unsent draft",
         body="",
@@ -72,7 +72,7 @@ def test_drafts_show_in_the_senders_inbox_only(client_as, demo_user):
 def test_the_inbox_takes_a_fixed_number_of_queries(client_as, demo_user, django_assert_max_num_queries):
     hub = demo_user("demo-hub")
     first = published(hub, title="Hop zero")
-    services.relay(first, demo_user("demo-ministry"))
+    publication.relay(first, demo_user("demo-ministry"))
     member = client_as("demo-member")
     member.get(reverse("alerts:inbox"))  # warm the session
     with django_assert_max_num_queries(8) as few:

@@ -7,9 +7,10 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from ceptoar.alerts import services
+from ceptoar.alerts import hops
 from ceptoar.alerts.models import Alert, RelayRule, Status
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import approval, closing, drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.registry.models import Organisation
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience, Tlp
@@ -27,11 +28,11 @@ def draft(author, **overrides):
         "audience": AudienceSpec(sectors=["finance"]),
     }
     fields.update(overrides)
-    return services.create_draft(author, **fields)
+    return drafts.create_draft(author, **fields)
 
 
 def test_publish_without_approval_goes_out_at_once(demo_user):
-    alert = services.submit(draft(demo_user("demo-hub")), demo_user("demo-hub"))
+    alert = publication.submit(draft(demo_user("demo-hub")), demo_user("demo-hub"))
     assert alert.status == Status.PUBLISHED and alert.published_at is not None
 
 
@@ -39,13 +40,13 @@ def test_a_second_person_must_approve_when_asked(demo_user):
     from ceptoar.accounts.models import Role, RoleGrant, User
 
     author = demo_user("demo-hub")
-    alert = services.submit(draft(author, requires_approval=True), author)
+    alert = publication.submit(draft(author, requires_approval=True), author)
     assert alert.status == Status.AWAITING_APPROVAL
     with pytest.raises(ValidationError, match="second person"):
-        services.approve(alert, author)
+        approval.approve(alert, author)
     colleague = User.objects.create_user("hub-2", organisation=author.organisation)
     RoleGrant.objects.create(user=colleague, role=Role.HUB_STAFF)
-    alert = services.approve(alert, colleague)
+    alert = approval.approve(alert, colleague)
     assert alert.status == Status.PUBLISHED and alert.approved_by == colleague
 
 
@@ -74,36 +75,36 @@ def test_members_cannot_send(demo_user):
 
 
 def test_next_hop_follows_the_chain(demo_user):
-    hub_alert = services.submit(draft(demo_user("demo-hub")), demo_user("demo-hub"))
-    assert set(services.next_hop_recipients(hub_alert).values_list("code", flat=True)) == {"fsa"}
-    fsa_relay = services.relay(hub_alert, demo_user("demo-ministry"), note="金融庁より")
-    assert set(services.next_hop_recipients(fsa_relay).values_list("code", flat=True)) == {
+    hub_alert = publication.submit(draft(demo_user("demo-hub")), demo_user("demo-hub"))
+    assert set(hops.next_hop_recipients(hub_alert).values_list("code", flat=True)) == {"fsa"}
+    fsa_relay = publication.relay(hub_alert, demo_user("demo-ministry"), note="金融庁より")
+    assert set(hops.next_hop_recipients(fsa_relay).values_list("code", flat=True)) == {
         "banks",
         "securities",
         "life-insurance",
         "non-life-insurance",
     }
-    banks_relay = services.relay(fsa_relay, demo_user("demo-secretariat"), note="至急確認")
-    members = services.next_hop_recipients(banks_relay)
+    banks_relay = publication.relay(fsa_relay, demo_user("demo-secretariat"), note="至急確認")
+    members = hops.next_hop_recipients(banks_relay)
     assert members.count() == 1738
     assert banks_relay.root == hub_alert and banks_relay.parent == fsa_relay and banks_relay.hop == 2
-    assert services.relay_time(banks_relay) >= datetime.timedelta(0)
-    assert services.relay_time(hub_alert) is None
+    assert hops.relay_time(banks_relay) >= datetime.timedelta(0)
+    assert hops.relay_time(hub_alert) is None
 
 
 def test_relay_narrows_or_raises_but_never_widens_or_lowers(demo_user):
-    hub_alert = services.submit(
+    hub_alert = publication.submit(
         draft(demo_user("demo-hub"), audience=AudienceSpec(ceptoars=["banks", "securities"])),
         demo_user("demo-hub"),
     )
     ministry = demo_user("demo-ministry")
     with pytest.raises(ValidationError) as error:
-        services.relay(hub_alert, ministry, audience=AudienceSpec(sectors=["finance"]))
+        publication.relay(hub_alert, ministry, audience=AudienceSpec(sectors=["finance"]))
     assert "audience" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.relay(hub_alert, ministry, tlp=Tlp.GREEN)
+        publication.relay(hub_alert, ministry, tlp=Tlp.GREEN)
     assert "tlp" in error.value.message_dict
-    narrowed = services.relay(
+    narrowed = publication.relay(
         hub_alert, ministry, audience=AudienceSpec(ceptoars=["banks"]), tlp=Tlp.AMBER_STRICT
     )
     assert narrowed.tlp == Tlp.AMBER_STRICT
@@ -114,20 +115,20 @@ def test_relay_narrows_or_raises_but_never_widens_or_lowers(demo_user):
 
 def test_no_onward_relay_and_the_same_relay_twice_are_refused(demo_user):
     hub = demo_user("demo-hub")
-    closed_chain = services.submit(draft(hub, no_onward_relay=True), hub)
+    closed_chain = publication.submit(draft(hub, no_onward_relay=True), hub)
     with pytest.raises(ValidationError):
-        services.relay(closed_chain, demo_user("demo-ministry"))
-    open_chain = services.submit(draft(hub), hub)
-    services.relay(open_chain, demo_user("demo-ministry"))
+        publication.relay(closed_chain, demo_user("demo-ministry"))
+    open_chain = publication.submit(draft(hub), hub)
+    publication.relay(open_chain, demo_user("demo-ministry"))
     with pytest.raises(ValidationError, match="already relayed"):
-        services.relay(open_chain, demo_user("demo-ministry"))
+        publication.relay(open_chain, demo_user("demo-ministry"))
 
 
 def test_an_organisation_that_did_not_receive_an_alert_cannot_relay_it(demo_user):
     hub = demo_user("demo-hub")
-    telecom_only = services.submit(draft(hub, audience=AudienceSpec(ceptoars=["t-ceptoar"])), hub)
+    telecom_only = publication.submit(draft(hub, audience=AudienceSpec(ceptoars=["t-ceptoar"])), hub)
     with pytest.raises(PermissionDenied):
-        services.relay(telecom_only, demo_user("demo-secretariat"))
+        publication.relay(telecom_only, demo_user("demo-secretariat"))
 
 
 def test_relay_rules_carry_a_hub_alert_down_to_the_members(demo_user, django_capture_on_commit_callbacks):
@@ -146,7 +147,7 @@ def test_relay_rules_carry_a_hub_alert_down_to_the_members(demo_user, django_cap
     )
     hub = demo_user("demo-hub")
     with django_capture_on_commit_callbacks(execute=True):
-        hub_alert = services.submit(draft(hub), hub)
+        hub_alert = publication.submit(draft(hub), hub)
     chain = Alert.objects.filter(root=hub_alert).order_by("id")
     assert [(a.origin_organisation.code, a.relayed_automatically) for a in chain] == [
         ("fsa", True),
@@ -163,23 +164,23 @@ def test_relay_rules_ignore_other_categories(demo_user, django_capture_on_commit
     )
     hub = demo_user("demo-hub")
     with django_capture_on_commit_callbacks(execute=True):
-        hub_alert = services.submit(draft(hub), hub)
+        hub_alert = publication.submit(draft(hub), hub)
     assert not Alert.objects.filter(root=hub_alert).exists()
 
 
 def test_close(demo_user):
     hub = demo_user("demo-hub")
-    alert = services.submit(draft(hub), hub)
+    alert = publication.submit(draft(hub), hub)
     with pytest.raises(PermissionDenied):
-        services.close(alert, demo_user("demo-ministry"))
-    assert services.close(alert, hub).status == Status.CLOSED
+        closing.close(alert, demo_user("demo-ministry"))
+    assert closing.close(alert, hub).status == Status.CLOSED
 
 
 def test_the_organisations_an_alert_was_sent_to_see_it_and_no_other_ministry_does(demo_user):
     from ceptoar.accounts.models import Role, RoleGrant, User
 
     hub = demo_user("demo-hub")
-    alert = services.submit(draft(hub), hub)  # sectors=finance: no ministry is in the audience itself
+    alert = publication.submit(draft(hub), hub)  # sectors=finance: no ministry is in the audience itself
     assert set(alert.recipients.values_list("organisation__code", flat=True)) == {"fsa"}
     assert policy.may_see(demo_user("demo-ministry"), alert)
     mic = User.objects.create_user("mic-liaison", organisation=Organisation.objects.get(code="mic"))
@@ -190,9 +191,9 @@ def test_the_organisations_an_alert_was_sent_to_see_it_and_no_other_ministry_doe
 
 def test_the_inbox_shows_each_chain_once_at_the_hop_nearest_the_reader(demo_user):
     hub = demo_user("demo-hub")
-    original = services.submit(draft(hub, tlp=Tlp.GREEN), hub)
-    fsa_relay = services.relay(original, demo_user("demo-ministry"))
-    banks_relay = services.relay(fsa_relay, demo_user("demo-secretariat"), note="至急")
+    original = publication.submit(draft(hub, tlp=Tlp.GREEN), hub)
+    fsa_relay = publication.relay(original, demo_user("demo-ministry"))
+    banks_relay = publication.relay(fsa_relay, demo_user("demo-secretariat"), note="至急")
     member = demo_user("demo-member")
     chain = [original.pk, fsa_relay.pk, banks_relay.pk]
     assert policy.visible_alerts(member).filter(pk__in=chain).count() == 3

@@ -9,9 +9,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import services, tracking
+from ceptoar.alerts import tracking
 from ceptoar.alerts.models import Alert, Recipient
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import closing, drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import Tlp
 from tests.alerts.pages import published
 from tests.alerts.test_tracking_support import relay_as
@@ -25,8 +26,8 @@ PAGES = ("alerts:tracking", "alerts:tracking_live", "alerts:tracking_csv")
 def chain(demo_user):
     """The hub's AMBER alert to finance → 金融庁 → 銀行等CEPTOAR (two members) and 証券CEPTOAR (one)."""
     original = published(demo_user("demo-hub"))
-    fsa = services.relay(original, demo_user("demo-ministry"))
-    banks = services.relay(
+    fsa = publication.relay(original, demo_user("demo-ministry"))
+    banks = publication.relay(
         fsa, demo_user("demo-secretariat"), audience=AudienceSpec(organisations=["banks-0001", "banks-0002"])
     )
     securities = relay_as(fsa, "securities", organisations=["securities-0001"])
@@ -91,7 +92,7 @@ def test_a_relay_the_sender_above_may_not_read_is_followed_from_its_own_alert(cl
 
 
 def test_a_closed_alert_is_still_tracked(client_as, chain, demo_user):
-    services.close(chain["original"], demo_user("demo-hub"))
+    closing.close(chain["original"], demo_user("demo-hub"))
     assert _status(client_as("demo-hub"), chain["original"]) == [200, 200, 200]
 
 
@@ -103,7 +104,7 @@ def test_a_missing_alert_answers_the_same(client_as, chain):
 
 def test_a_draft_is_not_tracked(demo_user):
     hub = demo_user("demo-hub")
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title="下書き",
         body="",
@@ -113,7 +114,7 @@ def test_a_draft_is_not_tracked(demo_user):
         audience=AudienceSpec(ceptoars=["gas"]),
     )
     assert not tracking.can_track(hub, draft)
-    assert tracking.can_track(hub, services.submit(draft, hub))
+    assert tracking.can_track(hub, publication.submit(draft, hub))
 
 
 def test_a_colleague_without_a_sending_role_cannot_track(chain, demo_user):

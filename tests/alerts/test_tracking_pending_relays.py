@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts import services, tracking
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts import tracking
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import Tlp
 from tests.alerts.test_tracking_support import acknowledge, hub_alert, relay_as, relay_down
 
@@ -43,7 +44,7 @@ def test_those_who_received_and_did_not_relay_are_listed_until_they_do(client_as
 
 def test_an_alert_marked_no_onward_relay_expects_none(client_as, demo_user):
     hub = demo_user("demo-hub")
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title="転送禁止",
         body="",
@@ -53,13 +54,13 @@ def test_an_alert_marked_no_onward_relay_expects_none(client_as, demo_user):
         audience=AudienceSpec(ceptoars=["gas"]),
         no_onward_relay=True,
     )
-    alert = services.submit(draft, hub)
+    alert = publication.submit(draft, hub)
     assert _pending(client_as("demo-hub"), alert) == []
 
 
 def test_a_relay_waiting_for_the_originators_approval_says_so(demo_user):
     hub = demo_user("demo-hub")
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title="発信元承認が必要",
         body="",
@@ -69,7 +70,7 @@ def test_a_relay_waiting_for_the_originators_approval_says_so(demo_user):
         audience=AudienceSpec(ceptoars=["gas"]),
         relay_needs_originator_approval=True,
     )
-    alert = services.submit(draft, hub)
+    alert = publication.submit(draft, hub)
     rows = tracking.pending_relays(tracking.subtree(alert))
     assert [(row.recipient.organisation.code, row.blocked_reason) for row in rows] == [
         ("meti", "waits for the originator's approval")

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import acknowledgements, services
+from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import AcknowledgementVia, Alert, Recipient
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.sharing.models import Tlp
@@ -34,7 +35,7 @@ def sender_for(code: str) -> User:
 
 def hub_alert(demo_user, tlp: str = Tlp.GREEN, **audience) -> Alert:
     hub = demo_user("demo-hub")
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title="不正送金マルウェアの新たな亜種について",
         body="対策を確認してください。",
@@ -43,12 +44,14 @@ def hub_alert(demo_user, tlp: str = Tlp.GREEN, **audience) -> Alert:
         tlp=tlp,
         audience=AudienceSpec(**audience),
     )
-    return services.submit(draft, hub)
+    return publication.submit(draft, hub)
 
 
 def relay_as(parent: Alert, code: str, **audience) -> Alert:
     """`code` relays `parent` to its default audience, or to `audience` (narrower) when given."""
-    return services.relay(parent, sender_for(code), audience=AudienceSpec(**audience) if audience else None)
+    return publication.relay(
+        parent, sender_for(code), audience=AudienceSpec(**audience) if audience else None
+    )
 
 
 def relay_down(alert: Alert, skip: tuple[str, ...] = ()) -> list[Alert]:

@@ -187,10 +187,10 @@ def test_open_alerts_the_reader_may_not_see_are_not_listed(client_as, demo_user)
 
 
 def test_closed_alerts_are_not_open(demo_user):
-    from ceptoar.alerts import services
+    from ceptoar.alerts.services import closing
 
     alert = hub_alert(demo_user, ceptoars=["banks"])
-    services.close(alert, demo_user("demo-hub"))
+    closing.close(alert, demo_user("demo-hub"))
     assert alert.pk not in _rows_by_pk(situation.open_alert_rows(demo_user("demo-hub")))
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from ceptoar.accounts.access import ceptoars_overseen_by
 from ceptoar.alerts import tracking
 from ceptoar.alerts.models import Alert, Category, Recipient, Status
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import services
 from ceptoar.analysis.models import SituationSummary, SummaryStatus
 from ceptoar.sharing import policy

@@ -1,17 +1,17 @@
-"""Alerts published in the test, the way the portal publishes them (services.create_draft + submit)."""
+"""Alerts published in the test, the way the portal publishes them (drafts.create_draft + submit)."""
 
 from __future__ import annotations
 
-from ceptoar.alerts import services
 from ceptoar.alerts.models import Alert
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing.models import Tlp
 
 
 def publish(
     author, *, title="Ransomware campaign against internet banking", tlp=Tlp.AMBER, **audience
 ) -> Alert:
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         author,
         title=title,
         body="## 概要\n\nSECRET-BODY-TEXT 対策を確認してください。\n\n<script>alert(1)</script>",
@@ -20,7 +20,7 @@ def publish(
         tlp=tlp,
         audience=AudienceSpec(**(audience or {"sectors": ["finance"]})),
     )
-    return services.submit(draft, author)
+    return publication.submit(draft, author)
 
 
 def alerts_path(alert_id: int | None = None, tail: str = "") -> str:

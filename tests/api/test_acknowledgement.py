@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ceptoar.alerts import acknowledgements, services
+from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
+from ceptoar.alerts.services import publication
 from tests.api.conftest import ApiClient
 from tests.api.helpers import alerts_path, publish
 
@@ -81,8 +82,8 @@ def test_an_alert_the_caller_may_not_see_is_404_and_nothing_is_written(api_as, h
 
 
 def test_a_member_confirms_the_relay_that_reached_it(api_as, demo_user, hub_alert):
-    fsa_relay = services.relay(hub_alert, demo_user("demo-ministry"))
-    banks_relay = services.relay(fsa_relay, demo_user("demo-secretariat"))
+    fsa_relay = publication.relay(hub_alert, demo_user("demo-ministry"))
+    banks_relay = publication.relay(fsa_relay, demo_user("demo-secretariat"))
     assert Recipient.objects.filter(alert=banks_relay, organisation__code="banks-0001").exists()
     member = api_as("demo-member")
     assert member.post(alerts_path(hub_alert.pk, "/acknowledge")).status_code == 409

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Acknowledgement, Alert
+from ceptoar.alerts.services import publication
 from ceptoar.api.models import ApiToken
 from ceptoar.api.schemas import DB_ID_MAX
 from tests.api.helpers import alerts_path, publish
@@ -27,8 +27,8 @@ def member(api_as):
 def relay_to_member(demo_user):
     """An alert sent to the member's organisation (banks-0001) at its hop: one it may acknowledge."""
     hub_alert = publish(demo_user("demo-hub"))
-    fsa_relay = alert_services.relay(hub_alert, demo_user("demo-ministry"))
-    return alert_services.relay(fsa_relay, demo_user("demo-secretariat"))
+    fsa_relay = publication.relay(hub_alert, demo_user("demo-ministry"))
+    return publication.relay(fsa_relay, demo_user("demo-secretariat"))
 
 
 def call(client, path, **kwargs):

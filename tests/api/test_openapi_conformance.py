@@ -17,8 +17,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Acknowledgement
+from ceptoar.alerts.services import publication
 from ceptoar.api import services
 from ceptoar.api.models import ApiTokenScope
 from tests.api.helpers import publish
@@ -70,8 +70,8 @@ def scene(demo_user, one_transaction):
     acknowledging), a relay sent to it (201, then 200), one it may not see (404). On SQLite their ids are
     the first ones, which generation tries first."""
     hub_alert = publish(demo_user("demo-hub"))
-    fsa_relay = alert_services.relay(hub_alert, demo_user("demo-ministry"))
-    relay = alert_services.relay(fsa_relay, demo_user("demo-secretariat"))
+    fsa_relay = publication.relay(hub_alert, demo_user("demo-ministry"))
+    relay = publication.relay(fsa_relay, demo_user("demo-secretariat"))
     hidden = publish(demo_user("demo-hub"), title="Water only", sectors=["water"])
     return {"seen": hub_alert, "relay": relay, "hidden": hidden}
 

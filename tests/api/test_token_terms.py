@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone, translation
 
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Acknowledgement
+from ceptoar.alerts.services import publication
 from ceptoar.api import services
 from ceptoar.api.models import ApiToken, ApiTokenScope
 from tests.api.conftest import ApiClient
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def relay_to_member(demo_user):
     hub_alert = publish(demo_user("demo-hub"))
-    fsa_relay = alert_services.relay(hub_alert, demo_user("demo-ministry"))
-    return alert_services.relay(fsa_relay, demo_user("demo-secretariat"))
+    fsa_relay = publication.relay(hub_alert, demo_user("demo-ministry"))
+    return publication.relay(fsa_relay, demo_user("demo-secretariat"))
 
 
 # -- scope ----------------------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from ceptoar.alerts import services
 from ceptoar.alerts.models import Alert
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import closing, drafts
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 from tests.api.helpers import alerts_path, publish
@@ -58,9 +58,9 @@ def test_each_list_is_what_the_policy_says(api_as, demo_user):
     publish(hub, title="Red for one member", tlp=Tlp.RED, people=["demo-member"])
     publish(hub, title="Community CLEAR", tlp=Tlp.CLEAR, community=True)
     closed = publish(hub, title="Closed finance", tlp=Tlp.GREEN)
-    services.close(closed, hub)
+    closing.close(closed, hub)
     # A draft is seen on the portal by its organisation, never through the API.
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         secretariat,
         title="Banks draft",
         body="",

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from ceptoar.alerts import services as alert_services
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery
 from ceptoar.registry.models import POC_ROLES, ChannelKind, Contact, ContactChannel, Organisation
 
@@ -21,11 +22,11 @@ def publish(
     tlp="green",
     **audience,
 ):
-    spec = alert_services.AudienceSpec(**(audience or {"ceptoars": ["gas"]}))
-    draft = alert_services.create_draft(
+    spec = AudienceSpec(**(audience or {"ceptoars": ["gas"]}))
+    draft = drafts.create_draft(
         user, title=title, body=body, category="malware", severity="high", tlp=tlp, audience=spec
     )
-    return alert_services.submit(draft, user)
+    return publication.submit(draft, user)
 
 
 def add_channel(organisation_code: str, kind: str, value: str) -> ContactChannel:

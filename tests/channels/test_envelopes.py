@@ -13,9 +13,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.acknowledgements import ack_url_for
 from ceptoar.alerts.models import Alert
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.registry.models import ChannelKind
 from ceptoar.sharing import policy
@@ -39,21 +40,21 @@ def chain(demo_user):
         demo_user("demo-ministry"),
         demo_user("demo-secretariat"),
     )
-    draft = alert_services.create_draft(
+    draft = drafts.create_draft(
         hub,
         title=TITLE,
         body=BODY,
         category="attack_precursor",
         severity="critical",
         tlp=Tlp.AMBER_STRICT,
-        audience=alert_services.AudienceSpec(organisations=[BANK]),
+        audience=AudienceSpec(organisations=[BANK]),
         attachments=[(FILE_NAME, b"198.51.100.7\n")],
     )
-    original = alert_services.submit(draft, hub)
+    original = publication.submit(draft, hub)
     assert original.recipients.filter(organisation=ministry.organisation).exists()
-    by_ministry = alert_services.relay(original, ministry)
+    by_ministry = publication.relay(original, ministry)
     assert by_ministry.recipients.filter(organisation=secretariat.organisation).exists()
-    by_ceptoar = alert_services.relay(by_ministry, secretariat)
+    by_ceptoar = publication.relay(by_ministry, secretariat)
     assert list(by_ceptoar.recipients.values_list("organisation__code", flat=True)) == [BANK]
     return original, by_ministry, by_ceptoar
 

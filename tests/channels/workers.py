@@ -21,19 +21,20 @@ import json, os
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 from ceptoar.accounts.models import User
-from ceptoar.alerts import services
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery
 from ceptoar.channels.tasks import send_deliveries
 
 user = User.objects.get(username="demo-secretariat")
 members = [f"banks-{i:04d}" for i in range(1, int(os.environ["PUBLISH_MEMBERS"]) + 1)]
 with transaction.atomic():
-    draft = services.create_draft(
+    draft = drafts.create_draft(
         user, title=os.environ["PUBLISH_TITLE"], body="詳細: 不審な通信を確認しました。",
         category="malware", severity="high", tlp="green",
-        audience=services.AudienceSpec(organisations=members),
+        audience=AudienceSpec(organisations=members),
     )
-    alert = services.submit(draft, user)
+    alert = publication.submit(draft, user)
     emails = dict(Delivery.objects.filter(alert=alert, kind="email").values_list("pk", "address"))
     if os.environ.get("PUBLISH_TWICE"):
         tasks = [t for t in DBTaskResult.objects.filter(status="READY") if set(t.args_kwargs["args"][0]) <= set(emails)]

@@ -27,9 +27,9 @@ from django.utils import timezone
 
 import ceptoar
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.acknowledgements import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
+from ceptoar.alerts.services import publication
 from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
@@ -213,7 +213,7 @@ def world(demo_user, settings, tmp_path) -> World:
         size=8,
         sha256="0" * 64,
     )
-    relay = alert_services.relay(alert, secretariat, note="会員各位へ転送します。")
+    relay = publication.relay(alert, secretariat, note="会員各位へ転送します。")
     delivery = Delivery.objects.filter(
         recipient__alert=relay, recipient__organisation__code="banks-0001"
     ).first()

@@ -21,13 +21,14 @@ from tests.processes import Installation, free_port, wait_for
 PUBLISH = """
 import json
 from ceptoar.accounts.models import User
-from ceptoar.alerts import services
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 user = User.objects.get(username="demo-secretariat")
-draft = services.create_draft(
+draft = drafts.create_draft(
     user, title="デモ: 受領確認リンクの確認", body="本文です。", category="malware", severity="high",
-    tlp="green", audience=services.AudienceSpec(organisations=["banks-0001"]),
+    tlp="green", audience=AudienceSpec(organisations=["banks-0001"]),
 )
-print(json.dumps(services.submit(draft, user).pk))
+print(json.dumps(publication.submit(draft, user).pk))
 """
 
 ACKNOWLEDGED = """

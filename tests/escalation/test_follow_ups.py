@@ -7,8 +7,8 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from ceptoar.alerts import acknowledgements
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import AcknowledgementVia, Recipient
+from ceptoar.alerts.services import closing
 from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
 from ceptoar.escalation import services
 from ceptoar.escalation.models import FollowUp, FollowUpState, Step
@@ -91,7 +91,7 @@ def test_a_receipt_between_steps_cancels_what_is_pending(demo_user):
 def test_closing_the_alert_stops_its_escalation(demo_user):
     secretariat = demo_user("demo-secretariat")
     alert = banks_alert(demo_user)
-    alert_services.close(alert, secretariat)
+    closing.close(alert, secretariat)
     assert services.run_due_follow_ups(now=after(alert, 31)) == 0
     assert not FollowUp.objects.filter(recipient__alert=alert, state=FollowUpState.PENDING).exists()
     assert not Delivery.objects.filter(alert=alert).exclude(escalation_step="").exists()

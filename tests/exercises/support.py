@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.exercises.models import Exercise
 from ceptoar.exercises.services import planning, running
 from ceptoar.exercises.services.injects import send_inject

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Alert, Recipient, RelayRule
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery
 from ceptoar.escalation.models import FollowUp
 from ceptoar.exercises.models import MARK, Participant
@@ -61,8 +61,8 @@ def test_a_hub_exercise_relays_only_within_its_participants(demo_user, django_ca
     secretariat = demo_user("demo-secretariat")
     # Relaying "to all our members" is refused: it would reach members outside the exercise.
     with pytest.raises(ValidationError):
-        alert_services.relay(ministry_relay, secretariat, audience=AudienceSpec(ceptoars=["banks"]))
-    alert_services.relay(ministry_relay, secretariat, note="訓練です")
+        publication.relay(ministry_relay, secretariat, audience=AudienceSpec(ceptoars=["banks"]))
+    publication.relay(ministry_relay, secretariat, note="訓練です")
     tree = Alert.objects.filter(exercise=exercise)
     assert tree.count() == 3 and all(node.title.startswith(MARK) for node in tree)
     allowed = set(Participant.objects.filter(exercise=exercise).values_list("organisation_id", flat=True))

@@ -119,7 +119,7 @@ def test_only_the_organiser_runs_it_and_only_in_order(demo_user):
 
 
 def test_bad_plans_are_refused_and_nothing_is_stored(demo_user):
-    from ceptoar.alerts.services import AudienceSpec
+    from ceptoar.alerts.services.audience import AudienceSpec
 
     secretariat = demo_user("demo-secretariat")
     now = timezone.now()

@@ -1,12 +1,13 @@
 """Forms of the situation-summary pages. They carry what the person typed; `services` decides what is
-valid, and `alerts.forms.show_service_errors` puts its reasons next to the field concerned."""
+valid, and `alerts.forms.audience.show_service_errors` puts its reasons next to the field concerned."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts.forms import AudienceForm, tlp_choices
+from ceptoar.alerts.forms.audience import AudienceForm
+from ceptoar.alerts.forms.tlp import tlp_choices
 from ceptoar.analysis.models import TITLE_MAX_LENGTH
 from ceptoar.analysis.services import SUMMARY_TLPS
 from ceptoar.sharing.models import Tlp

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import ceptoars_overseen_by, ceptoars_served_by
 from ceptoar.accounts.models import User
-from ceptoar.alerts import services as alert_services
 from ceptoar.alerts.models import Alert, Category, Severity
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import access
 from ceptoar.analysis.models import TITLE_MAX_LENGTH, TITLE_PREFIX, SituationSummary, SummaryStatus
 from ceptoar.registry.models import OrganisationKind
@@ -120,7 +120,7 @@ def publish_as_alert(
     summary = _locked_draft(user, summary)
     _cleaned(summary.title, summary.body, summary.tlp)
     spec = default_audience(user) if audience_spec is None else audience_spec
-    alert = alert_services.create_draft(
+    alert = drafts.create_draft(
         user,
         title=alert_title(summary),
         body=summary.body,
@@ -129,7 +129,7 @@ def publish_as_alert(
         tlp=summary.tlp,
         audience=spec,
     )
-    alert = alert_services.submit(alert, user)
+    alert = publication.submit(alert, user)
     summary.status, summary.published_alert = SummaryStatus.PUBLISHED, alert
     summary.save(update_fields=["status", "published_alert", "updated_at"])
     return alert

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ceptoar.alerts.forms import AudienceForm, show_service_errors
+from ceptoar.alerts.forms.audience import AudienceForm, show_service_errors
 from ceptoar.alerts.rendering import render_markdown
 from ceptoar.analysis import access, services, situation
 from ceptoar.analysis.forms import PublishSummaryForm, SummaryForm

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts import services as alert_services
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts import hops
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.exercises.models import Exercise, ExerciseStatus, ParticipantRole
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
@@ -48,7 +48,7 @@ def check_participants(organiser: Organisation, spec: AudienceSpec) -> None:
         return
     # Resolve through a throw-away audience so that unknown codes get the alert form's own message.
     with transaction.atomic():
-        audience = alert_services.build_audience(spec, "green")
+        audience = build_audience(spec, "green")
         beyond = policy.audience_organisations(audience).exclude(pk__in=reach.values("pk"))
         names = list(beyond.order_by("code").values_list("name", flat=True)[:6])
         transaction.set_rollback(True)
@@ -74,7 +74,7 @@ def reach(exercise: Exercise) -> dict[int, str]:
     roles = {pk: ParticipantRole.PARTICIPANT for pk in participants.values_list("pk", flat=True)}
     relays: set[int] = set()
     if organiser.kind in (OrganisationKind.HUB, OrganisationKind.MINISTRY):
-        touched = alert_services.ceptoars_touched(participants)
+        touched = hops.ceptoars_touched(participants)
         if organiser.kind == OrganisationKind.MINISTRY:
             touched = touched.filter(overseen_by__ministry=organiser)
         ceptoar_ids = set(touched.values_list("pk", flat=True))

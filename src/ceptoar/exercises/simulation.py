@@ -237,7 +237,7 @@ def _send_drill(ceptoars: list[str] | None):
     from django.utils import timezone
 
     from ceptoar.accounts.models import User
-    from ceptoar.alerts.services import AudienceSpec
+    from ceptoar.alerts.services.audience import AudienceSpec
     from ceptoar.exercises.models import ExerciseKind
     from ceptoar.exercises.services import injects, planning, running
     from ceptoar.registry.models import Sector
@@ -284,7 +284,7 @@ def _complete_relay_tree(root) -> None:
     from django.db import connection
 
     from ceptoar.alerts.models import Alert
-    from ceptoar.alerts.services import apply_relay_rules
+    from ceptoar.alerts.services.publication import apply_relay_rules
 
     if not connection.in_atomic_block:
         return

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import ceptoars_served_by
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.anonymisation import Lexicon
 from ceptoar.reports.models import (

@@ -8,7 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts.forms import TLP_EXPLANATIONS
+from ceptoar.alerts.forms.tlp import TLP_EXPLANATIONS
 from ceptoar.alerts.models import Severity
 from ceptoar.alerts.rendering import envelope_title
 from ceptoar.sharing import policy

@@ -7,9 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts import forms as alert_forms
-from ceptoar.alerts.forms import AudienceForm, split_names
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.forms import audience as alert_forms
+from ceptoar.alerts.forms.audience import AudienceForm, split_names
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.exercises.models import Exercise, ExerciseKind
 from ceptoar.exercises.participants import participant_spec
 from ceptoar.registry.models import Organisation

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts.forms import tlp_choices
+from ceptoar.alerts.forms.tlp import tlp_choices
 from ceptoar.alerts.models import Category, Severity
 from ceptoar.exercises.forms.exercise import ExerciseDateTimeField
 from ceptoar.exercises.models import TITLE_MAX_LENGTH, Inject

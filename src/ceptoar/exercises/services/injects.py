@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts import services as alert_services
+from ceptoar.alerts.services import drafts, publication
 from ceptoar.exercises import access, participants
 from ceptoar.exercises.models import MARK, ExerciseStatus, Inject
 
@@ -42,7 +42,7 @@ def send_inject(inject: Inject, user=None, now: datetime | None = None) -> Injec
             raise ValidationError({"alert": _("This inject has already been sent.")})
         try:
             with transaction.atomic():
-                alert = alert_services.create_draft(
+                alert = drafts.create_draft(
                     inject.created_by,
                     title=f"{MARK}{inject.title}",
                     body=_marked_body(inject.body),
@@ -52,7 +52,7 @@ def send_inject(inject: Inject, user=None, now: datetime | None = None) -> Injec
                     audience=participants.participant_spec(exercise),
                     exercise=exercise,
                 )
-                alert = alert_services.submit(alert, inject.created_by)
+                alert = publication.submit(alert, inject.created_by)
         except (ValidationError, PermissionDenied) as error:
             messages = error.messages if isinstance(error, ValidationError) else [str(error)]
             inject.error = " ".join(messages) or _("The inject could not be sent.")

@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts import services as alert_services
-from ceptoar.alerts.services import AudienceSpec
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.exercises import access
 from ceptoar.exercises.models import Exercise, ExerciseStatus, Inject
 from ceptoar.exercises.participants import check_participants
@@ -44,7 +43,7 @@ def create_exercise(
         description=description,
         organiser=user.organisation,
         created_by=user,
-        participants=alert_services.build_audience(participants, "green"),
+        participants=build_audience(participants, "green"),
         starts_at=starts_at,
         ends_at=ends_at,
     )
@@ -80,7 +79,7 @@ def update_exercise(
     old_audience = exercise.participants
     exercise.name, exercise.kind, exercise.description = name, kind, description
     exercise.starts_at, exercise.ends_at = starts_at, ends_at
-    exercise.participants = alert_services.build_audience(participants, "green")
+    exercise.participants = build_audience(participants, "green")
     exercise.full_clean()
     exercise.save()
     old_audience.delete()

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts.forms import tlp_choices
+from ceptoar.alerts.forms.tlp import tlp_choices
 from ceptoar.registry.models import Sector
 from ceptoar.reports import cases
 from ceptoar.reports.models import Case, Cause, CauseClass, EventType, Redaction

@@ -20,7 +20,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts.forms import MultipleFileField
+from ceptoar.alerts.forms.compose import MultipleFileField
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.models import (
     Cause,

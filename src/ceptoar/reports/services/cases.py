@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
-from ceptoar.alerts.services import build_audience
+from ceptoar.alerts.services.audience import build_audience
 from ceptoar.reports import access
 from ceptoar.reports.anonymisation import anonymise
 from ceptoar.reports.anonymisation.lexicon import person_identity

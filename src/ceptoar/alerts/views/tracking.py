@@ -6,59 +6,17 @@ same 404 as for an alert that does not exist.
 
 from __future__ import annotations
 
-from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ceptoar.alerts import tracking
+from ceptoar.alerts.forms.tracking import TrackingFilterForm
 from ceptoar.alerts.models import Alert
 from ceptoar.core import exports
 from ceptoar.core.pagination import paginate
 from ceptoar.escalation.status import ReceiptStatus
-
-
-class TrackingFilterForm(forms.Form):
-    """The organisation table's filters, read from the query string."""
-
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("Any")), *ReceiptStatus.choices],
-        error_messages={"invalid_choice": gettext_lazy("There is no status called “%(value)s”.")},
-    )
-    ceptoar = forms.ChoiceField(
-        label=gettext_lazy("CEPTOAR"),
-        required=False,
-        error_messages={
-            "invalid_choice": gettext_lazy(
-                "“%(value)s” is not a CEPTOAR whose relay this alert went through."
-            )
-        },
-    )
-    q = forms.CharField(
-        label=gettext_lazy("Organisation name or code"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-
-    def __init__(self, *args, ceptoars=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["ceptoar"].choices = [("", _("All")), *((c.code, c.name) for c in ceptoars)]
-        if len(ceptoars) < 2:
-            # One CEPTOAR or none: the choice would filter nothing.
-            del self.fields["ceptoar"]
-
-    def filters(self) -> dict[str, str]:
-        data = self.cleaned_data
-        return {
-            "status": data.get("status", ""),
-            "ceptoar": data.get("ceptoar", ""),
-            "search": data.get("q", ""),
-        }
 
 
 def _trackable_alert_or_404(user, pk: int) -> Alert:

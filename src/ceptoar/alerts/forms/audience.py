@@ -1,0 +1,139 @@
+"""The audience picker shared by the compose and relay forms (and other areas' forms), and how a
+service's refusal is put back onto a form."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ceptoar.alerts.services.audience import AudienceSpec
+from ceptoar.registry.models import Organisation, OrganisationKind, Sector
+
+# Organisation codes and user names never hold spaces or commas; people paste lists with either.
+_LIST_SEPARATORS = re.compile(r"[\s,、，;]+")
+
+
+def split_names(text: str) -> list[str]:
+    return [name for name in _LIST_SEPARATORS.split(text or "") if name]
+
+
+def show_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a ValidationError from `services` on the form: on the field it names where the form has it,
+    with the audience fields when it concerns the audience, at the top otherwise."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for key, errors in error.message_dict.items():
+        for message in errors:
+            if key in form.fields:
+                form.add_error(key, message)
+            elif key == "audience" and isinstance(form, AudienceForm):
+                form.audience_errors.append(message)
+            else:
+                # NON_FIELD_ERRORS, or a field this form does not show ("status", "parent").
+                form.add_error(None, message)
+
+
+class SubgroupMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        # Two CEPTOARs may name their sub-groups alike; the parent tells them apart.
+        return f"{obj.parent} / {obj.name}" if obj.parent_id else obj.name
+
+
+class CeptoarMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.name
+
+
+class AudienceForm(forms.Form):
+    """The audience picker, shared by the compose and relay forms."""
+
+    community = forms.BooleanField(
+        label=_("The whole community"),
+        required=False,
+        help_text=_("Every organisation on the platform. Only for information everyone needs."),
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("Sectors"),
+        required=False,
+        queryset=Sector.objects.all(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every organisation of the sector, and the members of its CEPTOARs."),
+        error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
+    )
+    ceptoars = CeptoarMultipleChoiceField(
+        label=_("CEPTOARs"),
+        required=False,
+        queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The CEPTOAR, its sub-groups and relay hubs, and all its members."),
+        error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
+    )
+    subgroups = SubgroupMultipleChoiceField(
+        label=_("Sub-groups and relay hubs"),
+        required=False,
+        queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)
+        .select_related("parent")
+        .order_by("parent__code", "pk"),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The sub-group or relay hub and the members it relays to."),
+        error_messages={"invalid_choice": _("There is no sub-group or relay hub with the code “%(value)s”.")},
+    )
+    organisations = forms.CharField(
+        label=_("Organisations (codes)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "banks-0001, banks-0002"}),
+        help_text=_("Organisation codes, separated by commas or new lines."),
+    )
+    people = forms.CharField(
+        label=_("Named people (user names)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "demo-member"}),
+        help_text=_("User names, separated by commas or new lines. TLP:RED goes to named people only."),
+    )
+
+    AUDIENCE_FIELDS = ("community", "sectors", "ceptoars", "subgroups", "organisations", "people")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Errors the services report on the audience as a whole, shown above the audience fields.
+        self.audience_errors: list[str] = []
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.audience_errors)
+
+    def audience_fields(self):
+        return [self[name] for name in self.AUDIENCE_FIELDS]
+
+    def other_fields(self):
+        return [field for field in self if field.name not in self.AUDIENCE_FIELDS]
+
+    def audience_spec(self) -> AudienceSpec:
+        data = self.cleaned_data
+        return AudienceSpec(
+            community=bool(data.get("community")),
+            sectors=[sector.code for sector in data.get("sectors") or []],
+            ceptoars=[ceptoar.code for ceptoar in data.get("ceptoars") or []],
+            subgroups=[subgroup.code for subgroup in data.get("subgroups") or []],
+            organisations=split_names(data.get("organisations", "")),
+            people=split_names(data.get("people", "")),
+        )
+
+    @staticmethod
+    def initial_from_spec(spec: AudienceSpec) -> dict:
+        return {
+            "community": spec.community,
+            "sectors": spec.sectors,
+            "ceptoars": spec.ceptoars,
+            "subgroups": spec.subgroups,
+            "organisations": "\n".join(spec.organisations),
+            "people": "\n".join(spec.people),
+        }

@@ -1,0 +1,68 @@
+"""Composing an alert: the draft with its audience and attachments, and who may change a draft."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ceptoar.accounts import access
+from ceptoar.accounts.models import User
+from ceptoar.alerts.attachments import check_attachment
+from ceptoar.alerts.models import Alert, AlertAttachment
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
+
+
+@transaction.atomic
+def create_draft(
+    author: User,
+    *,
+    title: str,
+    body: str,
+    category: str,
+    severity: str,
+    tlp: str,
+    audience: AudienceSpec,
+    no_onward_relay: bool = False,
+    relay_needs_originator_approval: bool = False,
+    references: list[str] | None = None,
+    requires_approval: bool = False,
+    attachments: list[tuple[str, bytes]] | None = None,
+    exercise=None,
+) -> Alert:
+    access.require_sender(author)
+    checked = [(check_attachment(name, content), content) for name, content in attachments or []]
+    alert = Alert(
+        title=title,
+        body=body,
+        category=category,
+        severity=severity,
+        tlp=tlp,
+        audience=build_audience(audience, tlp),
+        no_onward_relay=no_onward_relay,
+        relay_needs_originator_approval=relay_needs_originator_approval,
+        references=references or [],
+        requires_approval=requires_approval,
+        origin_organisation=author.organisation,
+        author=author,
+        exercise=exercise,
+    )
+    alert.full_clean()
+    alert.save()
+    for info, content in checked:
+        AlertAttachment.objects.create(
+            alert=alert,
+            file=ContentFile(content, name=info.name),
+            name=info.name,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+        )
+    return alert
+
+
+def require_own_draft(alert: Alert, user: User) -> None:
+    """Submitting, approving and closing are for the sending organisation's senders only."""
+    if alert.origin_organisation_id != user.organisation_id or not access.can_send_alerts(user):
+        raise PermissionDenied(_("Only the sending organisation may change this alert."))

@@ -1,0 +1,185 @@
+"""Publishing an alert to its next hop: the sender's own (submit) and a relay in another organisation's
+name, by hand or by a standing relay rule. One module, because every publication runs the next hop's relay
+rules once committed, and every relay is a publication of its own.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, IntegerField, Value
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ceptoar.accounts import access
+from ceptoar.accounts.models import User
+from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
+from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
+from ceptoar.alerts.services.audience import AudienceSpec, build_audience
+from ceptoar.alerts.services.drafts import require_own_draft
+from ceptoar.channels.services import create_deliveries
+from ceptoar.core.bulk import insert_from_select
+from ceptoar.escalation import services as escalation
+from ceptoar.exercises.models import Participant
+from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.sharing import audit, policy
+from ceptoar.sharing.models import Tlp
+
+SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+
+@transaction.atomic
+def submit(alert: Alert, user: User) -> Alert:
+    """Publish now, or hand to a second person when the alert asks for approval."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    require_own_draft(alert, user)
+    if alert.status != Status.DRAFT:
+        raise ValidationError({"status": _("Only a draft can be submitted.")})
+    if alert.requires_approval:
+        alert.status = Status.AWAITING_APPROVAL
+        alert.save(update_fields=["status", "updated_at"])
+        return alert
+    return _publish(alert)
+
+
+def _publish(alert: Alert) -> Alert:
+    alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
+    alert.save()
+    recipients = next_hop_recipients(alert)
+    if alert.exercise_id is not None:
+        # An exercise reaches its participants and no one else, whatever a relay's audience says.
+        recipients = recipients.filter(
+            pk__in=Participant.objects.filter(exercise_id=alert.exercise_id).values("organisation_id")
+        )
+    insert_from_select(
+        Recipient,
+        recipients.order_by("pk"),
+        {"alert": Value(alert.pk, output_field=IntegerField()), "organisation": F("pk")},
+    )
+    # Standing relay decisions of the next hop run once this alert is committed.
+    transaction.on_commit(lambda: apply_relay_rules(alert.pk))
+    # The deliveries, their send tasks and the escalation schedule commit (or roll back) with it.
+    create_deliveries(alert)
+    escalation.start(alert)
+    return alert
+
+
+def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec:
+    """What a relaying organisation reaches in its own name, never more than the parent's audience."""
+    if parent.tlp == Tlp.RED:
+        return AudienceSpec(people=list(parent.audience.people.values_list("username", flat=True)))
+    parent_orgs = policy.audience_organisations(parent.audience)
+    if relayer.kind == OrganisationKind.MINISTRY:
+        candidates = list(
+            Organisation.objects.filter(overseen_by__ministry=relayer).filter(
+                pk__in=ceptoars_touched(parent_orgs)
+            )
+        )
+    elif relayer.kind == OrganisationKind.CEPTOAR:
+        candidates = [relayer]
+    else:
+        return AudienceSpec(
+            organisations=list(parent_orgs.filter(memberships__via=relayer).values_list("code", flat=True))
+        )
+    spec = AudienceSpec()
+    in_parent = parent_orgs.values("pk")
+    named_in_parent = set(parent.audience.ceptoars.values_list("pk", flat=True))
+    for ceptoar in candidates:
+        family = policy.ceptoar_family(ceptoar)
+        if (
+            parent.audience.community
+            or ceptoar.pk in named_in_parent
+            or not family.exclude(pk__in=in_parent).exists()
+        ):
+            spec.ceptoars.append(ceptoar.code)
+        else:
+            spec.organisations += list(family.filter(pk__in=in_parent).values_list("code", flat=True))
+    return spec
+
+
+@transaction.atomic
+def relay(
+    parent: Alert,
+    user: User,
+    *,
+    note: str = "",
+    audience: AudienceSpec | None = None,
+    tlp: str | None = None,
+    automatic: bool = False,
+) -> Alert:
+    """Send `parent` on to the relaying organisation's own audience, narrowed or raised, never widened."""
+    access.require_sender(user)
+    relayer = user.organisation
+    if parent.status != Status.PUBLISHED:
+        raise ValidationError({"status": _("Only a published alert can be relayed.")})
+    if not policy.may_see(user, parent):
+        raise PermissionDenied(_("You cannot relay an alert you have not received."))
+    if parent.origin_organisation_id == relayer.pk:
+        raise ValidationError(
+            {"audience": _("An organisation does not relay its own alert; edit or resend it.")}
+        )
+    if Alert.objects.filter(parent=parent, origin_organisation=relayer).exists():
+        raise ValidationError({"parent": _("Your organisation has already relayed this alert.")})
+    if policy.relay_needs_approval(parent):
+        raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
+    tlp = tlp or parent.tlp
+    spec = audience or default_relay_audience(relayer, parent)
+    new_audience = build_audience(spec, tlp)
+    policy.validate_relay(parent, tlp, new_audience)
+    child = Alert(
+        title=parent.title,
+        body=parent.body,
+        category=parent.category,
+        severity=parent.severity,
+        tlp=tlp,
+        audience=new_audience,
+        no_onward_relay=parent.no_onward_relay,
+        relay_needs_originator_approval=parent.relay_needs_originator_approval,
+        references=parent.references,
+        origin_organisation=relayer,
+        author=user,
+        parent=parent,
+        root=parent.root or parent,
+        relay_note=note,
+        relayed_automatically=automatic,
+        exercise_id=parent.exercise_id,
+    )
+    # Its links were all just read from the database: checking that each still exists would cost a query
+    # apiece on every hop of a relay tree.
+    child.full_clean(exclude=["audience", "origin_organisation", "author", "parent", "root", "exercise"])
+    child.save()
+    if parent.tlp in policy.ENVELOPE_TLPS and not policy.may_read_content(user, parent):
+        # An intermediate hop passes an AMBER+STRICT or RED alert on without reading it: the audit log
+        # keeps who relayed what they could not read, and as which relay.
+        audit.record_read(user, parent, action="relay_unread", detail=f"relay #{child.pk}")
+    return _publish(child)
+
+
+def _rule_matches(rule: RelayRule, alert: Alert) -> bool:
+    if rule.from_organisation_kinds and alert.origin_organisation.kind not in rule.from_organisation_kinds:
+        return False
+    if rule.categories and alert.category not in rule.categories:
+        return False
+    return SEVERITY_RANK[alert.severity] >= SEVERITY_RANK[rule.minimum_severity]
+
+
+def apply_relay_rules(alert_id: int) -> list[Alert]:
+    """Relay a just-published alert for every next-hop organisation whose standing rule matches it."""
+    alert = Alert.objects.select_related("origin_organisation", "audience").get(pk=alert_id)
+    if alert.status != Status.PUBLISHED or alert.no_onward_relay or policy.relay_needs_approval(alert):
+        return []
+    rules = RelayRule.objects.filter(
+        is_active=True,
+        organisation__in=Recipient.objects.filter(alert=alert).values("organisation_id"),
+    ).select_related("organisation", "created_by")
+    relayed = []
+    for rule in rules:
+        if not _rule_matches(rule, alert):
+            continue
+        try:
+            relayed.append(relay(alert, rule.created_by, note=rule.note, automatic=True))
+        except (ValidationError, PermissionDenied):
+            # The rule's owner can no longer relay this (left, or lost the rules acceptance): the alert
+            # still reached that organisation's POCs, who relay by hand; nothing is sent wider.
+            continue
+    return relayed
