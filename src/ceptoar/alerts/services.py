@@ -18,7 +18,7 @@ from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, AlertAttachment, Recipient, RelayRule, Severity, Status
-from ceptoar.channels.services import create_deliveries
+from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
-from ceptoar.alerts import acknowledgements, services, tracking
+from ceptoar.alerts import acknowledgements, links, services, tracking
 from ceptoar.alerts.forms import (
     RELAY_SOURCE_KINDS,
     AlertFilterForm,
@@ -43,6 +43,7 @@ from ceptoar.alerts.models import (
     Status,
 )
 from ceptoar.alerts.rendering import envelope_title, render_markdown
+from ceptoar.channels import registry as channel_registry
 from ceptoar.core.downloads import attachment_response
 from ceptoar.core.pagination import paginate
 from ceptoar.registry.models import ChannelKind, Organisation, Sector
@@ -511,9 +512,9 @@ def ack_link(request, token):
     a mail client — but without one the confirmation is not attributed to the signed-in user, so another
     site cannot make it appear in someone's name."""
     try:
-        delivery = acknowledgements.delivery_for_token(token)
-    except (acknowledgements.ForgedLink, acknowledgements.ExpiredLink) as error:
-        context = {"expired": isinstance(error, acknowledgements.ExpiredLink)}
+        delivery = links.delivery_for_token(token)
+    except (links.ForgedLink, links.ExpiredLink) as error:
+        context = {"expired": isinstance(error, links.ExpiredLink)}
         return render(request, "alerts/acknowledge.html", {"invalid": True, **context}, status=400)
     alert, recipient = delivery.alert, delivery.recipient
     acknowledgement, created = None, False
@@ -534,7 +535,9 @@ def ack_link(request, token):
     # The link alone shows what the e-mail it came in showed (the title, unless the message was a notice or an
     # envelope); the body only to a signed-in reader who may read it.
     shows_title = (
-        policy.disclosure_for_organisation(alert, recipient.organisation_id, ChannelKind.EMAIL)
+        policy.disclosure_for_organisation(
+            alert, recipient.organisation_id, channel_registry.trust(ChannelKind.EMAIL)
+        )
         >= policy.Disclosure.HEADLINE
     )
     show_body = request.user.is_authenticated and policy.may_read_content(request.user, alert)
