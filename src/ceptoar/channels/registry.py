@@ -1,30 +1,40 @@
 """The channel kinds this installation sends through, each named by the dotted path of its channel class,
 and the composer that writes what they carry. The one place a new kind of channel is added.
 
-Paths rather than imports: the sending loop loads a channel only when a batch first needs one of its kind,
-and the composer belongs to the alerts area, above channels in the layer order, so channels name it here
-and never import it (the alerts area writes messages; channels only carry them). A kind is also a
-contact channel kind (`registry.models.ChannelKind`: the registry records addresses, phone numbers too)
-and a delivery kind (`channels.models.DeliveryKind`, named after the contact channel kinds it sends to).
+Paths rather than imports: the sending loop loads a channel only when a batch first needs one of its kind;
+the delivery kinds (`channels.models.DeliveryKind`) are made from this table, so the models may read it
+without loading any channel; and the composer belongs to the alerts area, above channels in the layer
+order, so channels name it here and never import it (the alerts area writes messages; channels only
+carry them). Each kind is also a contact channel kind (`registry.models.ChannelKind`): the registry keeps
+the addresses members give, phone numbers too. Whether every path leads to what it should is checked when
+the site starts (`channels.checks`).
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import NamedTuple
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
-from ceptoar.channels.base import Channel
 from ceptoar.sharing.policy import UNDECLARED_CHANNEL, ChannelTrust
 
-# Contact channel kind → the class that sends to it. Each lives in a folder of its own.
+
+class Entry(NamedTuple):
+    path: str  # of a channels.base.Channel subclass, in a folder of its own
+    label: str  # the delivery kind's name
+
+
+# Contact channel kind → the channel that sends to it.
 CHANNELS = {
-    "email": "ceptoar.channels.email.EmailChannel",
-    "webhook": "ceptoar.channels.webhook.WebhookChannel",
-    "chat": "ceptoar.channels.apprise_gateway.AppriseChannel",
+    "email": Entry("ceptoar.channels.email.EmailChannel", _("E-mail")),
+    "webhook": Entry("ceptoar.channels.webhook.WebhookChannel", _("Webhook")),
+    "chat": Entry("ceptoar.channels.apprise_gateway.AppriseChannel", _("Chat")),
 }
 
-# Called with one delivery's alert, disclosure, portal link and escalation step; returns its `Content`.
+# Called with one delivery's id, address, alert, disclosure, portal link and escalation step; returns its
+# `channels.base.Content`.
 COMPOSER = "ceptoar.alerts.messages.Outgoing"
 
 
@@ -34,12 +44,9 @@ def kinds() -> tuple[str, ...]:
 
 
 @cache
-def channel_class(kind: str) -> type[Channel]:
-    """The class that sends deliveries of `kind`; checked to declare one of the two interfaces."""
-    found = import_string(CHANNELS[kind])
-    if not (isinstance(found, type) and issubclass(found, Channel)):
-        raise TypeError(f"{CHANNELS[kind]} is not a channels.base.Channel")
-    return found
+def channel_class(kind: str) -> type:
+    """The `channels.base.Channel` subclass that sends deliveries of `kind`."""
+    return import_string(CHANNELS[kind].path)
 
 
 def trust(kind: str) -> ChannelTrust:
