@@ -6,6 +6,8 @@ from __future__ import annotations
 from ceptoar.channels import checks, registry
 from ceptoar.channels.base import Channel, PipelinedChannel
 from ceptoar.channels.models import DeliveryKind
+from ceptoar.channels.services.queue import SEND_TASK
+from ceptoar.channels.tasks import send_deliveries
 from ceptoar.sharing.policy import Disclosure
 
 
@@ -27,6 +29,10 @@ def test_each_kind_declares_its_interface_and_its_trust():
 def test_delivery_kinds_are_the_registry_s():
     assert DeliveryKind.values == list(registry.CHANNELS)
     assert DeliveryKind.EMAIL == "email"
+
+
+def test_the_queue_names_the_send_task_by_its_path():
+    assert send_deliveries.module_path == SEND_TASK
 
 
 def test_a_wrong_entry_is_reported(monkeypatch):

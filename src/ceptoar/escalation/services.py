@@ -1,8 +1,9 @@
-"""Escalation operations: copy the plan at publication, run due steps, cancel on receipt, log calls.
+"""Escalation operations: copy the plan at publication, run due steps, stop when the alert closes, log calls.
 
 `run_due_follow_ups` and `audit_overdue` are periodic jobs of `ceptoar worker`. A step runs only if its
 row is still pending when the job claims it (a conditional update on the token's row): an
-acknowledgement that cancelled it first wins, and two workers never run one step twice.
+acknowledgement that cancelled it first wins (`FollowUp.objects.cancel_on_receipt`, called by whatever
+confirms receipt), and two workers never run one step twice.
 """
 
 from __future__ import annotations
