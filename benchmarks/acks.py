@@ -36,7 +36,7 @@ def ack_links(root_id: int, out: str) -> dict:
     """Phase: for every recipient organisation of the tree, the link of its first e-mail delivery."""
     from django.urls import reverse
 
-    from ceptoar.alerts.acknowledgements import make_ack_token
+    from ceptoar.alerts.links import make_ack_token
     from ceptoar.alerts.models import Recipient
     from ceptoar.channels.models import Delivery, DeliveryKind
     from ceptoar.registry.models import OrganisationKind

@@ -15,11 +15,12 @@ from django.urls import reverse
 
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts import acknowledgements
+from ceptoar.alerts.links import delivery_for_token, make_ack_token
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryKind
-from ceptoar.channels.services import send_batch
+from ceptoar.channels.services.sending import send_batch
 from ceptoar.sharing.models import Tlp
 from tests.signin import sign_in
 
@@ -52,7 +53,7 @@ def fsa_email_delivery(alert) -> Delivery:
 
 
 def ack_path(delivery) -> str:
-    return reverse("alerts:ack_link", args=[acknowledgements.make_ack_token(delivery.pk)])
+    return reverse("alerts:ack_link", args=[make_ack_token(delivery.pk)])
 
 
 def test_the_hub_alert_goes_to_fsa(demo_user):
@@ -100,7 +101,7 @@ def test_posting_the_link_acknowledges_once_for_the_organisation(client, demo_us
 def test_a_tampered_link_is_refused_and_records_nothing(client, demo_user):
     alert = hub_alert(demo_user)
     delivery = fsa_email_delivery(alert)
-    token = acknowledgements.make_ack_token(delivery.pk)
+    token = make_ack_token(delivery.pk)
     value, _sep, rest = token.partition(":")
     other = Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).exclude(pk=delivery.pk).first()
     forged = f"{other.pk}:{rest}"  # someone else's delivery under this signature
@@ -118,7 +119,7 @@ def test_an_expired_link_is_refused_and_records_nothing(client, demo_user, monke
     with monkeypatch.context() as patch:
         # Signed 15 days ago; the default life of a link is 14 days.
         patch.setattr(time, "time", lambda: real_time() - timedelta(days=15).total_seconds())
-        old_token = acknowledgements.make_ack_token(delivery.pk)
+        old_token = make_ack_token(delivery.pk)
     response = client.post(reverse("alerts:ack_link", args=[old_token]))
     html = response.content.decode()
     assert response.status_code == 400
@@ -175,7 +176,7 @@ def test_amber_mail_carries_the_ack_link_and_red_does_not(demo_user):
     assert len(links) == 1
     url, token = links[0]
     assert url.startswith(settings.CEPTOAR_BASE_URL)
-    assert acknowledgements.delivery_for_token(token).pk == delivery.pk
+    assert delivery_for_token(token).pk == delivery.pk
     assert f"/alerts/{amber.pk}/" in body  # the portal line stays
 
     red = hub_alert(demo_user, tlp=Tlp.RED, people=["demo-member"])

@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 
 from ceptoar.alerts.models import Recipient
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryKind, DeliveryStatus
-from ceptoar.channels.services import broken_channels_for, sweep_stale
+from ceptoar.channels.services.broken import broken_channels_for
+from ceptoar.channels.services.sweeper import sweep_stale
 from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 
 from .helpers import StallingMailBox, add_channel, publish, run_due_tasks, travel_past_backoff
@@ -200,7 +201,7 @@ def send_losing_a_row(user, settings, *, lose_when_preparing: int) -> tuple[list
     """Send a batch of six e-mails, renewing the lease whenever the batch looks; while it prepares the
     message numbered `lose_when_preparing` (from 0), the sweeper hands the fourth row to another worker.
     Returns the ids, the lost one and the batch's outcome."""
-    from ceptoar.channels import services
+    from ceptoar.channels.services import sending as services
 
     alert = publish(user, ceptoars=["banks"])
     ids = list(
@@ -248,7 +249,7 @@ def test_a_prepared_message_whose_row_the_sweeper_took_is_not_sent(demo_user, sm
     prepared (all six are, before the slow server answers the first) is left to the other worker too."""
     from aiosmtpd.controller import Controller
 
-    from ceptoar.channels.services import _SendingThread
+    from ceptoar.channels.services.sending import _SendingThread
 
     mailbox = StallingMailBox(stall_at=1, pause=_SendingThread.MAX_WAIT_S * 6)
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
@@ -270,7 +271,7 @@ def test_a_claim_locks_delivery_rows_only(demo_user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from ceptoar.channels.services import claim
+    from ceptoar.channels.services.sending import claim
 
     alert = publish(demo_user("demo-secretariat"), ceptoars=["banks"])
     ids = list(
@@ -292,7 +293,7 @@ def test_a_channel_that_works_again_is_no_longer_shown_broken(demo_user, smtp_se
     delivery = Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk").first()
     other = Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk")[1]
     BrokenChannel.objects.create(channel_id=delivery.channel_id, reason="550 earlier")
-    from ceptoar.channels.services import send_batch
+    from ceptoar.channels.services.sending import send_batch
 
     assert send_batch([delivery.pk, other.pk])["sent"] == 2
     assert BrokenChannel.objects.get(channel_id=delivery.channel_id).cleared_at is not None
@@ -304,7 +305,7 @@ def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_
     every message against its own delivery, and that nothing of the first recipient leaks into the others."""
     import re
 
-    from ceptoar.alerts.acknowledgements import delivery_for_token
+    from ceptoar.alerts.links import delivery_for_token
 
     alert = publish(
         demo_user("demo-secretariat"), ceptoars=["banks"], body="詳細: 不正送金の手口を確認しました。"
@@ -312,7 +313,7 @@ def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_
     deliveries = {
         d.pk: d for d in Delivery.objects.filter(alert=alert, kind=DeliveryKind.EMAIL).order_by("pk")[:40]
     }
-    from ceptoar.channels.services import send_batch
+    from ceptoar.channels.services.sending import send_batch
 
     assert send_batch(list(deliveries))["sent"] == 40
     assert len(smtp_server.messages) == 40

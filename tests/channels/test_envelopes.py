@@ -13,11 +13,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts.acknowledgements import ack_url_for
+from ceptoar.alerts.links import ack_url_for
 from ceptoar.alerts.models import Alert
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryStatus
+from ceptoar.channels.registry import trust
 from ceptoar.registry.models import ChannelKind
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import AuditEntry, Tlp
@@ -215,7 +216,9 @@ def test_chat_shows_titles_of_amber_and_above_only_on_in_house_channels(
 
 def test_what_may_leave_on_which_channel():
     table = {
-        (tlp, kind, in_house): policy.outbound_disclosure(tlp, kind, reads_content=True, in_house=in_house)
+        (tlp, kind, in_house): policy.outbound_disclosure(
+            tlp, trust(kind), reads_content=True, in_house=in_house
+        )
         for tlp in Tlp
         for kind in (ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.CHAT)
         for in_house in (False, True)
@@ -231,12 +234,13 @@ def test_what_may_leave_on_which_channel():
             assert disclosure == Disclosure.HEADLINE, (tlp, kind, in_house)
     # A hop gets the envelope whatever the channel; an organisation not bound by the rules, a notice.
     for kind in (ChannelKind.EMAIL, ChannelKind.WEBHOOK, ChannelKind.CHAT):
-        assert policy.outbound_disclosure(Tlp.GREEN, kind, reads_content=False) == Disclosure.ENVELOPE
+        assert policy.outbound_disclosure(Tlp.GREEN, trust(kind), reads_content=False) == Disclosure.ENVELOPE
         assert (
-            policy.outbound_disclosure(Tlp.AMBER, kind, reads_content=True, bound=False) == Disclosure.NOTICE
+            policy.outbound_disclosure(Tlp.AMBER, trust(kind), reads_content=True, bound=False)
+            == Disclosure.NOTICE
         )
     # A channel kind the table does not know carries no more than a notice.
-    assert policy.outbound_disclosure(Tlp.CLEAR, "fax", reads_content=True) == Disclosure.NOTICE
+    assert policy.outbound_disclosure(Tlp.CLEAR, trust("fax"), reads_content=True) == Disclosure.NOTICE
 
 
 def test_the_admin_lists_no_envelope_by_its_title(chain, client, demo_user):

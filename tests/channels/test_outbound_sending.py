@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryKind, DeliveryStatus, FailureCause
-from ceptoar.channels.services import send_batch
+from ceptoar.channels.services.sending import send_batch
 from ceptoar.registry.models import ChannelKind, ContactChannel
 from tests.fake_dns import fake_dns_fixture  # noqa: F401 - the fake_dns fixture
 

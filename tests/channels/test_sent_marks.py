@@ -1,4 +1,4 @@
-"""Sent deliveries are marked in groups (channels.services._SentMarks), and never left unmarked while the
+"""Sent deliveries are marked in groups (channels.services.sending._SentMarks), and never left unmarked while the
 worker waits on a slow mail server: what a killed worker had sent is on record."""
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ from django.db import connection
 from django.utils import timezone
 
 from ceptoar.channels.models import Delivery, DeliveryStatus
-from ceptoar.channels.services import _give_back, _Lease, _SendingThread, _SentMarks, claim, send_batch
+from ceptoar.channels.services.sending import (
+    _give_back,
+    _Lease,
+    _SendingThread,
+    _SentMarks,
+    claim,
+    send_batch,
+)
 
 from .helpers import StallingMailBox, publish, run_due_tasks
 

@@ -61,7 +61,7 @@ def test_a_worker_killed_half_way_through_a_fan_out_loses_and_repeats_nothing(in
     assert smtp.stalled.wait(120), installation.log(first)
     # It is blocked waiting for the server's answer to the 50th message: kill it there, once it has been
     # waiting longer than a quick reply takes (EmailChannel.QUICK_REPLY_S), as a worker stuck on a stalled
-    # server is. By then it has marked every message the server accepted (channels.services._SentMarks).
+    # server is. By then it has marked every message the server accepted (channels.services.sending._SentMarks).
     time.sleep(0.5)
     first.send_signal(signal.SIGKILL)
     first.wait(30)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 import ceptoar
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts.acknowledgements import make_ack_token
+from ceptoar.alerts.links import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
 from ceptoar.alerts.services import publication
 from ceptoar.analysis import services as analysis_services

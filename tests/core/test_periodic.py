@@ -79,7 +79,7 @@ def tick(runner: PeriodicRunner) -> float:
 
 def test_the_default_jobs_are_the_sweeper_escalation_the_auditor_and_exercises():
     assert [(j.name, j.interval, j.target) for j in DEFAULT_JOBS] == [
-        ("sweeper", 60, "ceptoar.channels.services.sweep_stale"),
+        ("sweeper", 60, "ceptoar.channels.services.sweeper.sweep_stale"),
         ("escalation", 30, "ceptoar.escalation.services.run_due_follow_ups"),
         ("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
         ("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),
@@ -161,7 +161,7 @@ PROBE_SETTINGS = """
 from ceptoar.settings import *  # noqa: F403
 
 CEPTOAR_PERIODIC_JOBS = [
-    ("sweeper", {sweeper}, "ceptoar.channels.services.sweep_stale"),
+    ("sweeper", {sweeper}, "ceptoar.channels.services.sweeper.sweep_stale"),
     ("first", {fast}, "periodic_probe_jobs.first"),
     ("broken", {fast}, "periodic_probe_jobs.broken"),
     ("dirty", {slow}, "periodic_probe_jobs.dirty"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ceptoar.alerts import acknowledgements
+from ceptoar.alerts import links
 from ceptoar.channels.models import Delivery
 from tests.alerts.pages import published
 
@@ -24,13 +24,13 @@ def test_a_link_signed_with_the_former_key_holds_while_that_key_is_a_fallback(se
     alert = published(demo_user("demo-hub"))
     delivery = Delivery.objects.filter(recipient__alert=alert).first()
     settings.SECRET_KEY = OLD
-    token = acknowledgements.make_ack_token(delivery.pk)
+    token = links.make_ack_token(delivery.pk)
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = NEW, [OLD]
-    assert acknowledgements.delivery_for_token(token).pk == delivery.pk
-    assert acknowledgements.make_ack_token(delivery.pk) != token  # new links use the new key
+    assert links.delivery_for_token(token).pk == delivery.pk
+    assert links.make_ack_token(delivery.pk) != token  # new links use the new key
     settings.SECRET_KEY_FALLBACKS = []
-    with pytest.raises(acknowledgements.ForgedLink):
-        acknowledgements.delivery_for_token(token)
+    with pytest.raises(links.ForgedLink):
+        links.delivery_for_token(token)
 
 
 def _settings_of(tmp_path, **env) -> subprocess.CompletedProcess:

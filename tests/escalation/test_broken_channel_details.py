@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from ceptoar.accounts import access
 from ceptoar.channels.models import BrokenChannel, Delivery, FailureCause
-from ceptoar.channels.services import send_batch
+from ceptoar.channels.services.sending import send_batch
 from ceptoar.registry.models import ChannelKind
 from tests.channels.helpers import add_channel, publish
 from tests.fake_dns import fake_dns_fixture  # noqa: F401 - the fake_dns fixture

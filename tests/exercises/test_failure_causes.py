@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from ceptoar.channels.models import Delivery, FailureCause
-from ceptoar.channels.services import send_batch
+from ceptoar.channels.services.sending import send_batch
 from ceptoar.exercises import measures
 from ceptoar.exercises.services import running
 from ceptoar.registry.models import ChannelKind

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from ceptoar.channels import messages
-from ceptoar.channels.base import Outgoing
+from ceptoar.alerts import messages
+from ceptoar.alerts.messages import Outgoing
 from ceptoar.exercises.models import MARK
 from ceptoar.sharing.policy import Disclosure
 from tests.exercises.support import run

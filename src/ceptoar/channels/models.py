@@ -8,12 +8,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.models import FANOUT_FK
+from ceptoar.channels.registry import CHANNELS
 
-
-class DeliveryKind(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    WEBHOOK = "webhook", _("Webhook")
-    CHAT = "chat", _("Chat")
+# One delivery kind per channel kind sent to, named after it (EMAIL = "email"), as the registry lists them:
+# a new channel needs no line here.
+DeliveryKind = models.TextChoices(
+    "DeliveryKind", [(kind.upper(), (kind, entry.label)) for kind, entry in CHANNELS.items()], module=__name__
+)
 
 
 class DeliveryStatus(models.TextChoices):

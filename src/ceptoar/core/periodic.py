@@ -44,7 +44,7 @@ class PeriodicJob:
 
 
 DEFAULT_JOBS = (
-    PeriodicJob("sweeper", 60, "ceptoar.channels.services.sweep_stale"),
+    PeriodicJob("sweeper", 60, "ceptoar.channels.services.sweeper.sweep_stale"),
     PeriodicJob("escalation", 30, "ceptoar.escalation.services.run_due_follow_ups"),
     PeriodicJob("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
     PeriodicJob("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),

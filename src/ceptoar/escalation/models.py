@@ -14,10 +14,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.models import FANOUT_FK
+from ceptoar.core.prepared import PreparedUpdate
 
 
 def default_plan() -> dict[str, timedelta]:
@@ -104,6 +106,24 @@ class FollowUpState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled (receipt confirmed or alert closed)")
 
 
+class FollowUpQuerySet(models.QuerySet):
+    def pending(self) -> FollowUpQuerySet:
+        return self.filter(state=FollowUpState.PENDING)
+
+    def cancel_pending(self, outcome: str) -> int:
+        """Cancel the steps among these still waiting to run; returns how many. A method of the rows rather
+        than of the escalation services, so that what confirms receipt or closes an alert (below escalation
+        in the layer order) stops the escalation without importing the code that runs it."""
+        return self.pending().update(state=FollowUpState.CANCELLED, done_at=timezone.now(), outcome=outcome)
+
+
+class FollowUpManager(models.Manager.from_queryset(FollowUpQuerySet)):
+    def cancel_on_receipt(self, recipient_id: int) -> int:
+        """Receipt is confirmed: nothing more is sent to this organisation for this alert. Run on every
+        acknowledgement, thousands a minute after an alert: its SQL is built once (`_CANCEL_ON_RECEIPT`)."""
+        return _CANCEL_ON_RECEIPT.run(recipient_id)
+
+
 class FollowUp(models.Model):
     """One scheduled escalation step for one recipient organisation."""
 
@@ -125,6 +145,8 @@ class FollowUp(models.Model):
     run_id = models.CharField(_("run"), max_length=32, blank=True)
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
 
+    objects = FollowUpManager()
+
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
@@ -138,6 +160,14 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.get_step_display()} {self.get_state_display()}"
+
+
+_CANCEL_ON_RECEIPT = PreparedUpdate(
+    lambda recipient_id: FollowUp.objects.filter(recipient_id=recipient_id).pending(),
+    state=FollowUpState.CANCELLED,
+    done_at=Now(),
+    outcome="receipt confirmed",
+)
 
 
 class CallOutcome(models.TextChoices):

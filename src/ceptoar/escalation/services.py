@@ -1,8 +1,9 @@
-"""Escalation operations: copy the plan at publication, run due steps, cancel on receipt, log calls.
+"""Escalation operations: copy the plan at publication, run due steps, stop when the alert closes, log calls.
 
 `run_due_follow_ups` and `audit_overdue` are periodic jobs of `ceptoar worker`. A step runs only if its
 row is still pending when the job claims it (a conditional update on the token's row): an
-acknowledgement that cancelled it first wins, and two workers never run one step twice.
+acknowledgement that cancelled it first wins (`FollowUp.objects.cancel_on_receipt`, called by whatever
+confirms receipt), and two workers never run one step twice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,9 +23,9 @@ from ceptoar.accounts import access
 from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient, Status
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, FailureCause
-from ceptoar.channels.services import create_contact_deliveries, enqueue_sends
+from ceptoar.channels.services.fanout import create_contact_deliveries
+from ceptoar.channels.services.queue import enqueue_sends
 from ceptoar.core.bulk import RandomUuid, insert_from_select
-from ceptoar.core.prepared import PreparedUpdate
 from ceptoar.escalation.models import (
     AlertEscalation,
     Call,
@@ -76,25 +76,9 @@ def start(alert: Alert) -> AlertEscalation | None:
     return copy
 
 
-# Run on every acknowledgement, thousands a minute after an alert: its SQL is built once.
-_CANCEL_PENDING = PreparedUpdate(
-    lambda recipient_id: FollowUp.objects.filter(recipient_id=recipient_id, state=FollowUpState.PENDING),
-    state=FollowUpState.CANCELLED,
-    done_at=Now(),
-    outcome="receipt confirmed",
-)
-
-
-def cancel_pending(recipient: Recipient) -> int:
-    """Receipt is confirmed: nothing more is sent to this organisation for this alert."""
-    return _CANCEL_PENDING.run(recipient.pk)
-
-
 def cancel_for_alert(alert: Alert) -> int:
     """The alert is closed: its escalation stops."""
-    return FollowUp.objects.filter(recipient__alert=alert, state=FollowUpState.PENDING).update(
-        state=FollowUpState.CANCELLED, done_at=timezone.now(), outcome="alert closed"
-    )
+    return FollowUp.objects.filter(recipient__alert=alert).cancel_pending("alert closed")
 
 
 def run_due_follow_ups(now=None) -> int:

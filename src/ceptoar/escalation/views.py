@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
-from ceptoar.channels import services as channel_services
 from ceptoar.channels.models import BrokenChannel
+from ceptoar.channels.services import broken as breakages
 from ceptoar.core.pagination import paginate
 from ceptoar.escalation import services
 from ceptoar.escalation.forms import CallForm, PlanForm
@@ -67,7 +67,7 @@ def log_call(request, recipient_pk):
 
 def broken_channels(request):
     organisations = access.organisations_maintained_by(request.user)
-    broken = channel_services.broken_channels_for(organisations)
+    broken = breakages.broken_channels_for(organisations)
     page = paginate(request, broken, 50)
     # The technical reason (addresses, ports, error texts) only for those who fix channels: a member reading
     # it about an address it chose could map the network behind the platform.
@@ -80,7 +80,7 @@ def clear_broken_channel(request, pk):
     breakage = get_object_or_404(BrokenChannel.objects.select_related("channel__contact"), pk=pk)
     if not access.can_edit_contacts(request.user, breakage.channel.contact.organisation):
         raise Http404
-    channel_services.clear_broken_channel(breakage.channel)
+    breakages.clear_broken_channel(breakage.channel)
     messages.success(request, _("Marked as corrected: %(value)s") % {"value": breakage.channel.value})
     return redirect("escalation:broken_channels")
 

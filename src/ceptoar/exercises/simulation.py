@@ -430,7 +430,7 @@ def _acknowledge(member: _Member, inbox: _Inbox, users: dict, clicks: random.Ran
     the same code), or the portal's button as one of its users. Returns how, or "" if it could not."""
     from django.urls import resolve
 
-    from ceptoar.alerts import acknowledgements
+    from ceptoar.alerts import acknowledgements, links
     from ceptoar.alerts.models import AcknowledgementVia, Alert
     from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
     from ceptoar.sharing import policy
@@ -444,7 +444,7 @@ def _acknowledge(member: _Member, inbox: _Inbox, users: dict, clicks: random.Ran
         mine = []
         for link in inbox.links_for(addresses, member.answers_at):
             token = resolve(urlsplit(link).path).kwargs["token"]
-            delivery = acknowledgements.delivery_for_token(token)
+            delivery = links.delivery_for_token(token)
             # An address may also have had messages for another alert (a member of two CEPTOARs).
             if delivery.recipient_id == member.recipient_id:
                 mine.append(delivery)

@@ -32,6 +32,7 @@ EXISTS, so an organisation reached by several routes never repeats an item.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import IntEnum
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -41,7 +42,7 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import services as registry_services
-from ceptoar.registry.models import ChannelKind, Membership, Organisation
+from ceptoar.registry.models import Membership, Organisation
 from ceptoar.reports.models import (
     SCOPE_RANK,
     Case,
@@ -321,19 +322,26 @@ class Disclosure(IntEnum):
     FULL = 3  # and the body
 
 
-# The most each kind of channel is trusted with. E-mail goes to the organisation's own mailboxes; a webhook
-# to a receiver the organisation runs, which gets a summary to act on; a chat service is a third party.
-CHANNEL_DISCLOSURE = {
-    ChannelKind.EMAIL: Disclosure.FULL,
-    ChannelKind.WEBHOOK: Disclosure.HEADLINE,
-    ChannelKind.CHAT: Disclosure.HEADLINE,
-}
+@dataclass(frozen=True)
+class ChannelTrust:
+    """What a delivery channel declares about itself for this policy (`channels.base.Channel.trust`): the
+    most of an alert it is trusted with, and whether its messages pass through a third party's chat
+    service. E-mail goes to the organisation's own mailboxes; a webhook to a receiver the organisation runs,
+    which gets a summary to act on; a chat service is a third party. The policy asks these, never a
+    channel's kind by name, so a new kind of channel declares what it is and needs no line here."""
+
+    most: Disclosure
+    third_party_chat: bool = False
+
+
+# A channel that declares nothing (a kind no channel sends through) carries no more than a notice.
+UNDECLARED_CHANNEL = ChannelTrust(most=Disclosure.NOTICE)
 
 
 def outbound_disclosure(
-    tlp: str, channel_kind: str, *, reads_content: bool, bound: bool = True, in_house: bool = False
+    tlp: str, channel: ChannelTrust, *, reads_content: bool, bound: bool = True, in_house: bool = False
 ) -> Disclosure:
-    """What a message about an alert marked `tlp` may carry on a channel of `channel_kind`.
+    """What a message about an alert marked `tlp` may carry on a channel that declares `channel`.
 
     `reads_content`: the recipient (organisation or named person) is one the content is for
     (`organisations_reading_content`); `bound`: it has accepted its CEPTOAR's rules in force; `in_house`:
@@ -342,20 +350,20 @@ def outbound_disclosure(
     - an organisation that only passes the alert on gets its envelope;
     - RED never leaves: a notice to each named person;
     - AMBER and AMBER+STRICT leave only for organisations bound by the rules, else a notice;
-    - a chat message of AMBER and above carries no title unless the channel is in-house;
-    - no channel carries more than it is trusted with (CHANNEL_DISCLOSURE).
+    - a third party's chat message of AMBER and above carries no title unless the service is in-house;
+    - no channel carries more than it is trusted with (`channel.most`).
     """
     if not reads_content:
         return Disclosure.ENVELOPE
     if tlp == Tlp.RED or (tlp in RULES_AUDIENCE_TLPS and not bound):
         return Disclosure.NOTICE
-    if channel_kind == ChannelKind.CHAT and TLP_RANK[Tlp(tlp)] >= TLP_RANK[Tlp.AMBER] and not in_house:
+    if channel.third_party_chat and TLP_RANK[Tlp(tlp)] >= TLP_RANK[Tlp.AMBER] and not in_house:
         return Disclosure.NOTICE
-    return min(Disclosure.FULL, CHANNEL_DISCLOSURE.get(channel_kind, Disclosure.NOTICE))
+    return min(Disclosure.FULL, channel.most)
 
 
 def disclosure_for_organisation(
-    alert: Alert, organisation_id: int, channel_kind: str, *, in_house: bool = False
+    alert: Alert, organisation_id: int, channel: ChannelTrust, *, in_house: bool = False
 ) -> Disclosure:
     """`outbound_disclosure` for one recipient organisation of `alert` (a page about one delivery); a
     delivery batch asks `organisations_reading_content` and the rules once for all its rows instead."""
@@ -364,7 +372,7 @@ def disclosure_for_organisation(
         organisations_bound_by_current_rules({organisation_id})
     )
     return outbound_disclosure(
-        alert.tlp, channel_kind, reads_content=reads_content, bound=bound, in_house=in_house
+        alert.tlp, channel, reads_content=reads_content, bound=bound, in_house=in_house
     )
 
 

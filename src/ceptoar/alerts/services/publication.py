@@ -17,7 +17,7 @@ from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
 from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
-from ceptoar.channels.services import create_deliveries
+from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant

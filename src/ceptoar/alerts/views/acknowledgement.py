@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ceptoar.alerts import acknowledgements
+from ceptoar.alerts import acknowledgements, links
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia
 from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.alerts.views.common import visible_alert_or_404
+from ceptoar.channels import registry as channel_registry
 from ceptoar.registry.models import ChannelKind
 from ceptoar.sharing import audit, policy
 
@@ -33,9 +34,9 @@ def ack_link(request, token):
     a mail client — but without one the confirmation is not attributed to the signed-in user, so another
     site cannot make it appear in someone's name."""
     try:
-        delivery = acknowledgements.delivery_for_token(token)
-    except (acknowledgements.ForgedLink, acknowledgements.ExpiredLink) as error:
-        context = {"expired": isinstance(error, acknowledgements.ExpiredLink)}
+        delivery = links.delivery_for_token(token)
+    except (links.ForgedLink, links.ExpiredLink) as error:
+        context = {"expired": isinstance(error, links.ExpiredLink)}
         return render(request, "alerts/acknowledge.html", {"invalid": True, **context}, status=400)
     alert, recipient = delivery.alert, delivery.recipient
     acknowledgement, created = None, False
@@ -56,7 +57,9 @@ def ack_link(request, token):
     # The link alone shows what the e-mail it came in showed (the title, unless the message was a notice or an
     # envelope); the body only to a signed-in reader who may read it.
     shows_title = (
-        policy.disclosure_for_organisation(alert, recipient.organisation_id, ChannelKind.EMAIL)
+        policy.disclosure_for_organisation(
+            alert, recipient.organisation_id, channel_registry.trust(ChannelKind.EMAIL)
+        )
         >= policy.Disclosure.HEADLINE
     )
     show_body = request.user.is_authenticated and policy.may_read_content(request.user, alert)

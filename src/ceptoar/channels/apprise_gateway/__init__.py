@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import apprise
 
-from ceptoar.channels import messages
-from ceptoar.channels.base import Outgoing, PermanentError, TransientError
+from ceptoar.channels.base import Channel, Message, PermanentError, TransientError
 from ceptoar.channels.models import FailureCause
 from ceptoar.core import outbound
+from ceptoar.sharing.policy import ChannelTrust, Disclosure
 
 
 def _check(address: str) -> None:
@@ -33,22 +33,21 @@ def _refused(guard: outbound.Guard) -> PermanentError:
     return PermanentError(f"chat gateway refused: {guard.refused[0]}", cause=FailureCause.ADDRESS_REFUSED)
 
 
-class AppriseChannel:
-    before_waiting = None
+class AppriseChannel(Channel):
+    # A chat service is a third party's: a title at most, and none of AMBER and above unless in-house.
+    trust = ChannelTrust(most=Disclosure.HEADLINE, third_party_chat=True)
 
-    def send(self, outgoing: Outgoing) -> None:
+    def send(self, message: Message) -> None:
         if self.before_waiting is not None:
             self.before_waiting()  # every call waits on a remote server
-        _check(outgoing.address)
+        _check(message.address)
         # Sequential, in memory: nothing of a notification is written to the worker's disk.
         notifier = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False, storage_mode="memory"))
-        if not notifier.add(outgoing.address):
+        if not notifier.add(message.address):
             raise PermanentError("Apprise does not accept this URL", cause=FailureCause.ADDRESS_UNUSABLE)
         with outbound.guarded() as guard:
             try:
-                delivered = notifier.notify(
-                    title=messages.subject(outgoing), body=messages.chat_text(outgoing)
-                )
+                delivered = notifier.notify(title=message.content.subject, body=message.content.short_text)
             except Exception as error:  # noqa: BLE001 - plugins raise what they like; every failure is retried
                 if guard.refused:
                     raise _refused(guard) from error
@@ -61,6 +60,3 @@ class AppriseChannel:
             raise TransientError(
                 "chat gateway did not accept the notification", cause=FailureCause.RECEIVER_ERROR
             )
-
-    def close(self) -> None:
-        return None

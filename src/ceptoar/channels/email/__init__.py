@@ -15,9 +15,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-from ceptoar.channels import messages
-from ceptoar.channels.base import Outgoing, PermanentError, TransientError
+from ceptoar.channels.base import Message, PermanentError, PipelinedChannel, TransientError
 from ceptoar.channels.models import FailureCause
+from ceptoar.sharing.policy import ChannelTrust, Disclosure
 
 
 def message_id(delivery_id: int) -> str:
@@ -75,76 +75,78 @@ class _Template:
     """One alert's message as bytes, made once per batch; each delivery differs only in these parts."""
 
     raw: bytes
-    ack_url: bytes
+    # The recipient's own parts (`Content.personal`: its acknowledgement link), as in `raw`.
+    personal: tuple[bytes, ...]
     message_id: bytes
     date: bytes
 
 
-class EmailChannel:
+class EmailChannel(PipelinedChannel):
     """Most of an e-mail is the same for every recipient of an alert: the message is built once per
-    (alert, disclosure, escalation step) and each delivery substitutes its address, Message-ID,
-    Date and acknowledgement link. Anything that would not substitute cleanly is built in full."""
+    template key (`Content.template_key`: alert, disclosure, escalation step) and each delivery substitutes
+    its address, Message-ID, Date and personal parts (its acknowledgement link). Anything that would not
+    substitute cleanly is built in full."""
+
+    # The organisation's own mailboxes: trusted with the full text.
+    trust = ChannelTrust(most=Disclosure.FULL)
 
     def __init__(self) -> None:
+        # Only send() waits on the server from the batch's own thread; a batch sending through transmit()
+        # writes down what it has sent while its sending thread waits (services.sending._SendingThread).
+        super().__init__()
         self._connection = None
         self._smtp: bool | None = None
-        self._templates: dict[tuple, _Template | None] = {}
-        # Only send() waits on the server from the batch's own thread; a batch sending through transmit()
-        # writes down what it has sent while its sending thread waits (services._SendingThread).
-        self.before_waiting = None
+        self._templates: dict[object, _Template | None] = {}
 
-    def _message(self, outgoing: Outgoing, address: str) -> EmailMessage:
+    def _message(self, message: Message, address: str) -> EmailMessage:
         return EmailMessage(
-            subject=messages.subject(outgoing),
-            body=messages.text(outgoing),
+            subject=message.content.subject,
+            body=message.content.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"Message-ID": message_id(outgoing.delivery_id), "Date": formatdate(localtime=True)},
+            headers={"Message-ID": message_id(message.delivery_id), "Date": formatdate(localtime=True)},
         )
 
-    def _template(self, outgoing: Outgoing) -> _Template | None:
-        key = (outgoing.alert.pk, outgoing.disclosure, outgoing.escalation_step)
+    def _template(self, message: Message) -> _Template | None:
+        key = message.content.template_key
         if key not in self._templates:
-            message = self._message(outgoing, _TEMPLATE_ADDRESS)
-            raw = message.message().as_bytes(linesep="\r\n")
-            ack_url = messages.ack_url(outgoing).encode()
+            email = self._message(message, _TEMPLATE_ADDRESS)
+            raw = email.message().as_bytes(linesep="\r\n")
             parts = _Template(
                 raw=raw,
-                ack_url=ack_url,
-                message_id=message.extra_headers["Message-ID"].encode(),
-                date=message.extra_headers["Date"].encode(),
+                personal=tuple(part.encode() for part in message.content.personal),
+                message_id=email.extra_headers["Message-ID"].encode(),
+                date=email.extra_headers["Date"].encode(),
             )
-            unique = [_TEMPLATE_ADDRESS.encode(), parts.message_id, parts.date]
-            clean = all(raw.count(part) == 1 for part in unique) and (
-                raw.count(ack_url) == 1 if ack_url else True
-            )
+            unique = [_TEMPLATE_ADDRESS.encode(), parts.message_id, parts.date, *parts.personal]
+            clean = all(raw.count(part) == 1 for part in unique)
             self._templates[key] = parts if clean else None
         return self._templates[key]
 
-    def _raw(self, outgoing: Outgoing) -> bytes:
-        template = self._template(outgoing) if _PLAIN_ADDRESS.match(outgoing.address) else None
+    def _raw(self, message: Message) -> bytes:
+        template = self._template(message) if _PLAIN_ADDRESS.match(message.address) else None
         if template is None:
-            return self._message(outgoing, outgoing.address).message().as_bytes(linesep="\r\n")
+            return self._message(message, message.address).message().as_bytes(linesep="\r\n")
         raw = (
-            template.raw.replace(_TEMPLATE_ADDRESS.encode(), outgoing.address.encode())
-            .replace(template.message_id, message_id(outgoing.delivery_id).encode())
+            template.raw.replace(_TEMPLATE_ADDRESS.encode(), message.address.encode())
+            .replace(template.message_id, message_id(message.delivery_id).encode())
             .replace(template.date, formatdate(localtime=True).encode())
         )
-        if template.ack_url:
-            raw = raw.replace(template.ack_url, messages.ack_url(outgoing).encode())
+        for theirs, ours in zip(template.personal, message.content.personal, strict=True):
+            raw = raw.replace(theirs, ours.encode())
         return raw
 
-    def prepare(self, outgoing: Outgoing) -> tuple[str, bytes | EmailMessage]:
+    def prepare(self, message: Message) -> tuple[str, bytes | EmailMessage]:
         """Everything but the network: the message as it will go out. The batch does this on its own thread
-        while the previous message is on its way (services._SendingThread); it reads the database, if at all,
-        on that thread."""
+        while the previous message is on its way (services.sending._SendingThread); it reads the database,
+        if at all, on that thread."""
         if self._smtp is None:
             self._smtp = isinstance(get_connection(fail_silently=False), SmtpBackend)
         try:
             if self._smtp:
-                return outgoing.address, self._raw(outgoing)
+                return message.address, self._raw(message)
             # Another mail backend (tests' in-memory outbox, a file): it takes the whole message.
-            return outgoing.address, self._message(outgoing, outgoing.address)
+            return message.address, self._message(message, message.address)
         except Exception as error:
             raise _classify(error) from error
 
@@ -165,12 +167,6 @@ class EmailChannel:
                 # The session may be unusable now; the next delivery opens a fresh one.
                 self.close()
             raise classified from error
-
-    def send(self, outgoing: Outgoing) -> None:
-        prepared = self.prepare(outgoing)
-        if self.before_waiting is not None:
-            self.before_waiting()
-        self.transmit(prepared)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -15,10 +15,10 @@ from urllib.parse import SplitResult, urlsplit
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from ceptoar.channels import messages
-from ceptoar.channels.base import Outgoing, PermanentError, TransientError
+from ceptoar.channels.base import Channel, Message, PermanentError, TransientError
 from ceptoar.channels.models import FailureCause
 from ceptoar.core import outbound
+from ceptoar.sharing.policy import ChannelTrust, Disclosure
 
 SIGNATURE_HEADER = "X-Ceptoar-Signature"
 # Read no more of a receiver's answer than this: only the status matters.
@@ -85,14 +85,15 @@ def _destination(address: str) -> tuple[SplitResult, int | None, list]:
     return url, port, addresses
 
 
-class WebhookChannel:
-    before_waiting = None
+class WebhookChannel(Channel):
+    # A receiver the organisation runs, which gets a summary to act on: the title, never the body.
+    trust = ChannelTrust(most=Disclosure.HEADLINE)
 
-    def send(self, outgoing: Outgoing) -> None:
+    def send(self, message: Message) -> None:
         if self.before_waiting is not None:
             self.before_waiting()  # every call waits on a remote server (the name server first)
-        body = json.dumps(messages.webhook_payload(outgoing), ensure_ascii=False).encode()
-        url, port, addresses = _destination(outgoing.address)
+        body = json.dumps(message.content.data, ensure_ascii=False).encode()
+        url, port, addresses = _destination(message.address)
         timeout = settings.CEPTOAR_WEBHOOK_TIMEOUT_S
         connection_class = _CheckedHTTPSConnection if url.scheme == "https" else _CheckedHTTPConnection
         connection = connection_class(url.hostname, port, addresses, timeout=timeout)
@@ -107,7 +108,7 @@ class WebhookChannel:
                 headers={
                     "Content-Type": "application/json; charset=utf-8",
                     "User-Agent": "ceptoar-webhook/1",
-                    "Idempotency-Key": str(outgoing.delivery_id),
+                    "Idempotency-Key": str(message.delivery_id),
                     SIGNATURE_HEADER: signature(body),
                 },
             )
@@ -133,6 +134,3 @@ class WebhookChannel:
         if status in (408, 429) or status >= 500:
             raise TransientError(f"webhook answered HTTP {status}", cause=FailureCause.RECEIVER_ERROR)
         raise PermanentError(f"webhook answered HTTP {status}", cause=FailureCause.REJECTED)
-
-    def close(self) -> None:
-        return None

@@ -30,7 +30,7 @@ class ReconnectingWorker(Worker):
     Its loop lets any database error but "database is locked" end the process, and a task's outcome that
     cannot be written (the connection the task broke on) escapes too, leaving the task row `RUNNING` for
     good. Here the loop waits for the database and starts again, and writing a task's outcome waits for
-    the database rather than fail. A send batch carries on by itself (channels.services.send_batch)."""
+    the database rather than fail. A send batch carries on by itself (channels.services.sending.send_batch)."""
 
     def shutdown(self, signum, frame) -> None:
         # A batch or a job waiting for the database stops waiting: the process is to stop.

@@ -1,18 +1,71 @@
-"""The words that leave the instance, in the installation's language. How much of an alert may leave
-(envelope, notice, headline, full text) is the sharing policy's decision, made per delivery and carried by
-`Outgoing.disclosure`; this module only writes each level out, the same way for every channel."""
+"""The words about an alert that leave the instance, in the installation's language. How much of an alert
+may leave (envelope, notice, headline, full text) is the sharing policy's decision, made per delivery and
+carried by `Outgoing.disclosure`; this module only writes each level out, the same way for every channel.
+
+The alerts area writes its messages and the channels carry them: `Outgoing` is the `channels.base.Content`
+the sending loop hands each channel, named as the composer in `channels.registry.COMPOSER` (channels,
+below alerts in the layer order, never import this module).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from ceptoar.alerts.acknowledgements import ack_url_for
-from ceptoar.channels.base import Outgoing
+from ceptoar.alerts.links import ack_url_for
+from ceptoar.alerts.models import Alert
+from ceptoar.channels.base import Content
 from ceptoar.exercises.models import MARK as EXERCISE_MARK
 from ceptoar.sharing.models import Tlp
 from ceptoar.sharing.policy import Disclosure
+
+
+@dataclass(frozen=True)
+class Outgoing(Content):
+    """One delivery of an alert, as the sending loop knows it, and the message written from it. Each part
+    is written when a channel first reads it: an e-mail built from its batch's template (the e-mail
+    channel's) costs only its acknowledgement link. `disclosure` is how much of the alert may leave on this
+    channel, as the sharing policy decided for this recipient (`policy.outbound_disclosure`): envelope,
+    notice, headline or the full text."""
+
+    delivery_id: int
+    address: str
+    alert: Alert
+    disclosure: Disclosure
+    portal_url: str
+    # "backup" or "head" when an escalation step resends because receipt was not confirmed in time.
+    escalation_step: str = ""
+
+    @cached_property
+    def subject(self) -> str:
+        return subject(self)
+
+    @cached_property
+    def text(self) -> str:
+        return text(self)
+
+    @cached_property
+    def short_text(self) -> str:
+        return chat_text(self)
+
+    @cached_property
+    def data(self) -> dict:
+        return webhook_payload(self)
+
+    @property
+    def template_key(self) -> Hashable:
+        # Everything the words depend on but the acknowledgement link.
+        return (self.alert.pk, self.disclosure, self.escalation_step)
+
+    @cached_property
+    def personal(self) -> tuple[str, ...]:
+        url = ack_url(self)
+        return (url,) if url else ()
 
 
 def _shows_title(outgoing: Outgoing) -> bool:

@@ -1,9 +1,12 @@
-"""Delivery operations: write the deliveries of a published alert, send a batch, retry, sweep.
+"""Sending a batch of deliveries: claim the rows, keep the claim alive (the lease), send each message
+through its channel and record every outcome (sent marks in groups; retries with backoff; failing for good
+records a broken channel).
 
-Writing happens in the publisher's transaction, with the send tasks (django-tasks-db rows), so an alert
-is never committed without the work that delivers it, nor that work without the alert. Sending happens
-outside any transaction: a network call never holds a row lock, and every outcome is written back.
-A batch that loses its database connection waits for the database and carries on (`_on_database`).
+Sending happens outside any transaction: a network call never holds a row lock, and every outcome is
+written back. A batch that loses its database connection waits for the database and carries on
+(`_on_database`). What a message says is written by the composer the channel registry names
+(`channels.registry.COMPOSER`); how much of the alert it carries is the sharing policy's answer for the
+channel's declared trust.
 """
 
 from __future__ import annotations
@@ -20,127 +23,27 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ceptoar.alerts.models import Alert, Recipient
-from ceptoar.channels.base import Channel, Outgoing, PermanentError, TransientError
-from ceptoar.channels.models import (
-    CLAIMABLE_STATUSES,
-    BrokenChannel,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
-    FailureCause,
-)
+from ceptoar.alerts.models import Alert
+from ceptoar.channels import registry
+from ceptoar.channels.base import Channel, Message, PermanentError, PipelinedChannel, TransientError
+from ceptoar.channels.models import CLAIMABLE_STATUSES, BrokenChannel, Delivery, DeliveryStatus, FailureCause
+from ceptoar.channels.services.queue import enqueue_sends
 from ceptoar.core import reconnect
-from ceptoar.core.bulk import insert_from_select
-from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 from ceptoar.sharing import policy
-from ceptoar.sharing.models import Tlp
 
 logger = logging.getLogger(__name__)
-
-# Escalation contacts (backup, head) and voice/fax channels belong to later stages (escalation, call list).
-SENT_CHANNEL_KINDS = {
-    ChannelKind.EMAIL: DeliveryKind.EMAIL,
-    ChannelKind.WEBHOOK: DeliveryKind.WEBHOOK,
-    ChannelKind.CHAT: DeliveryKind.CHAT,
-}
 
 
 def portal_url(alert_id: int) -> str:
     return settings.CEPTOAR_BASE_URL + reverse("alerts:detail", args=[alert_id])
 
 
-def _chunks(ids: list[int], size: int):
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def enqueue_sends(delivery_ids: list[int], run_after=None) -> None:
-    """One task per batch. Through the database backend, the task row is part of the caller's transaction."""
-    from ceptoar.channels.tasks import send_deliveries
-
-    task = send_deliveries.using(run_after=run_after) if run_after else send_deliveries
-    for chunk in _chunks(sorted(delivery_ids), settings.CEPTOAR_DELIVERY_BATCH_SIZE):
-        task.enqueue(chunk)
-
-
-def create_contact_deliveries(recipients: QuerySet[Recipient], roles, escalation_step: str = "") -> list[int]:
-    """Write one pending delivery per e-mail, webhook and chat channel of the active contacts in `roles`
-    of each of `recipients`; returns the new ids, in the order the contacts are listed.
-
-    One statement whatever the fan-out (`INSERT … SELECT`): the benchmark's relay tree writes ~7,400 rows.
-    """
-    contact = "organisation__contacts"
-    channel = f"{contact}__channels"
-    source = recipients.filter(
-        **{
-            f"{contact}__is_active": True,
-            f"{contact}__role__in": list(roles),
-            f"{channel}__kind__in": list(SENT_CHANNEL_KINDS),
-        }
-    ).order_by(
-        "alert_id",
-        "organisation_id",
-        f"{contact}__position",
-        f"{contact}__id",
-        f"{channel}__position",
-        f"{channel}__id",
-    )
-    return insert_from_select(
-        Delivery,
-        source,
-        {
-            "alert": F("alert_id"),
-            "recipient": F("pk"),
-            "contact": F(f"{contact}__id"),
-            "channel": F(f"{channel}__id"),
-            # Delivery kinds are named after the channel kinds they send through (SENT_CHANNEL_KINDS).
-            "kind": F(f"{channel}__kind"),
-            "address": F(f"{channel}__value"),
-            "escalation_step": Value(escalation_step),
-        },
-    )
-
-
-def create_deliveries(alert: Alert) -> int:
-    """Write the deliveries of a just-published alert and enqueue their sending; returns how many.
-
-    For each recipient organisation: every e-mail, webhook and chat channel of its active primary and
-    24/7 points of contact. Its portal inbox needs no row of its own: the recipient row written with the
-    publication is the inbox entry, shown through the sharing policy from the moment it commits. A TLP:RED
-    alert has no recipient organisations; each named person gets a notice at their account's address.
-    """
-    pending = create_contact_deliveries(Recipient.objects.filter(alert=alert), POC_ROLES)
-    if alert.tlp == Tlp.RED:
-        notices = [
-            Delivery(alert=alert, person_id=person_id, kind=DeliveryKind.EMAIL, address=email)
-            for person_id, email in alert.audience.people.filter(is_active=True)
-            .exclude(email="")
-            .values_list("pk", "email")
-        ]
-        Delivery.objects.bulk_create(notices)
-        pending += [notice.pk for notice in notices]
-    enqueue_sends(pending)
-    return len(pending)
-
-
-# -- sending -------------------------------------------------------------------------------------
-
-
 def _channel_for(kind: str) -> Channel:
-    from ceptoar.channels.apprise_gateway import AppriseChannel
-    from ceptoar.channels.email import EmailChannel
-    from ceptoar.channels.webhook import WebhookChannel
-
-    return {
-        DeliveryKind.EMAIL: EmailChannel,
-        DeliveryKind.WEBHOOK: WebhookChannel,
-        DeliveryKind.CHAT: AppriseChannel,
-    }[kind]()
+    return registry.channel_class(kind)()
 
 
 _SENDING_READS = (
@@ -229,16 +132,19 @@ def _content_readers(claimed: list[Delivery]) -> dict[int, set[int]]:
     }
 
 
-def _disclosure(delivery: Delivery, bound: set[int], readers: dict[int, set[int]]) -> policy.Disclosure:
-    """How much of the alert this delivery may carry: asked of the sharing policy, never decided here."""
+def _disclosure(
+    delivery: Delivery, channel: Channel, bound: set[int], readers: dict[int, set[int]]
+) -> policy.Disclosure:
+    """How much of the alert this delivery may carry: asked of the sharing policy, never decided here, for
+    what the channel declares of itself (`Channel.trust`)."""
     alert = delivery.alert
     if delivery.recipient_id is None:
         # A notice to a named person (RED): the person is who the content is for.
-        return policy.outbound_disclosure(alert.tlp, delivery.kind, reads_content=True)
+        return policy.outbound_disclosure(alert.tlp, channel.trust, reads_content=True)
     organisation_id = delivery.recipient_organisation_id
     return policy.outbound_disclosure(
         alert.tlp,
-        delivery.kind,
+        channel.trust,
         reads_content=organisation_id in readers[delivery.alert_id],
         bound=alert.tlp not in policy.RULES_AUDIENCE_TLPS or organisation_id in bound,
         in_house=bool(delivery.channel_in_house),
@@ -476,7 +382,7 @@ class _SendingThread:
             self.attention.clear()
             self._take_results()
 
-    def submit(self, delivery: Delivery, channel: Channel, prepared) -> None:
+    def submit(self, delivery: Delivery, channel: PipelinedChannel, prepared) -> None:
         self.jobs.put((delivery, channel, prepared))
         if self.jobs.qsize() >= self.AHEAD:
             self._wait(lambda: self.jobs.qsize() <= self.LOW or self.finished)
@@ -516,6 +422,7 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
     lease = _Lease(worker_id, [delivery.pk for delivery in claimed])
     marks = _SentMarks(worker_id)
     portal_urls: dict[int, str] = {}
+    compose = registry.composer()
 
     def record(delivery: Delivery, error: BaseException | None, sent_at: datetime | None = None) -> None:
         lease.done(delivery.pk)
@@ -569,29 +476,34 @@ def send_batch(delivery_ids: list[int], worker_id: str | None = None) -> dict[st
             channel = channels.get(delivery.kind)
             if channel is None:
                 channel = channels[delivery.kind] = _channel_for(delivery.kind)
-                if hasattr(channel, "transmit"):
+                if isinstance(channel, PipelinedChannel):
                     sender = sender or _SendingThread(record, marks.flush, lease)
                 else:
                     channel.before_waiting = marks.flush
-            outgoing = Outgoing(
+            address = _current_address(delivery)
+            message = Message(
                 delivery_id=delivery.pk,
-                address=_current_address(delivery),
-                alert=delivery.alert,
-                disclosure=_disclosure(delivery, bound, readers),
-                portal_url=portal_urls.get(delivery.alert_id)
-                or portal_urls.setdefault(delivery.alert_id, portal_url(delivery.alert_id)),
-                escalation_step=delivery.escalation_step,
+                address=address,
+                content=compose(
+                    delivery_id=delivery.pk,
+                    address=address,
+                    alert=delivery.alert,
+                    disclosure=_disclosure(delivery, channel, bound, readers),
+                    portal_url=portal_urls.get(delivery.alert_id)
+                    or portal_urls.setdefault(delivery.alert_id, portal_url(delivery.alert_id)),
+                    escalation_step=delivery.escalation_step,
+                ),
             )
-            if not hasattr(channel, "transmit"):
+            if not isinstance(channel, PipelinedChannel):
                 try:
-                    channel.send(outgoing)
+                    channel.send(message)
                 except Exception as error:  # noqa: BLE001 - recorded, never dropped
                     record(delivery, error)
                 else:
                     record(delivery, None)
                 continue
             try:
-                prepared = channel.prepare(outgoing)
+                prepared = channel.prepare(message)
             except Exception as error:  # noqa: BLE001 - recorded, never dropped
                 record(delivery, error)
                 continue
@@ -661,102 +573,3 @@ def _schedule(ids: list[int], due: datetime) -> None:
     with transaction.atomic():
         Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.RETRYING).update(next_attempt_at=due)
         enqueue_sends(ids, run_after=due)
-
-
-# -- the sweeper ---------------------------------------------------------------------------------
-
-
-def sweep_stale(lease_seconds: int | None = None) -> int:
-    """Return deliveries a dead worker left in `sending` to pending, and enqueue them again; and give a send
-    task to deliveries left waiting without one. Returns how many deliveries it took up."""
-    lease = timedelta(seconds=lease_seconds or settings.CEPTOAR_DELIVERY_LEASE_S)
-    return _return_stale(lease) + requeue_stranded(lease)
-
-
-def _return_stale(lease: timedelta) -> int:
-    stale = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=timezone.now() - lease)
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            stale = stale.order_by().select_for_update(skip_locked=True, of=("self",))
-        ids = list(stale.values_list("pk", flat=True))
-        if not ids:
-            return 0
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.PENDING,
-            claimed_by="",
-            claimed_at=None,
-            next_attempt_at=None,
-            last_error="returned by the sweeper: the worker's lease expired",
-            cause="",
-        )
-        enqueue_sends(ids)
-    logger.warning("Returned %d stale deliveries to pending", len(ids))
-    return len(ids)
-
-
-def _covered_by_live_tasks(lease: timedelta) -> set[int]:
-    """The deliveries some send task will still claim: one waiting in the queue (a retry's waits for its
-    time), or one running for less than a lease. A task row left running longer belonged to a worker that
-    died between taking the task and claiming its deliveries."""
-    from django_tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    from ceptoar.channels.tasks import send_deliveries
-
-    live = DBTaskResult.objects.filter(task_path=send_deliveries.module_path).filter(
-        Q(status=TaskResultStatus.READY)
-        | Q(status=TaskResultStatus.RUNNING, started_at__gte=timezone.now() - lease)
-    )
-    covered: set[int] = set()
-    for args_kwargs in live.values_list("args_kwargs", flat=True).iterator():
-        args = (args_kwargs or {}).get("args") or [[]]
-        covered.update(args[0])
-    return covered
-
-
-def requeue_stranded(lease: timedelta) -> int:
-    """Enqueue again the deliveries waiting to be sent (pending, or retrying) for longer than a lease with
-    no send task that will take them: their task was lost with a worker killed after taking it and before
-    claiming them, so they would otherwise wait for good. A task enqueued twice does no harm: the claim
-    takes each row once."""
-    waiting = list(
-        Delivery.objects.filter(
-            status__in=CLAIMABLE_STATUSES, created_at__lt=timezone.now() - lease
-        ).values_list("pk", "next_attempt_at")
-    )
-    if not waiting:
-        return 0
-    covered = _covered_by_live_tasks(lease)
-    stranded = [(pk, due) for pk, due in waiting if pk not in covered]
-    if not stranded:
-        return 0
-    by_time: dict[datetime | None, list[int]] = defaultdict(list)
-    for pk, due in stranded:
-        # A retry keeps its time: enqueued for now, it would find its row not yet due and end.
-        by_time[due if due is not None and due > timezone.now() else None].append(pk)
-    with transaction.atomic():
-        for due, ids in by_time.items():
-            enqueue_sends(ids, run_after=due)
-    logger.warning("Enqueued again %d deliveries left waiting without a send task", len(stranded))
-    return len(stranded)
-
-
-# -- for the secretariat -------------------------------------------------------------------------
-
-
-def broken_channels_for(organisations: QuerySet[Organisation] | list) -> QuerySet[BrokenChannel]:
-    """Open breakages of the channels of these organisations' contacts, newest first."""
-    return (
-        BrokenChannel.objects.filter(
-            cleared_at__isnull=True, channel__contact__organisation__in=organisations
-        )
-        .select_related("channel__contact__organisation", "delivery")
-        .order_by("-since")
-    )
-
-
-def clear_broken_channel(channel: ContactChannel) -> int:
-    """The secretariat has checked the address: stop showing it as broken."""
-    return BrokenChannel.objects.filter(channel=channel, cleared_at__isnull=True).update(
-        cleared_at=timezone.now()
-    )
