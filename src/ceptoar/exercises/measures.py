@@ -28,7 +28,7 @@ from ceptoar.escalation.models import Call, CallOutcome, FollowUp, FollowUpState
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.exercises.models import Exercise, Inject
 from ceptoar.registry.models import Contact
-from ceptoar.registry.services import flag_for_reverification
+from ceptoar.registry.services.verification import flag_for_reverification
 
 ACKNOWLEDGED = (ReceiptStatus.CONFIRMED, ReceiptStatus.CONFIRMED_LATE)
 MEMBER_GROUP = "member"

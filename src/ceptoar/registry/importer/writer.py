@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.importer.checks import check_all
 from ceptoar.registry.importer.plan import ImportPlan, Planned, chunks, position_in_file
 from ceptoar.registry.importer.problems import ImportProblem, ImportSummary, RegistryImportError
@@ -106,7 +106,7 @@ def _organisations_keeping_poc(plan: ImportPlan) -> dict[int, Source]:
     if not touched:
         return {}
     lacking = set(
-        services.organisations_lacking_poc(Organisation.objects.filter(pk__in=list(touched))).values_list(
+        queries.organisations_lacking_poc(Organisation.objects.filter(pk__in=list(touched))).values_list(
             "pk", flat=True
         )
     )
@@ -114,12 +114,12 @@ def _organisations_keeping_poc(plan: ImportPlan) -> dict[int, Source]:
 
 
 def _check_poc_kept(plan: ImportPlan, had_poc: dict[int, Source]) -> None:
-    """The rule of the contact pages (services.save_contact): no change may take away the last emergency
+    """The rule of the contact pages (services.contacts.save_contact): no change may take away the last emergency
     POC of a CEPTOAR or member. It is a property of the result, so it is checked after writing; raising
     here undoes the writes."""
     if not had_poc:
         return
-    lost = services.organisations_lacking_poc(Organisation.objects.filter(pk__in=list(had_poc)))
+    lost = queries.organisations_lacking_poc(Organisation.objects.filter(pk__in=list(had_poc)))
     problems = [
         had_poc[organisation.pk].problem(
             "",
