@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from ceptoar.accounts import access
 from ceptoar.core.pagination import paginate
 from ceptoar.registry import queries
-from ceptoar.registry.forms import FreshnessForm, OrganisationFilterForm
+from ceptoar.registry.forms.organisations import FreshnessForm, OrganisationFilterForm
 from ceptoar.registry.models import (
     AnalysisFunction,
     CommunicationMeans,

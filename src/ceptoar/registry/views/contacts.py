@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.registry import queries
-from ceptoar.registry.contact_forms import ChannelFormSet, ContactForm, channel_initial, show_refusal
+from ceptoar.registry.forms.contacts import ChannelFormSet, ContactForm, channel_initial, show_refusal
 from ceptoar.registry.models import Contact, Organisation
 from ceptoar.registry.services import contacts
 
