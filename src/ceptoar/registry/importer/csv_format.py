@@ -21,7 +21,6 @@ from ceptoar.registry.importer.records import (
     OrganisationRecord,
     Source,
 )
-from ceptoar.registry.models import ChannelKind
 
 # Column → model field, per record the row feeds. Channel columns are named after the channel kinds.
 CSV_ORGANISATION_COLUMNS = {
@@ -46,8 +45,8 @@ CSV_CONTACT_COLUMNS = {
     "contact_availability": "availability",
     "verified_on": "last_verified_on",
 }
-# The channel columns: one per channel kind, named after it, with its Japanese names (the first is the one
-# problems use when the header is Japanese). The one place the importer learns what channel kinds there are.
+# The channel columns: one per channel kind (ChannelKind), named after it, with its Japanese names (the first
+# is the one problems use when the header is Japanese). The one place the importer learns the channel kinds.
 CSV_CHANNEL_KIND_COLUMNS = {
     "email": ("電子メール", "メール"),
     "phone": ("電話",),
@@ -57,7 +56,7 @@ CSV_CHANNEL_KIND_COLUMNS = {
     "webhook": ("Webhook URL",),
     "chat": ("チャットURL",),
 }
-CSV_CHANNEL_COLUMNS = tuple(ChannelKind.values)
+CSV_CHANNEL_COLUMNS = tuple(CSV_CHANNEL_KIND_COLUMNS)
 CSV_REQUIRED_COLUMNS = ("code", "ceptoar")
 CSV_COLUMNS = (*CSV_ORGANISATION_COLUMNS, *CSV_MEMBERSHIP_COLUMNS, *CSV_CONTACT_COLUMNS, *CSV_CHANNEL_COLUMNS)
 
