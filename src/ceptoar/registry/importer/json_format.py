@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ceptoar.registry.importer import text as import_text
+from ceptoar.registry.importer.json_text import load_json
 from ceptoar.registry.importer.problems import ImportProblem
 from ceptoar.registry.importer.records import (
     ABSENT,
@@ -162,7 +163,7 @@ def parse_json(data: bytes | str | dict, encoding: str | None = None) -> Documen
     if not isinstance(data, dict):
         try:
             # JSON is UTF-8 (RFC 8259) unless the person importing names another encoding.
-            data = import_text.load_json(import_text.text_of(data, encoding, shift_jis=False))
+            data = load_json(import_text.text_of(data, encoding, shift_jis=False))
         except import_text.UnreadableText as error:
             return document.refused(error)
     if not isinstance(data, dict):
