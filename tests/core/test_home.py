@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from ceptoar.accounts import access
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import Contact, ContactRole, Organisation, OrganisationKind, Sector
 
 DEMO_USERS = [
@@ -44,7 +44,7 @@ def test_home_shows_the_registry_and_the_users_organisation(client_as, demo_user
     assert (
         shown_count(page, "member-count") == Organisation.objects.filter(kind=OrganisationKind.MEMBER).count()
     )
-    expected = services.organisations_lacking_poc(access.contact_organisations_visible_to(user)).count()
+    expected = queries.organisations_lacking_poc(access.contact_organisations_visible_to(user)).count()
     assert shown_count(page, "lacking-poc-count") == expected
     for name in ("registry:tree", "registry:organisation_list", "registry:map", "registry:freshness"):
         assert f'href="{reverse(name)}' in page

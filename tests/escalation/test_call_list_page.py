@@ -10,7 +10,7 @@ from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia
 from ceptoar.channels.models import BrokenChannel
 from ceptoar.escalation import services
 from ceptoar.escalation.models import Call, CallOutcome
-from ceptoar.registry import services as registry_services
+from ceptoar.registry import queries as registry_queries
 from ceptoar.registry.models import ChannelKind, Contact, ContactChannel
 from tests.escalation.helpers import after, banks_alert, recipient
 
@@ -73,7 +73,7 @@ def test_wrong_number_flags_the_channel_and_the_contact(client_as, listed):
     channel.contact.refresh_from_db()
     assert channel.contact.reverification_requested_at is not None
     assert channel.value in channel.contact.reverification_reason
-    stale = registry_services.stale_contacts(Contact.objects.filter(pk=channel.contact_id), days=3650)
+    stale = registry_queries.stale_contacts(Contact.objects.filter(pk=channel.contact_id), days=3650)
     assert stale.exists(), "a wrong number puts its contact on the freshness page whatever its date"
     assert not Acknowledgement.objects.filter(recipient=entry).exists()
     page = client.get(reverse("escalation:broken_channels")).content.decode()

@@ -15,7 +15,8 @@ from ceptoar.exercises import participants
 from ceptoar.exercises.models import Exercise, ExerciseStatus, Participant, ParticipantRole
 from ceptoar.exercises.services import planning, running, schedule
 from ceptoar.registry.models import Contact
-from ceptoar.registry.services import mark_contact_verified, stale_contacts
+from ceptoar.registry.queries import stale_contacts
+from ceptoar.registry.services.verification import mark_contact_verified
 from tests.exercises.support import plan, run
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import Contact, ContactChannel, ContactRole, Membership, Organisation
+from ceptoar.registry.services.verification import mark_contact_verified
 
 
 def detail(client, code: str) -> str:
@@ -75,7 +76,7 @@ def test_stale_contacts_are_highlighted(client_as):
     contact.last_verified_on = timezone.localdate() - datetime.timedelta(days=400)
     contact.save()
     fresh = Contact.objects.filter(organisation__code="banks-0001").exclude(pk=contact.pk).first()
-    services.mark_contact_verified(fresh)
+    mark_contact_verified(fresh)
     page = detail(client_as("demo-member"), "banks-0001")
     assert f'<tr id="contact-{contact.pk}" class="stale">' in page
     assert f'<tr id="contact-{fresh.pk}">' in page
@@ -155,7 +156,7 @@ def neglected_banks():
             is_active=False
         )
         membership = Membership.objects.get(member=organisation, ceptoar__code="banks")
-        services.current_rules(membership.ceptoar).acceptances.filter(organisation=organisation).delete()
+        queries.current_rules(membership.ceptoar).acceptances.filter(organisation=organisation).delete()
 
 
 def freshness_codes(response) -> dict[str, set[str]]:

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import POC_ROLES, Contact, ContactRole, Organisation
+from ceptoar.registry.services import contacts as contact_services
 
 LONG_AGO = datetime.date(2020, 4, 1)
 
@@ -308,11 +309,11 @@ def test_the_service_writes_nothing_when_one_channel_is_bad():
     contact = contact_of("banks-0001")
     before = snapshot("banks-0001")
     channels = [
-        services.ChannelInput("email", "fine@example.jp"),
-        services.ChannelInput("phone", "not a number"),
+        contact_services.ChannelInput("email", "fine@example.jp"),
+        contact_services.ChannelInput("phone", "not a number"),
     ]
-    with pytest.raises(services.ContactChangeRefused) as refused:
-        services.save_contact(organisation, contact, fields_of(contact, name="別名"), channels)
+    with pytest.raises(contact_services.ContactChangeRefused) as refused:
+        contact_services.save_contact(organisation, contact, fields_of(contact, name="別名"), channels)
     assert list(refused.value.channel_errors) == [1]
     assert "value" in refused.value.channel_errors[1]
     assert snapshot("banks-0001") == before
@@ -328,7 +329,7 @@ def only_one_poc():
     Contact.objects.filter(organisation=contact.organisation, role__in=POC_ROLES).exclude(
         pk=contact.pk
     ).update(is_active=False)
-    assert not services.organisations_lacking_poc(
+    assert not queries.organisations_lacking_poc(
         Organisation.objects.filter(pk=contact.organisation_id)
     ).exists()
     return contact

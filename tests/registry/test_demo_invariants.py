@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from ceptoar.demo import seed_map
 from ceptoar.demo.population import load_demo
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import (
     Contact,
     ContactRole,
@@ -58,7 +58,7 @@ def test_member_counts_per_ceptoar_and_unit_are_the_seeds():
 
 
 def test_no_ceptoar_or_member_without_a_poc_and_every_member_has_two_contacts():
-    assert not services.organisations_lacking_poc().exists()
+    assert not queries.organisations_lacking_poc().exists()
     members = Organisation.objects.filter(kind=OrganisationKind.MEMBER)
     fewer_than_two = members.annotate(n=Count("contacts")).filter(n__lt=2)
     assert not fewer_than_two.exists()
@@ -68,13 +68,13 @@ def test_no_ceptoar_or_member_without_a_poc_and_every_member_has_two_contacts():
 def test_lacking_poc_detects_a_member_whose_only_primary_contact_leaves():
     member = Organisation.objects.get(code="gas-0003")
     member.contacts.filter(role__in=[ContactRole.PRIMARY, ContactRole.DESK_24X7]).update(is_active=False)
-    assert list(services.organisations_lacking_poc()) == [member]
+    assert list(queries.organisations_lacking_poc()) == [member]
 
 
 def test_relay_paths_reach_every_member_exactly_once():
     reached = Counter()
     for ceptoar in Organisation.objects.ceptoars():
-        for path in services.relay_paths(ceptoar):
+        for path in queries.relay_paths(ceptoar):
             reached[path.member_id] += 1
             if path.via_id is not None:
                 via = Organisation.objects.get(pk=path.via_id)
@@ -97,7 +97,7 @@ def test_rules_enacted_on_the_seed_dates_and_mostly_accepted():
     for seed in seed_map.CEPTOARS:
         first = Organisation.objects.get(code=seed.code).handling_rules.get(version=1)
         assert first.enacted_on == seed.rules_enacted_on
-    missing = services.memberships_without_current_acceptance().count()
+    missing = queries.memberships_without_current_acceptance().count()
     assert 0 < missing < 0.1 * 5692  # the revision is still being collected, as in real life
     assert RulesAcceptance.objects.filter(rules__version=1).count() > 0.95 * 5692
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from ceptoar.registry.import_text import MAX_FIELD_CHARS, MAX_JSON_DEPTH
 from ceptoar.registry.importer import CSV_COLUMNS, CSV_JAPANESE_COLUMNS, RegistryImportError, import_registry
+from ceptoar.registry.importer.text import MAX_FIELD_CHARS, MAX_JSON_DEPTH
 from ceptoar.registry.models import Contact, Membership, Organisation
 from tests.registry.member_lists import TUNING
 from tests.registry.registry_state import registry_state

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ceptoar.registry.import_text import UnreadableText, decode, encoding_named
 from ceptoar.registry.importer import RegistryImportError, import_registry
+from ceptoar.registry.importer.text import UnreadableText, decode, encoding_named
 from ceptoar.registry.models import Contact, Organisation
 from tests.registry.member_lists import HELD_OUT, TUNING
 from tests.registry.registry_state import registry_state

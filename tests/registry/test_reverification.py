@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ceptoar.registry.models import Contact
-from ceptoar.registry.services import flag_for_reverification
+from ceptoar.registry.services.verification import flag_for_reverification
 
 pytestmark = pytest.mark.django_db
 

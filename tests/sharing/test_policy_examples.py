@@ -12,7 +12,7 @@ from django.utils import translation
 
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts.models import Alert, Category, Status
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Sector
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS, Audience, AuditEntry, Tlp
@@ -73,10 +73,10 @@ def sees(user: User, alert: Alert) -> bool:
 def banks_member_without_v2():
     """A banks member that has not accepted the banks' handling rules now in force (v2), and a user there."""
     banks = org("banks")
-    current = services.current_rules(banks)
+    current = queries.current_rules(banks)
     assert current is not None and current.version == 2
     membership = (
-        services.memberships_without_current_acceptance(Membership.objects.filter(ceptoar=banks))
+        queries.memberships_without_current_acceptance(Membership.objects.filter(ceptoar=banks))
         .select_related("member")
         .order_by("member__code")
         .first()
@@ -90,7 +90,7 @@ def banks_member_without_v2():
 
 def test_amber_to_banks_reaches_members_that_accepted_the_current_rules(demo_user, banks_member_without_v2):
     hub, member, water = demo_user("demo-hub"), demo_user("demo-member"), demo_user("demo-water")
-    assert not services.memberships_without_current_acceptance(
+    assert not queries.memberships_without_current_acceptance(
         Membership.objects.filter(member=member.organisation)
     ).exists(), "banks-0001 has accepted the banks' current rules"
     assert policy.is_bound_by_current_rules(member.organisation)

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import Role
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
 
@@ -26,7 +26,7 @@ def home(request):
         "ceptoar_count": counts.get(OrganisationKind.CEPTOAR, 0),
         "member_count": counts.get(OrganisationKind.MEMBER, 0),
         "organisation_count": sum(counts.values()),
-        "lacking_poc_count": services.organisations_lacking_poc(
+        "lacking_poc_count": queries.organisations_lacking_poc(
             access.contact_organisations_visible_to(user)
         ).count(),
         "own_organisation": user.organisation,

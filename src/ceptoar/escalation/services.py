@@ -38,7 +38,7 @@ from ceptoar.escalation.models import (
     default_plan,
 )
 from ceptoar.registry.models import ChannelKind, Contact, ContactChannel, ContactRole
-from ceptoar.registry.services import flag_for_reverification
+from ceptoar.registry.services.verification import flag_for_reverification
 
 logger = logging.getLogger(__name__)
 

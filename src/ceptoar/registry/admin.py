@@ -20,7 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.accounts import access
-from ceptoar.registry import services
+from ceptoar.registry import queries
 from ceptoar.registry.models import (
     POC_ROLES,
     AnalysisFunction,
@@ -36,6 +36,7 @@ from ceptoar.registry.models import (
     RulesAcceptance,
     Sector,
 )
+from ceptoar.registry.services.verification import mark_contact_verified
 
 
 def _lookup(path: str, suffix: str) -> str:
@@ -353,11 +354,11 @@ class EmergencyPocLost(Exception):
 
 def _lacking_poc(organisation_ids: set[int]) -> set[int]:
     organisations = Organisation.objects.filter(pk__in=organisation_ids)
-    return set(services.organisations_lacking_poc(organisations).values_list("pk", flat=True))
+    return set(queries.organisations_lacking_poc(organisations).values_list("pk", flat=True))
 
 
 class KeepsEmergencyPocAdmin(AccessControlledAdmin):
-    """Changes here obey the rule the contact pages obey (`services.save_contact`): a change may not leave
+    """Changes here obey the rule the contact pages obey (`services.contacts.save_contact`): a change may not leave
     a CEPTOAR or member that had an emergency POC without one. The admin's forms save the contact and its
     channels in separate steps, so the rule is checked on the result, inside the transaction, and a
     breaking change is rolled back and reported."""
@@ -484,7 +485,7 @@ class ContactAdmin(KeepsEmergencyPocAdmin):
         editable = queryset.filter(organisation__in=access.organisations_maintained_by(request.user))
         done = 0
         for contact in editable:
-            services.mark_contact_verified(contact)
+            mark_contact_verified(contact)
             done += 1
         self.message_user(
             request,

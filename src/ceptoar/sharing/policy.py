@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
-from ceptoar.registry import services as registry_services
+from ceptoar.registry import queries as registry_queries
 from ceptoar.registry.models import Membership, Organisation
 from ceptoar.reports.models import (
     SCOPE_RANK,
@@ -84,7 +84,7 @@ def _can_see_anything(user) -> bool:
 def is_bound_by_current_rules_condition(organisation_id: int) -> Exists:
     """True (as a query expression) unless the organisation lacks an acceptance of the rules now in force
     at some CEPTOAR it is a member of. Members of no CEPTOAR, and CEPTOARs without rules in force, pass."""
-    unaccepted = registry_services.memberships_without_current_acceptance(
+    unaccepted = registry_queries.memberships_without_current_acceptance(
         Membership.objects.filter(member_id=organisation_id)
     )
     return ~Exists(unaccepted)
@@ -101,7 +101,7 @@ def is_bound_by_current_rules(organisation: Organisation) -> bool:
 def organisations_bound_by_current_rules(organisation_ids) -> set[int]:
     """The same test for many organisations at once, in one query (a delivery batch of hundreds)."""
     ids = set(organisation_ids)
-    unbound = registry_services.memberships_without_current_acceptance(
+    unbound = registry_queries.memberships_without_current_acceptance(
         Membership.objects.filter(member_id__in=ids)
     ).values_list("member_id", flat=True)
     return ids - set(unbound)

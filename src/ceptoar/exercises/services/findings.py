@@ -13,7 +13,7 @@ from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.exercises import measures
 from ceptoar.exercises.models import Exercise
 from ceptoar.registry.models import Contact
-from ceptoar.registry.services import flag_for_reverification
+from ceptoar.registry.services.verification import flag_for_reverification
 
 
 def flag_findings(exercise: Exercise, now: datetime | None = None) -> int:

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ceptoar.registry import import_text, importer
+from ceptoar.registry import importer
+from ceptoar.registry.importer import text as import_text
 
 # What can be imported; the first argument names it so that later imports (reports, cases) fit beside it.
 TARGETS = ("registry",)

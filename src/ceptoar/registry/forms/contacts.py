@@ -1,6 +1,6 @@
 """Forms for keeping an organisation's points of contact on the site.
 
-They only carry what the person typed; `services.save_contact` decides what is valid, and
+They only carry what the person typed; `services.contacts.save_contact` decides what is valid, and
 `show_refusal` puts its reasons next to the field or channel row they concern.
 """
 
@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.registry.models import ChannelKind, Contact
-from ceptoar.registry.services import CONTACT_FIELDS, ChannelInput, ContactChangeRefused
+from ceptoar.registry.services.contacts import CONTACT_FIELDS, ChannelInput, ContactChangeRefused
 
 # Blank rows offered under the existing channels; a contact rarely has more than five.
 BLANK_CHANNEL_ROWS = 3

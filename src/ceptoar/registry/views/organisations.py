@@ -1,4 +1,4 @@
-"""Registry pages. Thin: each view asks `access` what the user may see and `services` for the data.
+"""Registry pages. Thin: each view asks `access` what the user may see and `queries` for the data.
 
 The structure of the community (sectors, CEPTOARs, sub-groups, memberships) is shown to every
 signed-in user; points of contact and rules acceptance only where `access` allows.
@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
 from ceptoar.core.pagination import paginate
-from ceptoar.registry import services
-from ceptoar.registry.forms import FreshnessForm, OrganisationFilterForm
+from ceptoar.registry import queries
+from ceptoar.registry.forms.organisations import FreshnessForm, OrganisationFilterForm
 from ceptoar.registry.models import (
     AnalysisFunction,
     CommunicationMeans,
@@ -37,6 +37,7 @@ from ceptoar.registry.models import (
     RulesAcceptance,
     Sector,
 )
+from ceptoar.registry.services.verification import mark_contact_verified
 
 PAGE_SIZE = 50
 FRESHNESS_PAGE_SIZE = 50
@@ -177,7 +178,7 @@ def _contacts(organisation: Organisation) -> dict:
         .order_by("position", "id")
     )
     days = settings.CEPTOAR_CONTACT_STALE_DAYS
-    stale_ids = set(services.stale_contacts(organisation.contacts.all(), days).values_list("pk", flat=True))
+    stale_ids = set(queries.stale_contacts(organisation.contacts.all(), days).values_list("pk", flat=True))
     for contact in contacts:
         contact.is_stale = contact.pk in stale_ids
     return {"contacts": contacts, "stale_days": days}
@@ -186,7 +187,7 @@ def _contacts(organisation: Organisation) -> dict:
 def _rules_status(organisation: Organisation, memberships: list[Membership]) -> dict:
     context: dict = {}
     if organisation.kind == OrganisationKind.CEPTOAR:
-        current = services.current_rules(organisation)
+        current = queries.current_rules(organisation)
         versions = list(
             organisation.handling_rules.annotate(acceptance_count=Count("acceptances")).order_by("-version")
         )
@@ -206,7 +207,7 @@ def _rules_status(organisation: Organisation, memberships: list[Membership]) -> 
             latest.setdefault(acceptance.rules.ceptoar_id, acceptance)
         rows = []
         for membership in memberships:
-            current = services.current_rules(membership.ceptoar)
+            current = queries.current_rules(membership.ceptoar)
             rows.append(
                 {
                     "ceptoar": membership.ceptoar,
@@ -236,7 +237,7 @@ def contact_verify(request, pk):
     contact = get_object_or_404(Contact.objects.select_related("organisation"), pk=pk)
     if not access.can_edit_contacts(request.user, contact.organisation):
         raise PermissionDenied(_("You may not change the contacts of this organisation."))
-    services.mark_contact_verified(contact)
+    mark_contact_verified(contact)
     messages.success(
         request,
         _("%(name)s: marked as verified on %(date)s.")
@@ -254,13 +255,13 @@ def freshness(request):
     watched = access.organisations_watched_by(request.user)
 
     stale = (
-        services.stale_contacts(Contact.objects.filter(organisation__in=watched), days, today)
+        queries.stale_contacts(Contact.objects.filter(organisation__in=watched), days, today)
         .select_related("organisation")
         .order_by("last_verified_on", "organisation__code", "position", "id")
     )
-    lacking = services.organisations_lacking_poc(watched).select_related("sector").order_by("code")
+    lacking = queries.organisations_lacking_poc(watched).select_related("sector").order_by("code")
     not_accepted = (
-        services.memberships_without_current_acceptance(Membership.objects.filter(member__in=watched), today)
+        queries.memberships_without_current_acceptance(Membership.objects.filter(member__in=watched), today)
         .select_related("member", "ceptoar")
         .order_by("ceptoar__code", "member__code")
     )

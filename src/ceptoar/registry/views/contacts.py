@@ -2,7 +2,7 @@
 
 Member POCs keep their own organisation's contacts here (they are not Django staff), and the
 secretariat keeps its members'. Who may is `access.can_edit_contacts`; what is valid is
-`services.save_contact` / `services.deactivate_contact`.
+`services.contacts.save_contact` / `deactivate_contact`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
-from ceptoar.registry import services
-from ceptoar.registry.contact_forms import ChannelFormSet, ContactForm, channel_initial, show_refusal
+from ceptoar.registry import queries
+from ceptoar.registry.forms.contacts import ChannelFormSet, ContactForm, channel_initial, show_refusal
 from ceptoar.registry.models import Contact, Organisation
+from ceptoar.registry.services import contacts
 
 
 def _require_editor(request, organisation: Organisation) -> None:
@@ -41,10 +42,10 @@ def _edit(request, organisation: Organisation, contact: Contact | None):
         formset = ChannelFormSet(request.POST, initial=channel_initial(contact), prefix="channels")
         if form.is_valid() and formset.is_valid():
             try:
-                saved = services.save_contact(
+                saved = contacts.save_contact(
                     organisation, contact, form.contact_fields(), formset.channels(), by_user=request.user
                 )
-            except services.ContactChangeRefused as refusal:
+            except contacts.ContactChangeRefused as refusal:
                 show_refusal(form, formset, refusal)
             else:
                 messages.success(
@@ -55,10 +56,10 @@ def _edit(request, organisation: Organisation, contact: Contact | None):
                 return _back_to(saved)
         elif formset.is_valid():
             # The contact fields are wrong too; say now what is wrong with the channels as well.
-            formset.show_channel_errors(services.check_channels(formset.channels()))
+            formset.show_channel_errors(contacts.check_channels(formset.channels()))
         status = 400
     else:
-        initial = {} if contact else {"position": services.next_contact_position(organisation)}
+        initial = {} if contact else {"position": queries.next_contact_position(organisation)}
         form = ContactForm(instance=contact, initial=initial)
         formset = ChannelFormSet(initial=channel_initial(contact), prefix="channels")
     context = {"organisation": organisation, "contact": contact, "form": form, "formset": formset}
@@ -83,8 +84,8 @@ def contact_deactivate(request, pk):
     refusal = None
     if request.method == "POST":
         try:
-            services.deactivate_contact(contact, by_user=request.user)
-        except services.ContactChangeRefused as error:
+            contacts.deactivate_contact(contact, by_user=request.user)
+        except contacts.ContactChangeRefused as error:
             refusal = error
         else:
             messages.success(

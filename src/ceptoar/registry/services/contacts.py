@@ -1,4 +1,5 @@
-"""Domain operations and questions on the registry. Views, commands and the admin call these."""
+"""Keeping points of contact: the organisation page's add, edit and deactivate, all or nothing, never
+leaving a CEPTOAR or member without an emergency point of contact."""
 
 from __future__ import annotations
 
@@ -8,141 +9,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ceptoar.registry.models import (
-    POC_ROLES,
-    Contact,
-    ContactChannel,
-    HandlingRules,
-    Membership,
-    Organisation,
-    OrganisationKind,
-    RulesAcceptance,
-)
+from ceptoar.registry.models import POC_ROLES, Contact, ContactChannel, Organisation
+from ceptoar.registry.queries import next_contact_position, organisations_lacking_poc
 
 logger = logging.getLogger(__name__)
-
-# Organisations that the seeds require to keep an emergency point of contact (and anyone holding a membership).
-POC_REQUIRED_KINDS = (OrganisationKind.CEPTOAR, OrganisationKind.MEMBER)
-
-
-def _reachable_poc():
-    return Contact.objects.filter(organisation=OuterRef("pk"), role__in=POC_ROLES, is_active=True).filter(
-        Exists(ContactChannel.objects.filter(contact=OuterRef("pk")))
-    )
-
-
-def organisations_lacking_poc(organisations: QuerySet[Organisation] | None = None) -> QuerySet[Organisation]:
-    """CEPTOARs and members with no active primary POC or 24/7 desk that has at least one channel."""
-    organisations = Organisation.objects.all() if organisations is None else organisations
-    return organisations.filter(
-        Q(kind__in=POC_REQUIRED_KINDS) | Exists(Membership.objects.filter(member=OuterRef("pk")))
-    ).exclude(Exists(_reachable_poc()))
-
-
-def stale_contacts(
-    contacts: QuerySet[Contact], days: int, today: datetime.date | None = None
-) -> QuerySet[Contact]:
-    """Active contacts not verified within `days` days (or never), or flagged for verification again."""
-    today = today or timezone.localdate()
-    cutoff = today - datetime.timedelta(days=days)
-    return contacts.filter(is_active=True).filter(
-        Q(last_verified_on__lt=cutoff)
-        | Q(last_verified_on=None)
-        | Q(reverification_requested_at__isnull=False)
-    )
-
-
-def flag_for_reverification(contacts: QuerySet[Contact], reason: str, now=None) -> int:
-    """Put these contacts on the freshness page with `reason` until someone verifies them; returns how many
-    were flagged. A reason already recorded is kept: the first finding is what the secretariat follows."""
-    now = now or timezone.now()
-    return contacts.filter(reverification_requested_at__isnull=True).update(
-        reverification_reason=reason[:300], reverification_requested_at=now
-    )
-
-
-def current_rules(ceptoar: Organisation, today: datetime.date | None = None) -> HandlingRules | None:
-    """The newest version of a CEPTOAR's handling rules that is already in force."""
-    today = today or timezone.localdate()
-    return ceptoar.handling_rules.filter(enacted_on__lte=today).order_by("-version").first()
-
-
-def current_rules_subquery(ceptoar_ref: str = "ceptoar_id", today: datetime.date | None = None):
-    today = today or timezone.localdate()
-    return Subquery(
-        HandlingRules.objects.filter(ceptoar_id=OuterRef(ceptoar_ref), enacted_on__lte=today)
-        .order_by("-version")
-        .values("pk")[:1]
-    )
-
-
-def memberships_without_current_acceptance(
-    memberships: QuerySet[Membership] | None = None, today: datetime.date | None = None
-) -> QuerySet[Membership]:
-    """Memberships whose member has not accepted the rules now in force at that CEPTOAR."""
-    memberships = Membership.objects.all() if memberships is None else memberships
-    current = current_rules_subquery("ceptoar_id", today)
-    return (
-        memberships.annotate(current_rules_id=current)
-        .exclude(current_rules_id=None)
-        .exclude(
-            Exists(
-                RulesAcceptance.objects.filter(
-                    organisation=OuterRef("member_id"), rules_id=OuterRef("current_rules_id")
-                )
-            )
-        )
-    )
-
-
-@dataclass(frozen=True)
-class RelayPath:
-    ceptoar_id: int
-    via_id: int | None
-    member_id: int
-
-
-def relay_paths(ceptoar: Organisation) -> list[RelayPath]:
-    """How an alert from this CEPTOAR reaches each member: directly or through one sub-group."""
-    return [
-        RelayPath(ceptoar.pk, via_id, member_id)
-        for via_id, member_id in ceptoar.member_links.values_list("via_id", "member_id")
-    ]
-
-
-@transaction.atomic
-def mark_contact_verified(contact: Contact, today: datetime.date | None = None) -> Contact:
-    contact.last_verified_on = today or timezone.localdate()
-    contact.reverification_reason, contact.reverification_requested_at = "", None
-    contact.save(update_fields=["last_verified_on", "reverification_reason", "reverification_requested_at"])
-    return contact
-
-
-@transaction.atomic
-def accept_rules(
-    organisation: Organisation,
-    rules: HandlingRules,
-    by_name: str,
-    by_user=None,
-    on: datetime.date | None = None,
-) -> RulesAcceptance:
-    acceptance = RulesAcceptance(
-        organisation=organisation,
-        rules=rules,
-        accepted_on=on or timezone.localdate(),
-        accepted_by_name=by_name,
-        accepted_by=by_user,
-    )
-    acceptance.full_clean()
-    acceptance.save()
-    return acceptance
-
-
-# -- Keeping points of contact (the organisation page's add / edit / deactivate) -------------------
 
 CONTACT_FIELDS = ("name", "kind", "title", "role", "availability", "hours_note", "position")
 
@@ -180,11 +53,6 @@ class ContactChangeRefused(ValidationError):
         messages += [m for ms in self.field_errors.values() for m in ms]
         messages += [m for row in self.channel_errors.values() for ms in row.values() for m in ms]
         super().__init__(messages)
-
-
-def next_contact_position(organisation: Organisation) -> int:
-    last = organisation.contacts.aggregate(last=Max("position"))["last"]
-    return (last or 0) + 1
 
 
 def _lacks_poc(organisation: Organisation) -> bool:

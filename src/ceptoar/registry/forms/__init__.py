@@ -1,0 +1,1 @@
+"""The registry pages' forms, one module per page group: the organisation and freshness filters, the contact form."""

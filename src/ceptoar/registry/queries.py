@@ -1,0 +1,106 @@
+"""Read-only questions on the registry: who lacks an emergency point of contact, which contacts are stale,
+which handling rules are in force and who has not accepted them, how alerts reach members. Views, the
+admin, the importer and other areas ask these; nothing here writes."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from ceptoar.registry.models import (
+    POC_ROLES,
+    Contact,
+    ContactChannel,
+    HandlingRules,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    RulesAcceptance,
+)
+
+# Organisations that the seeds require to keep an emergency point of contact (and anyone holding a membership).
+POC_REQUIRED_KINDS = (OrganisationKind.CEPTOAR, OrganisationKind.MEMBER)
+
+
+def _reachable_poc():
+    return Contact.objects.filter(organisation=OuterRef("pk"), role__in=POC_ROLES, is_active=True).filter(
+        Exists(ContactChannel.objects.filter(contact=OuterRef("pk")))
+    )
+
+
+def organisations_lacking_poc(organisations: QuerySet[Organisation] | None = None) -> QuerySet[Organisation]:
+    """CEPTOARs and members with no active primary POC or 24/7 desk that has at least one channel."""
+    organisations = Organisation.objects.all() if organisations is None else organisations
+    return organisations.filter(
+        Q(kind__in=POC_REQUIRED_KINDS) | Exists(Membership.objects.filter(member=OuterRef("pk")))
+    ).exclude(Exists(_reachable_poc()))
+
+
+def stale_contacts(
+    contacts: QuerySet[Contact], days: int, today: datetime.date | None = None
+) -> QuerySet[Contact]:
+    """Active contacts not verified within `days` days (or never), or flagged for verification again."""
+    today = today or timezone.localdate()
+    cutoff = today - datetime.timedelta(days=days)
+    return contacts.filter(is_active=True).filter(
+        Q(last_verified_on__lt=cutoff)
+        | Q(last_verified_on=None)
+        | Q(reverification_requested_at__isnull=False)
+    )
+
+
+def current_rules(ceptoar: Organisation, today: datetime.date | None = None) -> HandlingRules | None:
+    """The newest version of a CEPTOAR's handling rules that is already in force."""
+    today = today or timezone.localdate()
+    return ceptoar.handling_rules.filter(enacted_on__lte=today).order_by("-version").first()
+
+
+def current_rules_subquery(ceptoar_ref: str = "ceptoar_id", today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    return Subquery(
+        HandlingRules.objects.filter(ceptoar_id=OuterRef(ceptoar_ref), enacted_on__lte=today)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+
+
+def memberships_without_current_acceptance(
+    memberships: QuerySet[Membership] | None = None, today: datetime.date | None = None
+) -> QuerySet[Membership]:
+    """Memberships whose member has not accepted the rules now in force at that CEPTOAR."""
+    memberships = Membership.objects.all() if memberships is None else memberships
+    current = current_rules_subquery("ceptoar_id", today)
+    return (
+        memberships.annotate(current_rules_id=current)
+        .exclude(current_rules_id=None)
+        .exclude(
+            Exists(
+                RulesAcceptance.objects.filter(
+                    organisation=OuterRef("member_id"), rules_id=OuterRef("current_rules_id")
+                )
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RelayPath:
+    ceptoar_id: int
+    via_id: int | None
+    member_id: int
+
+
+def relay_paths(ceptoar: Organisation) -> list[RelayPath]:
+    """How an alert from this CEPTOAR reaches each member: directly or through one sub-group."""
+    return [
+        RelayPath(ceptoar.pk, via_id, member_id)
+        for via_id, member_id in ceptoar.member_links.values_list("via_id", "member_id")
+    ]
+
+
+def next_contact_position(organisation: Organisation) -> int:
+    last = organisation.contacts.aggregate(last=Max("position"))["last"]
+    return (last or 0) + 1
