@@ -24,9 +24,9 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks import _harness
-from ceptoar.core.management.commands.serve import THREADS as SERVE_THREADS
-from ceptoar.core.management.commands.serve import default_processes
 from ceptoar.demo import sandbox
+from ceptoar.site.management.commands.serve import THREADS as SERVE_THREADS
+from ceptoar.site.management.commands.serve import default_processes
 
 TARGET_ACKS = 5700
 TARGET_SECONDS = 15.0

@@ -40,7 +40,7 @@ def client_as(client, demo_user):
 @pytest.fixture
 def english(client):
     """Pages and messages in English, so assertions on wording do not depend on the Japanese catalogue
-    (which `tests/core/test_translations.py` checks on its own)."""
+    (which `tests/site/test_translations.py` checks on its own)."""
     from django.utils import translation
 
     client.cookies["ceptoar_language"] = "en"

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from ceptoar.core import outbound
+from ceptoar.utilities import outbound
 
 
 class FakeDns:

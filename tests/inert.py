@@ -1,6 +1,6 @@
 """Formula payloads, and reading an export back to show that none of them became a formula (issue 13).
 
-The checks here are written independently of `ceptoar.core.exports`: a test that asked the writer's own
+The checks here are written independently of `ceptoar.utilities.exports`: a test that asked the writer's own
 `could_be_formula` whether the writer did its job would pass with the writer wrong.
 """
 
@@ -47,7 +47,7 @@ def assert_csv_inert(rows: list[list[str]], expected: list[str]) -> None:
 
 
 def xlsx_text(text: str) -> str:
-    """What an XLSX cell holds for `text`: a line break is a line feed there (see core.exports)."""
+    """What an XLSX cell holds for `text`: a line break is a line feed there (see utilities.exports)."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

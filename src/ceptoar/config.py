@@ -148,9 +148,9 @@ def secret_key(var_dir: Path, debug: bool) -> str:
 
 
 def env_outbound_allow(name: str) -> list[str]:
-    """A comma-separated list of networks, addresses and host names (ceptoar.core.outbound.AllowList),
+    """A comma-separated list of networks, addresses and host names (ceptoar.utilities.outbound.AllowList),
     checked now so that a typing error stops the installation rather than refusing receivers later."""
-    from ceptoar.core.outbound import AllowList
+    from ceptoar.utilities.outbound import AllowList
 
     entries = env_list(name, [])
     try:

@@ -1,6 +1,6 @@
 """Django settings. Every value that differs between installations comes from the environment.
 
-Variables (all optional; `tests/core/test_settings_doc.py` fails if the code reads one not listed here, and
+Variables (all optional; `tests/site/test_settings_doc.py` fails if the code reads one not listed here, and
 docs/deployment.md explains each for a production installation):
   DATABASE_URL           postgres://user@host:5432/name; unset = SQLite file var/ceptoar.sqlite3
   CEPTOAR_VAR_DIR        where the SQLite file, secret key, uploads and collected static files live
@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "ceptoar.core",
+    "ceptoar.site",
     "ceptoar.accounts",
     "ceptoar.registry",
     "ceptoar.sharing",
@@ -119,10 +119,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "ceptoar.core.middleware.ContentSecurityPolicyMiddleware",
+    "ceptoar.site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "ceptoar.core.middleware.LanguageMiddleware",
+    "ceptoar.site.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -148,7 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "ceptoar.core.context_processors.navigation",
+                "ceptoar.site.context_processors.navigation",
             ],
         },
     },
@@ -217,7 +217,7 @@ CEPTOAR_HTTPS = env_bool("CEPTOAR_HTTPS", False)
 SESSION_COOKIE_SECURE = env_bool("CEPTOAR_SECURE_COOKIES", CEPTOAR_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Our own page instead of Django's, whose inline <style> the Content-Security-Policy would refuse.
-CSRF_FAILURE_VIEW = "ceptoar.core.views.csrf_failure"
+CSRF_FAILURE_VIEW = "ceptoar.site.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -301,7 +301,7 @@ DEFAULT_FROM_EMAIL = env_str("CEPTOAR_MAIL_FROM", "ceptoar@localhost")
 
 CEPTOAR_WEBHOOK_TIMEOUT_S = env_int("CEPTOAR_WEBHOOK_TIMEOUT_S", 5, minimum=1)
 CEPTOAR_WEBHOOK_SECRET = env_str("CEPTOAR_WEBHOOK_SECRET", "")
-# Webhook and chat channels reach only public internet addresses, and these (ceptoar.core.outbound).
+# Webhook and chat channels reach only public internet addresses, and these (ceptoar.utilities.outbound).
 CEPTOAR_OUTBOUND_ALLOW = env_outbound_allow("CEPTOAR_OUTBOUND_ALLOW")
 CEPTOAR_DELIVERY_MAX_ATTEMPTS = env_int("CEPTOAR_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 # Backoff between tries of one delivery: base × factor^(attempt−1), with up to 20 % jitter.

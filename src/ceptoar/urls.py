@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ceptoar.accounts import views as account_views
-from ceptoar.core import views as core_views
+from ceptoar.site import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 import ceptoar
-from ceptoar.core.management.commands import bench
+from ceptoar.site.management.commands import bench
 
 CHECKOUT = Path(ceptoar.__file__).resolve().parents[2]
 

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from ceptoar.core import reconnect
+from ceptoar.utilities import reconnect
 from tests.channels.workers import expected_ids, publish, state, worker
 from tests.processes import Installation, wait_for
 

@@ -12,8 +12,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Recipient
-from ceptoar.core.bulk import insert_unless_exists
 from ceptoar.escalation.models import FollowUp
+from ceptoar.utilities.bulk import insert_unless_exists
 
 
 def acknowledge(

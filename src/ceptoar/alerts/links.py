@@ -18,8 +18,8 @@ from django.urls import get_script_prefix, reverse
 
 from ceptoar.alerts.models import Alert, Recipient
 from ceptoar.channels.models import Delivery
-from ceptoar.core.prepared import PreparedValues
 from ceptoar.registry.models import Organisation
+from ceptoar.utilities.prepared import PreparedValues
 
 _SALT = "ceptoar.ack"
 

@@ -178,7 +178,7 @@ class RelayRule(models.Model):
 # writes ~20,000 of them, and PostgreSQL checks and row-locks every referenced row at commit, which took
 # longer than all the rest of a publication. They are written only by INSERT … SELECT from the rows they
 # point to, in the same transaction, and deletions go through Django, which cascades, nulls or protects as
-# `on_delete` says; `tests/core/test_fanout_integrity.py` checks both.
+# `on_delete` says; `tests/site/test_fanout_integrity.py` checks both.
 FANOUT_FK = {"db_constraint": False}
 
 

@@ -522,7 +522,7 @@ def _seconds(value: timedelta | None) -> int | None:
 
 
 def csv_lines(sub: Subtree) -> Iterator[list]:
-    """The header, then one row per recipient organisation of the subtree, for `core.exports` to write
+    """The header, then one row per recipient organisation of the subtree, for `utilities.exports` to write
     (which makes every text inert: the names come from the registry)."""
     yield csv_header()
     rows = organisation_rows(sub).order_by("alert_id", "organisation__code")

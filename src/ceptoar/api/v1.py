@@ -40,9 +40,9 @@ from ceptoar.api.schemas import (
     ValidationErrorOut,
     WholeNumber,
 )
-from ceptoar.core.middleware import csp_allow
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Tlp
+from ceptoar.site.middleware import csp_allow
 
 NOT_VISIBLE = "No such alert, or not one you may see."
 

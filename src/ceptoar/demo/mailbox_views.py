@@ -7,8 +7,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.core.pagination import paginate
 from ceptoar.demo import mailbox
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 50
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.models import FANOUT_FK
-from ceptoar.core.prepared import PreparedUpdate
+from ceptoar.utilities.prepared import PreparedUpdate
 
 
 def default_plan() -> dict[str, timedelta]:

@@ -25,7 +25,6 @@ from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert, Re
 from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, FailureCause
 from ceptoar.channels.services.fanout import create_contact_deliveries
 from ceptoar.channels.services.queue import enqueue_sends
-from ceptoar.core.bulk import RandomUuid, insert_from_select
 from ceptoar.escalation.models import (
     AlertEscalation,
     Call,
@@ -39,6 +38,7 @@ from ceptoar.escalation.models import (
 )
 from ceptoar.registry.models import ChannelKind, Contact, ContactChannel, ContactRole
 from ceptoar.registry.services.verification import flag_for_reverification
+from ceptoar.utilities.bulk import RandomUuid, insert_from_select
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from ceptoar.accounts import access
 from ceptoar.channels.models import BrokenChannel
 from ceptoar.channels.services import broken as breakages
-from ceptoar.core.pagination import paginate
 from ceptoar.escalation import services
 from ceptoar.escalation.forms import CallForm, PlanForm
 from ceptoar.escalation.models import EscalationPlan, default_plan
+from ceptoar.utilities.pagination import paginate
 
 
 def _phone_channels(recipient) -> list:

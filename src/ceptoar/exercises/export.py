@@ -11,7 +11,7 @@ wrong are the measures' own (`measures.wrong_channels`).
 
 They are read from what was recorded: a finished exercise's alerts are closed and its escalation stopped,
 so nothing changes them after the end but a late confirmation, which appears with its time. Every file is
-written by `core.exports`: names, titles, addresses and remote servers' refusals are text typed by others.
+written by `utilities.exports`: names, titles, addresses and remote servers' refusals are text typed by others.
 """
 
 from __future__ import annotations

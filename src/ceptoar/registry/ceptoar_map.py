@@ -23,7 +23,6 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.core import exports
 from ceptoar.registry.models import (
     CeptoarProfile,
     CommunicationMeans,
@@ -32,6 +31,7 @@ from ceptoar.registry.models import (
     Membership,
     MemberUnit,
 )
+from ceptoar.utilities import exports
 
 
 @dataclass(frozen=True)
@@ -389,7 +389,7 @@ def _display_width(text: str) -> int:
 
 def map_to_xlsx(ceptoar_map: CeptoarMap) -> bytes:
     """The map as an Excel workbook: merged cells as on the published map, wrapped text, bold labels,
-    the label column (and the sector row) frozen. Every text is a string cell (`core.exports`)."""
+    the label column (and the sector row) frozen. Every text is a string cell (`utilities.exports`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter

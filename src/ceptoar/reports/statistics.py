@@ -451,6 +451,6 @@ def csv_rows(user, filters: Filters | None = None) -> list[list[str | int]]:
 
 
 def csv_table(user, filters: Filters | None = None) -> list[list[str | int]]:
-    """The header and the rows: what the download hands `core.exports` to write (the sector names are
+    """The header and the rows: what the download hands `utilities.exports` to write (the sector names are
     the registry's text)."""
     return [csv_header(), *csv_rows(user, filters)]

@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ceptoar.core import exports
-from ceptoar.core.pagination import paginate
 from ceptoar.sharing import policy
 from ceptoar.sharing.forms import AuditFilterForm
 from ceptoar.sharing.models import AuditEntry
+from ceptoar.utilities import exports
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 50
 

@@ -18,12 +18,12 @@ from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
-from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Tlp
+from ceptoar.utilities.bulk import insert_from_select
 
 SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 

@@ -24,9 +24,9 @@ from ceptoar.alerts.views.common import (
     sent_message,
     visible_alert_or_404,
 )
-from ceptoar.core.downloads import attachment_response
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS
+from ceptoar.utilities.downloads import attachment_response
 
 RECEIPTS_SHOWN = 100
 RELAY_INDENT_LEVELS = 8  # indentation classes of the relays table, relay-indent-0 … -8 in site.css

@@ -7,8 +7,8 @@ from django.shortcuts import render
 
 from ceptoar.accounts import access
 from ceptoar.alerts.forms.inbox import AlertFilterForm
-from ceptoar.core.pagination import paginate
 from ceptoar.sharing import policy
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 25
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from ceptoar.alerts import tracking
 from ceptoar.alerts.forms.tracking import TrackingFilterForm
 from ceptoar.alerts.models import Alert
-from ceptoar.core import exports
-from ceptoar.core.pagination import paginate
 from ceptoar.escalation.status import ReceiptStatus
+from ceptoar.utilities import exports
+from ceptoar.utilities.pagination import paginate
 
 
 def _trackable_alert_or_404(user, pk: int) -> Alert:

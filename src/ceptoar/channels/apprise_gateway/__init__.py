@@ -1,5 +1,5 @@
 """Chat and other gateways addressed by Apprise URLs (slack://…, mmost://…, json://…), for the network
-services whose destination the outbound policy can check (ceptoar.core.outbound.chat_host).
+services whose destination the outbound policy can check (ceptoar.utilities.outbound.chat_host).
 
 The address is checked before Apprise is asked, and every name Apprise resolves while it sends is checked
 again as it connects (`outbound.guarded`): a name re-bound since, a redirect or a server a plugin discovers
@@ -12,8 +12,8 @@ import apprise
 
 from ceptoar.channels.base import Channel, Message, PermanentError, TransientError
 from ceptoar.channels.models import FailureCause
-from ceptoar.core import outbound
 from ceptoar.sharing.policy import ChannelTrust, Disclosure
+from ceptoar.utilities import outbound
 
 
 def _check(address: str) -> None:

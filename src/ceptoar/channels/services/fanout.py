@@ -10,9 +10,9 @@ from ceptoar.alerts.models import Alert, Recipient
 from ceptoar.channels import registry
 from ceptoar.channels.models import Delivery, DeliveryKind
 from ceptoar.channels.services.queue import enqueue_sends
-from ceptoar.core.bulk import insert_from_select
 from ceptoar.registry.models import POC_ROLES
 from ceptoar.sharing.models import Tlp
+from ceptoar.utilities.bulk import insert_from_select
 
 # Escalation contacts (backup, head) are written by escalation's steps; voice and fax channels are called
 # from the call list, not sent to: only the kinds in `channels.registry` get rows.

@@ -32,8 +32,8 @@ from ceptoar.channels import registry
 from ceptoar.channels.base import Channel, Message, PermanentError, PipelinedChannel, TransientError
 from ceptoar.channels.models import CLAIMABLE_STATUSES, BrokenChannel, Delivery, DeliveryStatus, FailureCause
 from ceptoar.channels.services.queue import enqueue_sends
-from ceptoar.core import reconnect
 from ceptoar.sharing import policy
+from ceptoar.utilities import reconnect
 
 logger = logging.getLogger(__name__)
 

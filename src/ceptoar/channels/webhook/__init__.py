@@ -1,5 +1,5 @@
 """Webhooks: a signed JSON POST per delivery, with a short timeout so one slow receiver never holds up
-the others in its batch, to an address the outbound policy allows (ceptoar.core.outbound)."""
+the others in its batch, to an address the outbound policy allows (ceptoar.utilities.outbound)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from django.utils.crypto import salted_hmac
 
 from ceptoar.channels.base import Channel, Message, PermanentError, TransientError
 from ceptoar.channels.models import FailureCause
-from ceptoar.core import outbound
 from ceptoar.sharing.policy import ChannelTrust, Disclosure
+from ceptoar.utilities import outbound
 
 SIGNATURE_HEADER = "X-Ceptoar-Signature"
 # Read no more of a receiver's answer than this: only the status matters.

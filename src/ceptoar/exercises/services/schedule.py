@@ -1,4 +1,4 @@
-"""The periodic job that runs exercises on their schedule (`core.periodic`)."""
+"""The periodic job that runs exercises on their schedule (`utilities.periodic`)."""
 
 from __future__ import annotations
 

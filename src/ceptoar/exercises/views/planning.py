@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ceptoar.core.pagination import paginate
 from ceptoar.exercises import access
 from ceptoar.exercises.forms.exercise import ExerciseForm, show_service_errors
 from ceptoar.exercises.forms.inject import InjectForm
@@ -26,6 +25,7 @@ from ceptoar.exercises.views.common import (
     manageable_or_403,
     planned_or_redirect,
 )
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 25
 

@@ -2,7 +2,7 @@
 
 Thin: who may open them is `exercises.access`; what the report shows is `exercises.report.build`, the same
 for the page (charts as inline SVG, `report_svg`) and the PDF (`pdf`); the rows of the spreadsheets are
-`exercises.export`'s, written by `core.exports`. An exercise the reader may not open answers exactly like
+`exercises.export`'s, written by `utilities.exports`. An exercise the reader may not open answers exactly like
 one that does not exist.
 """
 
@@ -12,9 +12,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ceptoar.core import exports
 from ceptoar.exercises import access, export, pdf, report, report_svg
 from ceptoar.exercises.models import Exercise
+from ceptoar.utilities import exports
 
 
 def _exercise_or_404(user, pk: int) -> Exercise:

@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from ceptoar.accounts import access
-from ceptoar.core import exports
 from ceptoar.registry.ceptoar_map import build_ceptoar_map, map_to_xlsx
+from ceptoar.utilities import exports
 
 
 def _map_for(request):

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
-from ceptoar.core.pagination import paginate
 from ceptoar.registry import queries
 from ceptoar.registry.forms.organisations import FreshnessForm, OrganisationFilterForm
 from ceptoar.registry.models import (
@@ -38,6 +37,7 @@ from ceptoar.registry.models import (
     Sector,
 )
 from ceptoar.registry.services.verification import mark_contact_verified
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 50
 FRESHNESS_PAGE_SIZE = 50

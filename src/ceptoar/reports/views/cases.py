@@ -19,7 +19,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ceptoar.core.pagination import paginate
 from ceptoar.reports import access, cases
 from ceptoar.reports.forms.cases import (
     CaseEditForm,
@@ -42,6 +41,7 @@ from ceptoar.reports.services.cases import (
 from ceptoar.reports.services.redactions import add_manual_redaction, set_redaction_accepted
 from ceptoar.search.services import ranked
 from ceptoar.sharing import policy
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 20
 SIMILAR_SHOWN = 5

@@ -19,8 +19,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ceptoar.core.downloads import attachment_response
-from ceptoar.core.pagination import paginate
 from ceptoar.reports import access
 from ceptoar.reports.forms.reports import (
     REPORT_TIMEZONE,
@@ -46,6 +44,8 @@ from ceptoar.reports.services.drafts import CONTENT_FIELDS, start_follow_up, sta
 from ceptoar.reports.services.receipts import record_receipt
 from ceptoar.reports.versions import draft_of, latest_submitted, version_label
 from ceptoar.sharing import policy
+from ceptoar.utilities.downloads import attachment_response
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 25
 

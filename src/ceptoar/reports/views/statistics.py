@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ceptoar.core import exports
 from ceptoar.reports import access, statistics
 from ceptoar.reports.forms.statistics import StatisticsFilterForm
+from ceptoar.utilities import exports
 
 
 def _require_statistics(user) -> None:

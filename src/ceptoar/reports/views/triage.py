@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts.access import ceptoars_served_by
-from ceptoar.core.pagination import paginate
 from ceptoar.reports import tracking
 from ceptoar.reports.forms.triage import ALL, OPEN, DeadlinesForm, QueueFilterForm
 from ceptoar.reports.models import DeadlineKind, HopLevel, Report, TriageStatus
 from ceptoar.reports.services import comments, routing, triage
 from ceptoar.reports.services.deadlines import set_deadlines
 from ceptoar.sharing import policy
+from ceptoar.utilities.pagination import paginate
 
 PAGE_SIZE = 25
 

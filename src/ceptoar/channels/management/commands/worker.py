@@ -15,8 +15,8 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 
-from ceptoar.core import reconnect
-from ceptoar.core.periodic import PeriodicJob, PeriodicRunner, configured_jobs
+from ceptoar.utilities import reconnect
+from ceptoar.utilities.periodic import PeriodicJob, PeriodicRunner, configured_jobs
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ceptoar.core import exports
 from ceptoar.registry.ceptoar_map import build_ceptoar_map, map_to_csv, map_to_json, map_to_xlsx
+from ceptoar.utilities import exports
 
 
 class Command(BaseCommand):

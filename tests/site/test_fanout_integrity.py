@@ -9,9 +9,9 @@ from django.db.models import F, ProtectedError, Value
 
 from ceptoar.alerts.models import Alert, Recipient
 from ceptoar.channels.models import Delivery
-from ceptoar.core.bulk import insert_from_select
 from ceptoar.escalation.models import FollowUp
 from ceptoar.registry.models import Organisation
+from ceptoar.utilities.bulk import insert_from_select
 from tests.channels.helpers import publish
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_fan_out_tables_have_no_foreign_key_constraints_but_keep_their_indexes()
 
 def test_insert_unless_exists_keeps_the_first_row(alert):
     from ceptoar.alerts.models import Acknowledgement
-    from ceptoar.core.bulk import insert_unless_exists
+    from ceptoar.utilities.bulk import insert_unless_exists
 
     recipient = Recipient.objects.filter(alert=alert).first()
     first = Acknowledgement(recipient=recipient, via="portal", note="first")

@@ -1,4 +1,4 @@
-"""Telling a lost database connection from a statement that failed on a working one (core.reconnect).
+"""Telling a lost database connection from a statement that failed on a working one (utilities.reconnect).
 
 Losing the connection for real, and the waiting that follows, is tested with real worker processes whose
 connections PostgreSQL ends (tests/channels/test_worker_reconnect.py)."""
@@ -10,7 +10,7 @@ import logging
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from ceptoar.core import reconnect
+from ceptoar.utilities import reconnect
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_a_statement_that_fails_on_a_working_connection_is_raised_at_once_not_wa
         fail_on_a_working_connection()
 
     with (
-        caplog.at_level(logging.WARNING, logger="ceptoar.core.reconnect"),
+        caplog.at_level(logging.WARNING, logger="ceptoar.utilities.reconnect"),
         pytest.raises(OperationalError) as failure,
     ):
         reconnect.retrying(operation, what="A probe")

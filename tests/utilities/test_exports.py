@@ -1,4 +1,4 @@
-"""The one writer of CSV and XLSX files (`core.exports`): text that a spreadsheet could run as a formula is
+"""The one writer of CSV and XLSX files (`utilities.exports`): text that a spreadsheet could run as a formula is
 written inert, everything else as it was, numbers and dates typed; and no module writes CSV or XLSX past it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 import ceptoar
-from ceptoar.core import exports
+from ceptoar.utilities import exports
 from tests.inert import PAYLOADS, assert_csv_inert, assert_xlsx_inert, read_csv, xlsx_text
 
 # Found by spreadsheet programs after what they may skip or fold (see the module docstring of exports).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ceptoar.core.prepared import PreparedUpdate, PreparedValues
 from ceptoar.registry.models import Contact, Organisation
+from ceptoar.utilities.prepared import PreparedUpdate, PreparedValues
 
 pytestmark = pytest.mark.django_db
 

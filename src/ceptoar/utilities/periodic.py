@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
-from ceptoar.core import reconnect
+from ceptoar.utilities import reconnect
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ class LanguageMiddleware:
 # The Content-Security-Policy of every page: nothing but this site's own files, no inline script or style
 # anywhere (htmx is configured in base.html not to inject its indicator style nor to evaluate attributes),
 # never framed, forms posted only here. A response that already carries a policy keeps it: attachment
-# downloads set a stricter one (core.downloads), the API documentation a wider one (api.v1).
+# downloads set a stricter one (utilities.downloads), the API documentation a wider one (api.v1).
 CONTENT_SECURITY_POLICY = {
     "default-src": ("'self'",),
     "script-src": ("'self'",),

@@ -15,7 +15,7 @@ from apprise.manager_plugins import NotificationManager
 from django.core.exceptions import ImproperlyConfigured
 
 from ceptoar.config import env_outbound_allow
-from ceptoar.core import outbound
+from ceptoar.utilities import outbound
 from tests.fake_dns import fake_dns_fixture  # noqa: F401 - the fake_dns fixture
 from tests.processes import CEPTOAR
 

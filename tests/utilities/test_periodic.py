@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ceptoar.core.periodic import DEFAULT_JOBS, PeriodicJob, PeriodicRunner
+from ceptoar.utilities.periodic import DEFAULT_JOBS, PeriodicJob, PeriodicRunner
 
 CEPTOAR = str(Path(sys.executable).with_name("ceptoar"))
 HERE = __name__  # dotted path of this module, for the test-local jobs below
@@ -88,7 +88,7 @@ def test_the_default_jobs_are_the_sweeper_escalation_the_auditor_and_exercises()
 
 def test_a_failing_job_is_logged_under_its_name_and_the_others_still_run(caplog):
     runner = PeriodicRunner([job("first", 10), job("broken", 10), job("second", 10)], clock=clock)
-    with caplog.at_level(logging.ERROR, logger="ceptoar.core.periodic"):
+    with caplog.at_level(logging.ERROR, logger="ceptoar.utilities.periodic"):
         tick(runner)
         clock.now += 10
         tick(runner)
@@ -123,7 +123,7 @@ def test_a_job_slower_than_its_interval_is_neither_overlapped_nor_made_up_in_a_b
 def test_a_job_that_cannot_be_imported_is_reported_once_and_the_others_go_on(caplog):
     missing = PeriodicJob("escalation", 30, "ceptoar.no_such_module.run_due_follow_ups")
     runner = PeriodicRunner([missing, job("first", 30)], clock=clock)
-    with caplog.at_level(logging.ERROR, logger="ceptoar.core.periodic"):
+    with caplog.at_level(logging.ERROR, logger="ceptoar.utilities.periodic"):
         for _ in range(3):
             tick(runner)
             clock.now += 30
