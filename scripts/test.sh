@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, Django checks, migrations up to date, then the whole suite on SQLite and on PostgreSQL.
+# `make test`: lint, the layer order, Django checks, migrations up to date, then the whole suite on SQLite and on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -27,6 +27,9 @@ echo "chromium: $(chromium --version 2>/dev/null | head -1)"
 step "ruff"
 $BIN/ruff check src tests benchmarks
 $BIN/ruff format --check src tests benchmarks
+
+step "the layer order (import-linter, pyproject.toml)"
+$BIN/lint-imports --no-cache
 
 step "Django system checks and migrations"
 $BIN/ceptoar check --fail-level WARNING

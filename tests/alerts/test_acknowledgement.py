@@ -14,10 +14,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.links import delivery_for_token, make_ack_token
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
-from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services import acknowledgements, drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryKind
 from ceptoar.channels.services.sending import send_batch

@@ -9,9 +9,8 @@ from datetime import timedelta
 import pytest
 
 from ceptoar.accounts.models import Role, RoleGrant, User
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import AcknowledgementVia, Alert, Recipient
-from ceptoar.alerts.services import drafts, publication
+from ceptoar.alerts.services import acknowledgements, drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.registry.models import Organisation, OrganisationKind

@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
-from ceptoar.alerts.services import publication
+from ceptoar.alerts.services import acknowledgements, publication
 from tests.api.conftest import ApiClient
 from tests.api.helpers import alerts_path, publish
 

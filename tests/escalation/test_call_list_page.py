@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia
 from ceptoar.channels.models import BrokenChannel
-from ceptoar.escalation import services
+from ceptoar.escalation import calls, services
 from ceptoar.escalation.models import Call, CallOutcome
 from ceptoar.registry import queries as registry_queries
 from ceptoar.registry.models import ChannelKind, Contact, ContactChannel
@@ -58,7 +58,7 @@ def test_reached_confirms_receipt_by_phone_and_takes_it_off_the_list(client_as, 
     assert ack.by_user == demo_user("demo-secretariat")
     call = Call.objects.get(recipient=entry)
     assert (call.number, call.outcome) == (channel.value, CallOutcome.REACHED)
-    assert not services.call_list(demo_user("demo-secretariat")).filter(pk=entry.pk).exists()
+    assert not calls.call_list(demo_user("demo-secretariat")).filter(pk=entry.pk).exists()
 
 
 def test_wrong_number_flags_the_channel_and_the_contact(client_as, listed):
@@ -99,7 +99,7 @@ def test_a_number_of_another_organisation_is_refused(demo_user, listed):
     entry = recipient(listed, "banks-0002")
     other = phone_of(recipient(listed, "banks-0003"))
     with pytest.raises(Exception, match="not one of this organisation"):
-        services.log_call(demo_user("demo-secretariat"), entry.pk, other.pk, "", CallOutcome.WRONG_NUMBER)
+        calls.log_call(demo_user("demo-secretariat"), entry.pk, other.pk, "", CallOutcome.WRONG_NUMBER)
     assert not Call.objects.exists()
     assert not BrokenChannel.objects.filter(channel=other).exists()
 
@@ -120,7 +120,7 @@ def test_broken_channel_marked_corrected_leaves_the_page(client_as, listed):
     entry = recipient(listed, "banks-0003")
     channel = phone_of(entry)
     client = client_as("demo-secretariat")
-    services.log_call(entry.alert.author, entry.pk, channel.pk, "", CallOutcome.WRONG_NUMBER)
+    calls.log_call(entry.alert.author, entry.pk, channel.pk, "", CallOutcome.WRONG_NUMBER)
     breakage = BrokenChannel.objects.get(channel=channel)
     client.post(reverse("escalation:clear_broken_channel", args=[breakage.pk]))
     breakage.refresh_from_db()
@@ -133,7 +133,7 @@ def test_broken_channel_marked_corrected_leaves_the_page(client_as, listed):
 def test_a_member_cannot_clear_another_organisations_breakage(client_as, listed):
     entry = recipient(listed, "banks-0003")
     channel = phone_of(entry)
-    services.log_call(entry.alert.author, entry.pk, channel.pk, "", CallOutcome.WRONG_NUMBER)
+    calls.log_call(entry.alert.author, entry.pk, channel.pk, "", CallOutcome.WRONG_NUMBER)
     breakage = BrokenChannel.objects.get(channel=channel)
     response = client_as("demo-member").post(reverse("escalation:clear_broken_channel", args=[breakage.pk]))
     assert response.status_code == 404

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import AcknowledgementVia, Recipient
-from ceptoar.alerts.services import closing
+from ceptoar.alerts.services import acknowledgements, closing
 from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
-from ceptoar.escalation import services
+from ceptoar.escalation import calls, services
 from ceptoar.escalation.models import FollowUp, FollowUpState, Step
 from ceptoar.registry.models import ContactRole
 from tests.escalation.helpers import after, banks_alert, recipient
@@ -67,14 +66,14 @@ def test_the_whole_plan_ends_on_the_call_list(demo_user):
     head = FollowUp.objects.get(recipient=target, step=Step.HEAD)
     assert head.state == FollowUpState.DONE
     assert "no contact" in head.outcome
-    assert not services.call_list(secretariat).exists()
+    assert not calls.call_list(secretariat).exists()
     services.run_due_follow_ups(now=after(alert, 121))
-    on_list = services.call_list(secretariat)
+    on_list = calls.call_list(secretariat)
     assert on_list.filter(pk=target.pk).exists()
     assert on_list.count() == Recipient.objects.filter(alert=alert).count()
     # Only the sender's secretariat works this list.
-    assert not services.call_list(demo_user("demo-coordinator")).exists()
-    assert not services.call_list(demo_user("demo-member")).exists()
+    assert not calls.call_list(demo_user("demo-coordinator")).exists()
+    assert not calls.call_list(demo_user("demo-member")).exists()
 
 
 def test_a_receipt_between_steps_cancels_what_is_pending(demo_user):
@@ -85,7 +84,7 @@ def test_a_receipt_between_steps_cancels_what_is_pending(demo_user):
     assert FollowUp.objects.get(recipient=target, step=Step.HEAD).state == FollowUpState.CANCELLED
     services.run_due_follow_ups(now=after(alert, 200))
     assert not FollowUp.objects.filter(recipient=target, step=Step.CALL_LIST).exists()
-    assert not services.call_list(demo_user("demo-secretariat")).filter(pk=target.pk).exists()
+    assert not calls.call_list(demo_user("demo-secretariat")).filter(pk=target.pk).exists()
 
 
 def test_closing_the_alert_stops_its_escalation(demo_user):

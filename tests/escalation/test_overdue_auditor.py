@@ -8,7 +8,7 @@ import pytest
 
 from ceptoar.alerts.models import Recipient
 from ceptoar.channels.models import Delivery
-from ceptoar.escalation import services
+from ceptoar.escalation import calls, services
 from ceptoar.escalation.models import CallOutcome, OverdueReport
 from tests.escalation.helpers import after, banks_alert, recipient
 
@@ -41,7 +41,7 @@ def test_call_list_entries_without_a_call_are_reported_until_someone_calls(demo_
     listed = Recipient.objects.filter(alert=alert).count()
     services.audit_overdue(now=after(alert, 121) + timedelta(minutes=61))
     assert OverdueReport.objects.latest("ran_at").unanswered_call_list == listed
-    services.log_call(
+    calls.log_call(
         demo_user("demo-secretariat"), recipient(alert, "banks-0001").pk, None, "03", CallOutcome.NO_ANSWER
     )
     services.audit_overdue(now=after(alert, 121) + timedelta(minutes=62))

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
+from ceptoar.alerts.services import acknowledgements
 from ceptoar.channels.models import Delivery, DeliveryStatus
-from ceptoar.escalation import services
+from ceptoar.escalation import calls, services
 from ceptoar.escalation.models import Call, CallOutcome
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from tests.escalation.helpers import after, banks_alert, recipient
@@ -32,8 +32,8 @@ def test_the_four_statuses(demo_user):
     Acknowledgement.objects.filter(recipient=late).update(acknowledged_at=after(alert, 45))
     for minutes in (31, 61, 121):
         services.run_due_follow_ups(now=after(alert, minutes))
-    services.log_call(secretariat, phoned.pk, None, "03-0000-0000", CallOutcome.REACHED)
-    services.log_call(secretariat, no_answer.pk, None, "03-0000-0001", CallOutcome.NO_ANSWER)
+    calls.log_call(secretariat, phoned.pk, None, "03-0000-0000", CallOutcome.REACHED)
+    calls.log_call(secretariat, no_answer.pk, None, "03-0000-0001", CallOutcome.NO_ANSWER)
     Delivery.objects.filter(recipient=failed).update(status=DeliveryStatus.FAILED_PERMANENT)
 
     result = statuses(alert)
@@ -53,10 +53,10 @@ def test_a_later_successful_call_makes_an_unreachable_organisation_confirmed_lat
     target = recipient(alert, "banks-0004")
     for minutes in (31, 61, 121):
         services.run_due_follow_ups(now=after(alert, minutes))
-    services.log_call(secretariat, target.pk, None, "03-0000-0001", CallOutcome.NO_ANSWER)
+    calls.log_call(secretariat, target.pk, None, "03-0000-0001", CallOutcome.NO_ANSWER)
     assert statuses(alert)["banks-0004"] == ReceiptStatus.UNREACHABLE
     Call.objects.update(called_at=after(alert, 130))
-    services.log_call(secretariat, target.pk, None, "03-0000-0001", CallOutcome.REACHED)
+    calls.log_call(secretariat, target.pk, None, "03-0000-0001", CallOutcome.REACHED)
     assert statuses(alert)["banks-0004"] == ReceiptStatus.CONFIRMED_LATE
 
 

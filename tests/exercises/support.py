@@ -66,11 +66,12 @@ def five_bank_drill(secretariat):
     """A drill of five banks whose answers are set here: 0001 and 0002 confirm within a minute or two, 0003
     after the backup contacts were sent to (late), 0004's number proves wrong and 0005 does not answer the
     phone. Returns the exercise, with `by_code` (the recipients) and `wrong_channel` on it."""
-    from ceptoar.alerts.acknowledgements import acknowledge
     from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Recipient
+    from ceptoar.alerts.services.acknowledgements import acknowledge
     from ceptoar.channels.models import Delivery, DeliveryStatus
+    from ceptoar.escalation.calls import log_call
     from ceptoar.escalation.models import CallOutcome
-    from ceptoar.escalation.services import log_call, run_due_follow_ups
+    from ceptoar.escalation.services import run_due_follow_ups
 
     def ack(recipient, at) -> None:
         acknowledge(recipient, via=AcknowledgementVia.PORTAL)

@@ -74,7 +74,7 @@ def test_an_inject_whose_author_can_no_longer_send_records_why(demo_user):
 
 
 def test_finishing_flags_the_contacts_of_organisations_that_never_confirmed(demo_user):
-    from ceptoar.alerts.acknowledgements import acknowledge
+    from ceptoar.alerts.services.acknowledgements import acknowledge
 
     secretariat = demo_user("demo-secretariat")
     exercise = run(secretariat, name="秋季訓練", organisations=CODES)

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
+from ceptoar.alerts.services.acknowledgements import acknowledge
 from ceptoar.exercises.services import running
 from tests.exercises.support import run
 

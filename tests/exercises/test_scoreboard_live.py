@@ -9,8 +9,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
+from ceptoar.alerts.services.acknowledgements import acknowledge
 from ceptoar.exercises.services import running
 from tests.exercises.support import plan, run
 from tests.exercises.test_pages_support import PARTICIPANTS, text

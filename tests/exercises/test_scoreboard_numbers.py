@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from ceptoar.alerts.acknowledgements import acknowledge
 from ceptoar.alerts.models import Recipient
+from ceptoar.alerts.services.acknowledgements import acknowledge
 from ceptoar.alerts.tracking import GROUP_NAMES
 from ceptoar.escalation.status import ReceiptStatus
 from ceptoar.exercises import measures

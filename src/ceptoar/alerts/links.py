@@ -3,7 +3,7 @@ delivery it was made for.
 
 The token carries a signed delivery id: the delivery names the alert, the recipient organisation and the
 point of contact it was sent to, so the link needs no log-in and proves which address it came from. Kept
-apart from recording receipts (`alerts.acknowledgements`) and imports models only, so that what writes
+apart from recording receipts (`alerts.services.acknowledgements`) and imports models only, so that what writes
 messages (`alerts.messages`) can put the link in without depending on escalation and the services above it.
 """
 

@@ -1,7 +1,7 @@
 """The REST API, version 1 (django-ninja): alerts and their acknowledgement of receipt, for machines.
 
 Thin like the pages: who may see an alert is asked of `sharing.policy`, sensitive reads go to
-`sharing.audit`, and receipts are recorded by `alerts.acknowledgements`.
+`sharing.audit`, and receipts are recorded by `alerts.services.acknowledgements`.
 
 Error messages here are English and not wrapped for translation, on purpose: API clients are machines,
 the same request must get the same answer whatever language its account prefers, and operators search
@@ -23,9 +23,9 @@ from ninja import Body, NinjaAPI, Path, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
-from ceptoar.alerts import acknowledgements
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia, Alert
 from ceptoar.alerts.rendering import envelope_title, render_markdown
+from ceptoar.alerts.services import acknowledgements
 from ceptoar.api import services
 from ceptoar.api.auth import BearerToken
 from ceptoar.api.schemas import (
@@ -42,7 +42,7 @@ from ceptoar.api.schemas import (
 )
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Tlp
-from ceptoar.site.middleware import csp_allow
+from ceptoar.utilities.csp import csp_allow
 
 NOT_VISIBLE = "No such alert, or not one you may see."
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from ceptoar.accounts import access
 from ceptoar.channels.models import BrokenChannel
 from ceptoar.channels.services import broken as breakages
-from ceptoar.escalation import services
+from ceptoar.escalation import calls, services
 from ceptoar.escalation.forms import CallForm, PlanForm
 from ceptoar.escalation.models import EscalationPlan, default_plan
 from ceptoar.utilities.pagination import paginate
@@ -26,7 +26,7 @@ def _phone_channels(recipient) -> list:
 
 def call_list(request):
     access.require_sender(request.user)
-    page = paginate(request, services.call_list(request.user), 25)
+    page = paginate(request, calls.call_list(request.user), 25)
     for recipient in page:
         recipient.call_form = CallForm(phone_channels=_phone_channels(recipient), prefix=f"r{recipient.pk}")
     return render(request, "escalation/call_list.html", {"page": page})
@@ -35,13 +35,13 @@ def call_list(request):
 @require_POST
 def log_call(request, recipient_pk):
     access.require_sender(request.user)
-    entry = services.call_list(request.user).filter(pk=recipient_pk).first()
+    entry = calls.call_list(request.user).filter(pk=recipient_pk).first()
     if entry is None:
         raise Http404
     form = CallForm(request.POST, phone_channels=_phone_channels(entry), prefix=f"r{entry.pk}")
     if form.is_valid():
         try:
-            call = services.log_call(
+            call = calls.log_call(
                 request.user,
                 entry.pk,
                 form.cleaned_data["channel"],

@@ -430,8 +430,9 @@ def _acknowledge(member: _Member, inbox: _Inbox, users: dict, clicks: random.Ran
     the same code), or the portal's button as one of its users. Returns how, or "" if it could not."""
     from django.urls import resolve
 
-    from ceptoar.alerts import acknowledgements, links
+    from ceptoar.alerts import links
     from ceptoar.alerts.models import AcknowledgementVia, Alert
+    from ceptoar.alerts.services import acknowledgements
     from ceptoar.channels.models import Delivery, DeliveryKind, DeliveryStatus
     from ceptoar.sharing import policy
 

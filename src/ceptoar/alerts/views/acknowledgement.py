@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ceptoar.alerts import acknowledgements, links
+from ceptoar.alerts import links
 from ceptoar.alerts.models import Acknowledgement, AcknowledgementVia
 from ceptoar.alerts.rendering import envelope_title, render_markdown
+from ceptoar.alerts.services import acknowledgements
 from ceptoar.alerts.views.common import visible_alert_or_404
 from ceptoar.channels import registry as channel_registry
 from ceptoar.registry.models import ChannelKind

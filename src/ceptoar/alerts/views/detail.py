@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
-from ceptoar.alerts import acknowledgements, hops, tracking
+from ceptoar.alerts import hops, tracking
 from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, Status
 from ceptoar.alerts.rendering import envelope_title, render_markdown
-from ceptoar.alerts.services import approval, closing, publication
+from ceptoar.alerts.services import acknowledgements, approval, closing, publication
 from ceptoar.alerts.views.common import (
     describe_audience,
     family_tree,
