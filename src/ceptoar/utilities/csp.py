@@ -29,7 +29,6 @@ def content_security_policy(**extra: tuple[str, ...]) -> str:
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
-
 def csp_allow(**extra: tuple[str, ...]):
     """A view decorator: this view's pages get the site's policy with `extra` sources added, e.g.
     csp_allow(img_src=("data:",)). Only for pages that truly need them; say why where it is used."""
