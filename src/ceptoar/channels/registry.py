@@ -1,5 +1,6 @@
-"""The channel kinds this installation sends through, each named by the dotted path of its channel class,
-and the composer that writes what they carry. The one place a new kind of channel is added.
+"""The channel kinds this installation sends through, each named by the dotted path of its channel class
+(taken from the one table of channel kinds, `registry.channel_kinds`, where a new kind is added), and the
+composer that writes what they carry.
 
 Paths rather than imports: the sending loop loads a channel only when a batch first needs one of its kind;
 the delivery kinds (`channels.models.DeliveryKind`) are made from this table, so the models may read it
@@ -16,8 +17,8 @@ from functools import cache
 from typing import NamedTuple
 
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
 
+from ceptoar.registry.channel_kinds import CHANNEL_KINDS
 from ceptoar.sharing.policy import UNDECLARED_CHANNEL, ChannelTrust
 
 
@@ -26,11 +27,10 @@ class Entry(NamedTuple):
     label: str  # the delivery kind's name
 
 
-# Contact channel kind → the channel that sends to it.
+# Contact channel kind → the channel that sends to it: the kinds of the registry's table
+# (`registry.channel_kinds`) that name a sending class.
 CHANNELS = {
-    "email": Entry("ceptoar.channels.email.EmailChannel", _("E-mail")),
-    "webhook": Entry("ceptoar.channels.webhook.WebhookChannel", _("Webhook")),
-    "chat": Entry("ceptoar.channels.apprise_gateway.AppriseChannel", _("Chat")),
+    kind: Entry(line.sent_by, line.delivery_label) for kind, line in CHANNEL_KINDS.items() if line.sent_by
 }
 
 # Called with one delivery's id, address, alert, disclosure, portal link and escalation step; returns its

@@ -5,17 +5,14 @@ Terms follow the NISC material (see docs/glossary.md); the Japanese term is each
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, URLValidator, validate_email
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.utilities import outbound
+from ceptoar.registry.channel_kinds import CHANNEL_KINDS
 
 code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens, starting with a letter or digit.")
@@ -379,27 +376,12 @@ class Contact(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
 
-class ChannelKind(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    PHONE = "phone", _("Telephone")
-    MOBILE = "mobile", _("Mobile phone")
-    FAX = "fax", _("FAX")
-    SATELLITE_PHONE = "satellite_phone", _("Satellite phone")
-    WEBHOOK = "webhook", _("Webhook URL")
-    CHAT = "chat", _("Chat URL")
-
-
-_PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ()]{5,30}$")
-_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
-_APPRISE_SCHEMES = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$")
-
-
-def _check_reachable(host: str) -> None:
-    """The outbound policy: a member's webhook or chat address may not lead into an internal network."""
-    try:
-        outbound.check_if_resolvable(host)
-    except outbound.Refused as refused:
-        raise ValidationError(refused.message()) from None
+# Made from the one table of channel kinds (`registry.channel_kinds`): ChannelKind.EMAIL, ChannelKind.PHONE …
+ChannelKind = models.TextChoices(
+    "ChannelKind",
+    [(kind.upper(), (kind, line.label)) for kind, line in CHANNEL_KINDS.items()],
+    module=__name__,
+)
 
 
 def validate_channel_value(kind: str, value: str) -> None:
@@ -407,32 +389,10 @@ def validate_channel_value(kind: str, value: str) -> None:
     value = (value or "").strip()
     if not value:
         raise ValidationError(_("An address is required."))
-    if kind == ChannelKind.EMAIL:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(_("%(value)s is not an e-mail address.") % {"value": value}) from None
-    elif kind in (ChannelKind.PHONE, ChannelKind.MOBILE, ChannelKind.FAX, ChannelKind.SATELLITE_PHONE):
-        if not _PHONE_RE.match(value):
-            raise ValidationError(_("%(value)s is not a telephone number.") % {"value": value})
-    elif kind == ChannelKind.WEBHOOK:
-        try:
-            _URL_VALIDATOR(value)
-        except ValidationError:
-            raise ValidationError(_("%(value)s is not an http(s) URL.") % {"value": value}) from None
-        _check_reachable(urlsplit(value).hostname)
-    elif kind == ChannelKind.CHAT:
-        # Chat gateways are addressed by Apprise URLs (slack://…, mmost://…) as well as http(s).
-        if not _APPRISE_SCHEMES.match(value):
-            raise ValidationError(_("%(value)s is not a chat URL.") % {"value": value})
-        try:
-            host = outbound.chat_host(value)
-        except outbound.UnusableChatUrl as error:
-            raise ValidationError(error.message()) from None
-        if host is not None:
-            _check_reachable(host)
-    else:
+    line = CHANNEL_KINDS.get(kind)
+    if line is None:
         raise ValidationError(_("Unknown channel kind: %(kind)s") % {"kind": kind})
+    line.check(value)
 
 
 class ContactChannel(models.Model):

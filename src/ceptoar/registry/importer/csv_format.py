@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
+from ceptoar.registry.channel_kinds import CHANNEL_KINDS
 from ceptoar.registry.importer import text as import_text
 from ceptoar.registry.importer.problems import ImportProblem
 from ceptoar.registry.importer.records import (
@@ -45,17 +46,9 @@ CSV_CONTACT_COLUMNS = {
     "contact_availability": "availability",
     "verified_on": "last_verified_on",
 }
-# The channel columns: one per channel kind (ChannelKind), named after it, with its Japanese names (the first
-# is the one problems use when the header is Japanese). The one place the importer learns the channel kinds.
-CSV_CHANNEL_KIND_COLUMNS = {
-    "email": ("電子メール", "メール"),
-    "phone": ("電話",),
-    "mobile": ("携帯電話",),
-    "fax": ("FAX",),
-    "satellite_phone": ("衛星電話",),
-    "webhook": ("Webhook URL",),
-    "chat": ("チャットURL",),
-}
+# The channel columns: one per channel kind, named after it, with its Japanese names (the first is the one
+# problems use when the header is Japanese), from the one table of channel kinds.
+CSV_CHANNEL_KIND_COLUMNS = {kind: line.csv_columns for kind, line in CHANNEL_KINDS.items()}
 CSV_CHANNEL_COLUMNS = tuple(CSV_CHANNEL_KIND_COLUMNS)
 CSV_REQUIRED_COLUMNS = ("code", "ceptoar")
 CSV_COLUMNS = (*CSV_ORGANISATION_COLUMNS, *CSV_MEMBERSHIP_COLUMNS, *CSV_CONTACT_COLUMNS, *CSV_CHANNEL_COLUMNS)
