@@ -242,7 +242,7 @@ CEPTOAR_CONTACT_STALE_DAYS = 180
 # The cache every `ceptoar serve` process and worker shares, in the database they already share: allauth
 # counts failed log-ins and one-time codes there, so its limits hold across processes and hosts instead of
 # multiplying with their number, and no cache service is needed. The table is created by `migrate`
-# (core/migrations/0001_cache_table.py).
+# (site/migrations/0001_cache_table.py).
 CACHE_TABLE = "ceptoar_cache"
 # Room for every counter an attack could make: at the default 300 entries, a flood of attempts under other
 # names would cull the counters of the account really under attack.

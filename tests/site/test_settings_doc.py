@@ -89,7 +89,7 @@ def test_the_scan_finds_the_readers_it_is_meant_to_find():
     assert names == {"CEPTOAR_A", "CEPTOAR_B", "CEPTOAR_C", "CEPTOAR_D", "CEPTOAR_E"}
     read = variables_read()
     assert "settings.py" in read["CEPTOAR_BASE_URL"]
-    assert "core/management/commands/serve.py" in read["CEPTOAR_SERVE_THREADS"]
+    assert "site/management/commands/serve.py" in read["CEPTOAR_SERVE_THREADS"]
     assert "demo/sandbox.py" in read["CEPTOAR_BENCH_KEEP"]
     assert "config.py" in read["DATABASE_URL"]
 

@@ -37,7 +37,7 @@ CASES_SHOWN = 5
 SUMMARIES_SHOWN = 20
 MONTHS = 12
 
-# The heat map's shades: classes heat-1 … heat-5, light to dark, in core/static/core/site.css (a class, not
+# The heat map's shades: classes heat-1 … heat-5, light to dark, in site/static/core/site.css (a class, not
 # a style attribute, which the Content-Security-Policy refuses). The number is always written in the cell,
 # so the colour is never the only carrier of the value.
 HEAT_LEVELS = 5
