@@ -172,7 +172,7 @@ def test_the_checks_of_the_tests_catch_a_formula():
 # -- every export goes through the writer ----------------------------------------------------------
 
 SOURCE = Path(ceptoar.__file__).resolve().parent
-WRITER = SOURCE / "core" / "exports.py"
+WRITER = SOURCE / "utilities" / "exports.py"
 
 
 def _sources():
