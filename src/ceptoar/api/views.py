@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from ceptoar.api import services
 from ceptoar.api.forms import TokenForm
 from ceptoar.api.models import ApiToken
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def _signed_in(request) -> bool:
@@ -32,18 +32,17 @@ def tokens(request):
     if request.method == "POST":
         form = TokenForm(request.POST)
         if form.is_valid():
-            try:
-                new_token, new_key = services.create_token(
+            created = attempt(
+                form,
+                lambda: services.create_token(
                     request.user,
                     form.cleaned_data["name"],
                     scope=form.cleaned_data["scope"],
                     expires_on=form.cleaned_data["expires_on"],
-                )
-            except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    for message in field_errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
+                ),
+            )
+            if created is not REFUSED:
+                new_token, new_key = created
                 form = TokenForm()
         if new_token is None:
             status = 400
