@@ -15,18 +15,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ceptoar.accounts.access import is_active_person
 from ceptoar.api import services
 from ceptoar.api.forms import TokenForm
 from ceptoar.api.models import ApiToken
 from ceptoar.utilities.refusals import REFUSED, attempt
 
 
-def _signed_in(request) -> bool:
-    return request.user.is_authenticated and request.user.is_active
-
-
 def tokens(request):
-    if not _signed_in(request):
+    if not is_active_person(request.user):
         return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
     new_token, new_key, status = None, "", 200
     if request.method == "POST":
@@ -66,7 +63,7 @@ def tokens(request):
 
 @require_POST
 def revoke(request, pk):
-    if not _signed_in(request):
+    if not is_active_person(request.user):
         return redirect_to_login(reverse("api_tokens:list"), reverse(settings.LOGIN_URL))
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     was_active = token.revoked_at is None
