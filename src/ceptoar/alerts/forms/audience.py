@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.services.audience import AudienceSpec
+from ceptoar.registry.forms.fields import OrganisationMultipleChoiceField
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
 # Organisation codes and user names never hold spaces or commas; people paste lists with either.
@@ -17,17 +18,6 @@ _LIST_SEPARATORS = re.compile(r"[\s,、，;]+")
 
 def split_names(text: str) -> list[str]:
     return [name for name in _LIST_SEPARATORS.split(text or "") if name]
-
-
-class SubgroupMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        # Two CEPTOARs may name their sub-groups alike; the parent tells them apart.
-        return f"{obj.parent} / {obj.name}" if obj.parent_id else obj.name
-
-
-class CeptoarMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return obj.name
 
 
 class AudienceForm(forms.Form):
@@ -47,7 +37,7 @@ class AudienceForm(forms.Form):
         help_text=_("Every organisation of the sector, and the members of its CEPTOARs."),
         error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
     )
-    ceptoars = CeptoarMultipleChoiceField(
+    ceptoars = OrganisationMultipleChoiceField(
         label=_("CEPTOARs"),
         required=False,
         queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
@@ -56,7 +46,7 @@ class AudienceForm(forms.Form):
         help_text=_("The CEPTOAR, its sub-groups and relay hubs, and all its members."),
         error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
     )
-    subgroups = SubgroupMultipleChoiceField(
+    subgroups = OrganisationMultipleChoiceField(
         label=_("Sub-groups and relay hubs"),
         required=False,
         queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.forms.compose import MultipleFileField
+from ceptoar.registry.forms.fields import OrganisationChoiceField
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.models import (
     Cause,
@@ -501,7 +502,7 @@ def add_attachments(user, draft: ReportVersion, form: ReportForm) -> list:
 class NewReportForm(forms.Form):
     """The CEPTOAR a new report goes to: one the reporter's organisation is a member of."""
 
-    ceptoar = forms.ModelChoiceField(
+    ceptoar = OrganisationChoiceField(
         label=_("Report to"),
         queryset=Organisation.objects.none(),
         widget=forms.RadioSelect,
@@ -512,4 +513,3 @@ class NewReportForm(forms.Form):
     def __init__(self, *args, ceptoars, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ceptoar"].queryset = ceptoars
-        self.fields["ceptoar"].label_from_instance = lambda obj: obj.name
