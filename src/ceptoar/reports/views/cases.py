@@ -276,14 +276,11 @@ def case_approval(request, pk: int):
             messages.success(request, _("Approved. The secretariat may now publish the case."))
             return redirect("reports:case_approval", pk=case.pk)
         form = RequestChangesForm(request.POST)
-        if (
-            action == "request_changes"
-            and form.is_valid()
-            and attempt(form, lambda: request_changes(request.user, case, form.cleaned_data["note"]))
-            is not REFUSED
-        ):
-            messages.success(request, _("Sent back to the secretariat with your note."))
-            return redirect("reports:case_approval", pk=case.pk)
+        if action == "request_changes" and form.is_valid():
+            sent = attempt(form, lambda: request_changes(request.user, case, form.cleaned_data["note"]))
+            if sent is not REFUSED:
+                messages.success(request, _("Sent back to the secretariat with your note."))
+                return redirect("reports:case_approval", pk=case.pk)
         status = 400
     source = cases.source_text_of(case)
     redactions = list(case.redactions.filter(accepted=True))
