@@ -20,13 +20,20 @@ _SECRETARIAT_ROLES = (Role.SECRETARIAT, Role.COORDINATOR)
 _EDITOR_ROLES = (Role.HUB_STAFF, Role.SECRETARIAT, Role.COORDINATOR, Role.MEMBER_POC)
 
 
-def _is_active_person(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+def is_active_person(user) -> bool:
+    """Signed in and not deactivated: the least every check asks, before any role or organisation."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_active_member(user) -> bool:
+    """An active person of an organisation: the only reader the sharing rules know, and the only one a
+    report's hop, receipt or comment can be of (an account without an organisation sees none of it)."""
+    return is_active_person(user) and getattr(user, "organisation_id", None) is not None
 
 
 def sees_everything(user) -> bool:
     """Hub staff and auditors (at the hub) and superusers see the whole registry."""
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return False
     if user.is_superuser:
         return True
@@ -44,7 +51,7 @@ def ceptoars_served_by(user) -> QuerySet[Organisation]:
     A secretariat user belongs either to the CEPTOAR itself or to the organisation named as its
     secretariat (e.g. 全国銀行協会 for the banks' CEPTOAR).
     """
-    if not _is_active_person(user) or user.organisation_id is None or not user.has_role(*_SECRETARIAT_ROLES):
+    if not is_active_member(user) or not user.has_role(*_SECRETARIAT_ROLES):
         return Organisation.objects.none()
     return Organisation.objects.ceptoars().filter(
         Q(pk=user.organisation_id) | Q(ceptoar_profile__secretariat_id=user.organisation_id)
@@ -63,11 +70,7 @@ def serves_a_ceptoar(user) -> bool:
 
 
 def ceptoars_overseen_by(user) -> QuerySet[Organisation]:
-    if (
-        not _is_active_person(user)
-        or user.organisation_id is None
-        or not user.has_role(Role.MINISTRY_LIAISON)
-    ):
+    if not is_active_member(user) or not user.has_role(Role.MINISTRY_LIAISON):
         return Organisation.objects.none()
     return Organisation.objects.filter(
         pk__in=Oversight.objects.filter(ministry_id=user.organisation_id).values("ceptoar_id")
@@ -85,7 +88,7 @@ def _members_of(ceptoar_ids) -> Q:
 
 def contact_organisations_visible_to(user) -> QuerySet[Organisation]:
     """The organisations whose points of contact and rules acceptance this user may read."""
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return Organisation.objects.none()
     if sees_everything(user):
         return Organisation.objects.all()
@@ -121,7 +124,7 @@ def contacts_visible_to(user) -> QuerySet[Contact]:
 
 def organisations_maintained_by(user) -> QuerySet[Organisation]:
     """The organisations whose contacts this user may change and whose registry upkeep they answer for."""
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return Organisation.objects.none()
     if user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF)):
         return Organisation.objects.all()
@@ -152,7 +155,7 @@ def sees_delivery_details(user) -> bool:
     of CEPTOARs (for the members they maintain). Everyone else — a member's points of contact, ministry
     liaisons, analysts, auditors — reads only the kind of failure (`FailureCause`): the technical text of a
     channel a member chose would tell it which ports of the receiver's network are open."""
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return False
     if user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF)):
         return True
@@ -162,7 +165,7 @@ def sees_delivery_details(user) -> bool:
 def can_use_admin(user) -> bool:
     """The Django admin is for the people who keep the registry; what they see there is still filtered."""
     return (
-        _is_active_person(user)
+        is_active_person(user)
         and user.is_staff
         and (user.is_superuser or user.has_role(*_EDITOR_ROLES, Role.AUDITOR))
     )
@@ -176,7 +179,7 @@ def organisations_watched_by(user) -> QuerySet[Organisation]:
     organisation (its CEPTOAR, the relaying sub-group, the hub): a member sees only itself, as it
     cannot fix anyone else's contacts. Always a subset of `contact_organisations_visible_to`.
     """
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return Organisation.objects.none()
     if sees_everything(user):
         return Organisation.objects.all()
@@ -189,13 +192,13 @@ def organisations_watched_by(user) -> QuerySet[Organisation]:
 
 def can_view_ceptoar_map(user) -> bool:
     """The CEPTOAR characteristics map holds no contacts and was published by NISC: anyone logged in."""
-    return _is_active_person(user)
+    return is_active_person(user)
 
 
 def can_edit_structure(user) -> bool:
     """Sectors, organisation kinds and parents, CEPTOAR profiles, oversight and council seats: the hub's
     upkeep. Memberships are not structure in this sense: a secretariat keeps those of its CEPTOAR."""
-    return _is_active_person(user) and (
+    return is_active_person(user) and (
         user.is_superuser or (sees_everything(user) and user.has_role(Role.HUB_STAFF))
     )
 
@@ -204,7 +207,7 @@ def roles_grantable_by(user) -> frozenset[str]:
     """The roles this user may hand out (in the admin). Whom to is bounded by `organisations_maintained_by`;
     what a role lets its holder see is bounded by the holder's organisation, so this only stops a member
     or secretariat from minting staff roles of the hub."""
-    if not _is_active_person(user):
+    if not is_active_person(user):
         return frozenset()
     if can_edit_structure(user):
         return frozenset(Role.values)
@@ -228,10 +231,7 @@ _SENDER_KINDS = (
 def can_send_alerts(user) -> bool:
     """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward."""
     return (
-        _is_active_person(user)
-        and user.organisation_id is not None
-        and user.organisation.kind in _SENDER_KINDS
-        and user.has_role(*_SENDER_ROLES)
+        is_active_member(user) and user.organisation.kind in _SENDER_KINDS and user.has_role(*_SENDER_ROLES)
     )
 
 

@@ -3,18 +3,14 @@ it is still `sharing.policy`'s question: this only opens the page."""
 
 from __future__ import annotations
 
-from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
+from ceptoar.accounts.access import can_send_alerts, is_active_member, serves_a_ceptoar
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import OrganisationKind
 
 
-def _is_active_person(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.organisation_id is not None)
-
-
 def can_assess(user) -> bool:
     """CEPTOAR coordinators and secretariats, sector ministry liaisons and the hub's staff."""
-    if not _is_active_person(user):
+    if not is_active_member(user):
         return False
     kind = user.organisation.kind
     if kind == OrganisationKind.MINISTRY and user.has_role(Role.MINISTRY_LIAISON):

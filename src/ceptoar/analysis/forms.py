@@ -1,5 +1,5 @@
 """Forms of the situation-summary pages. They carry what the person typed; `services` decides what is
-valid, and `alerts.forms.audience.show_service_errors` puts its reasons next to the field concerned."""
+valid, and `utilities.refusals.show_refusal` puts its reasons next to the field concerned."""
 
 from __future__ import annotations
 

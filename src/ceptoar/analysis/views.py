@@ -8,18 +8,19 @@ onto the form next to the field concerned.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ceptoar.alerts.forms.audience import AudienceForm, show_service_errors
+from ceptoar.alerts.forms.audience import AudienceForm
 from ceptoar.alerts.rendering import render_markdown
 from ceptoar.analysis import access, services, situation
 from ceptoar.analysis.forms import PublishSummaryForm, SummaryForm
 from ceptoar.analysis.models import SituationSummary, SummaryStatus
 from ceptoar.reports.access import can_view_statistics
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def _require_assess(user) -> None:
@@ -66,11 +67,8 @@ def summary_new(request):
     if request.method == "POST":
         form = SummaryForm(request.POST)
         if form.is_valid():
-            try:
-                summary = services.create_draft(request.user, **form.summary_fields())
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
+            summary = attempt(form, lambda: services.create_draft(request.user, **form.summary_fields()))
+            if summary is not REFUSED:
                 messages.success(
                     request,
                     _("Saved as a draft: nobody outside your organisation sees “%(title)s” yet.")
@@ -110,13 +108,14 @@ def summary_edit(request, pk):
         return _edit_page(request, summary, _initial_form(request.user, summary))
     form = PublishSummaryForm(request.POST)
     if form.is_valid():
-        try:
-            summary = services.update_draft(request.user, summary, **form.summary_fields())
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
+        saved = attempt(
+            form,
+            lambda: services.update_draft(request.user, summary, **form.summary_fields()),
+            elsewhere=form.refused_elsewhere,
+        )
+        if saved is not REFUSED:
             messages.success(request, _("Draft saved."))
-            return redirect("analysis:summary_edit", pk=summary.pk)
+            return redirect("analysis:summary_edit", pk=saved.pk)
     summary.refresh_from_db()
     return _edit_page(request, summary, form, status=400)
 
@@ -127,13 +126,14 @@ def summary_publish(request, pk):
     summary = _own_summary_or_404(request.user, pk)
     form = PublishSummaryForm(request.POST)
     if form.is_valid():
-        try:
-            alert = services.update_and_publish(
+        alert = attempt(
+            form,
+            lambda: services.update_and_publish(
                 request.user, summary, **form.summary_fields(), audience_spec=form.audience_spec()
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-        else:
+            ),
+            elsewhere=form.refused_elsewhere,
+        )
+        if alert is not REFUSED:
             messages.success(
                 request,
                 _("Published: the situation summary is on its way as “%(title)s”.") % {"title": alert.title},

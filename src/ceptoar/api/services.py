@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ceptoar.accounts.access import is_active_person
 from ceptoar.api.models import ApiToken, ApiTokenScope
 
 # Every key starts with this, so that a key pasted somewhere it should not be is easy to recognise
@@ -65,7 +66,7 @@ def create_token(
 
     `scope`: what it may do (`ApiTokenScope`); `expires_on`: its last day, or None for no end. Every
     field's problem is reported at once, and nothing is written unless all are right."""
-    if not (user is not None and user.is_authenticated and user.is_active):
+    if not is_active_person(user):
         raise PermissionDenied(_("Only an active, signed-in person can create an API token."))
     errors = {}
     name = (name or "").strip()

@@ -9,41 +9,37 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ceptoar.accounts.access import is_active_person
 from ceptoar.api import services
 from ceptoar.api.forms import TokenForm
 from ceptoar.api.models import ApiToken
-
-
-def _signed_in(request) -> bool:
-    return request.user.is_authenticated and request.user.is_active
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def tokens(request):
-    if not _signed_in(request):
+    if not is_active_person(request.user):
         return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
     new_token, new_key, status = None, "", 200
     if request.method == "POST":
         form = TokenForm(request.POST)
         if form.is_valid():
-            try:
-                new_token, new_key = services.create_token(
+            created = attempt(
+                form,
+                lambda: services.create_token(
                     request.user,
                     form.cleaned_data["name"],
                     scope=form.cleaned_data["scope"],
                     expires_on=form.cleaned_data["expires_on"],
-                )
-            except ValidationError as error:
-                for field, field_errors in error.message_dict.items():
-                    for message in field_errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
+                ),
+            )
+            if created is not REFUSED:
+                new_token, new_key = created
                 form = TokenForm()
         if new_token is None:
             status = 400
@@ -67,7 +63,7 @@ def tokens(request):
 
 @require_POST
 def revoke(request, pk):
-    if not _signed_in(request):
+    if not is_active_person(request.user):
         return redirect_to_login(reverse("api_tokens:list"), reverse(settings.LOGIN_URL))
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     was_active = token.revoked_at is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from ceptoar.escalation import calls, services
 from ceptoar.escalation.forms import CallForm, PlanForm
 from ceptoar.escalation.models import EscalationPlan, default_plan
 from ceptoar.utilities.pagination import paginate
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def _phone_channels(recipient) -> list:
@@ -40,19 +40,18 @@ def log_call(request, recipient_pk):
         raise Http404
     form = CallForm(request.POST, phone_channels=_phone_channels(entry), prefix=f"r{entry.pk}")
     if form.is_valid():
-        try:
-            call = calls.log_call(
+        call = attempt(
+            request,
+            lambda: calls.log_call(
                 request.user,
                 entry.pk,
                 form.cleaned_data["channel"],
                 form.cleaned_data["number"],
                 form.cleaned_data["outcome"],
                 form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
+            ),
+        )
+        if call is not REFUSED:
             messages.success(
                 request,
                 _("Call to %(organisation)s logged: %(outcome)s")

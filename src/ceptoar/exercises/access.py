@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from ceptoar.accounts.access import can_send_alerts
+from ceptoar.accounts.access import can_send_alerts, is_active_member
 from ceptoar.registry.models import OrganisationKind
 
 ORGANISER_KINDS = (OrganisationKind.HUB, OrganisationKind.MINISTRY, OrganisationKind.CEPTOAR)
@@ -23,7 +23,7 @@ def visible_exercises(user, queryset: QuerySet | None = None) -> QuerySet:
     from ceptoar.exercises.models import Exercise
 
     queryset = Exercise.objects.all() if queryset is None else queryset
-    if not (user and user.is_authenticated and user.is_active and user.organisation_id is not None):
+    if not is_active_member(user):
         return queryset.none()
     if user.is_superuser:
         return queryset

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from ceptoar.accounts.access import ceptoars_served_by, serves_a_ceptoar
+from ceptoar.accounts.access import ceptoars_served_by, is_active_member, serves_a_ceptoar
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind
 from ceptoar.reports.models import Case, CaseStatus, Report, TriageStatus
@@ -17,13 +17,9 @@ _STATISTICS_ROLES = (Role.SECRETARIAT, Role.COORDINATOR, Role.MINISTRY_LIAISON, 
 _STATISTICS_KINDS = (OrganisationKind.CEPTOAR, OrganisationKind.MINISTRY, OrganisationKind.HUB)
 
 
-def _is_active_person(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.organisation_id is not None)
-
-
 def ceptoars_reportable_by(user) -> QuerySet[Organisation]:
     """The CEPTOARs this user's organisation may report to: those it is a member of."""
-    if not _is_active_person(user) or not user.has_role(*_REPORTER_ROLES):
+    if not is_active_member(user) or not user.has_role(*_REPORTER_ROLES):
         return Organisation.objects.none()
     return Organisation.objects.ceptoars().filter(
         pk__in=Membership.objects.filter(member_id=user.organisation_id).values("ceptoar_id")
@@ -38,7 +34,7 @@ def can_report(user) -> bool:
 def can_edit_report(user, report: Report) -> bool:
     """The reporting organisation's points of contact write its drafts and follow-ups until it is closed."""
     return (
-        _is_active_person(user)
+        is_active_member(user)
         and user.has_role(*_REPORTER_ROLES)
         and report.organisation_id == user.organisation_id
         and report.status != TriageStatus.CLOSED
@@ -91,7 +87,7 @@ def can_approve_case(user, case: Case) -> bool:
     """A point of contact of the reporting organisation approves (or sends back) the sanitised text."""
     return (
         case.status == CaseStatus.AWAITING_APPROVAL
-        and _is_active_person(user)
+        and is_active_member(user)
         and user.has_role(*_REPORTER_ROLES)
         and case.report.organisation_id == user.organisation_id
     )
@@ -99,7 +95,7 @@ def can_approve_case(user, case: Case) -> bool:
 
 def can_view_statistics(user) -> bool:
     """Secretariats, ministries and the hub: each counts only the reports it may see."""
-    if not _is_active_person(user) or not user.has_role(*_STATISTICS_ROLES):
+    if not is_active_member(user) or not user.has_role(*_STATISTICS_ROLES):
         return False
     # A secretariat may be run by an organisation of another kind (全国銀行協会 for the banks' CEPTOAR).
     return user.organisation.kind in _STATISTICS_KINDS or serves_a_ceptoar(user)

@@ -27,7 +27,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from ceptoar.accounts.access import ceptoars_served_by
+from ceptoar.accounts.access import ceptoars_served_by, is_active_member
 from ceptoar.accounts.models import Role
 from ceptoar.registry.models import Organisation, OrganisationKind, Oversight
 from ceptoar.reports import access
@@ -96,19 +96,9 @@ def organisations_at_level(report: Report, level: str) -> QuerySet[Organisation]
     return Organisation.objects.none()
 
 
-def is_person(user) -> bool:
-    """A signed-in, active person of an organisation: the only one a hop, a receipt or a comment can be of."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "organisation_id", None) is not None
-    )
-
-
 def hops_of(user, report: Report) -> QuerySet[ReportHop]:
     """The report's hops within its consent at which `user` stands (none for the reporter's own people)."""
-    if not is_person(user) or report.organisation_id == user.organisation_id:
+    if not is_active_member(user) or report.organisation_id == user.organisation_id:
         return ReportHop.objects.none()
     return report.hops.filter(policy.at_users_organisation(user), level__in=levels_within(report.scope))
 
@@ -149,13 +139,15 @@ def next_statuses(report: Report) -> list[tuple[str, str]]:
 def is_reporter(user, report: Report) -> bool:
     """A point of contact of the organisation that wrote the report."""
     return (
-        is_person(user) and report.organisation_id == user.organisation_id and user.has_role(Role.MEMBER_POC)
+        is_active_member(user)
+        and report.organisation_id == user.organisation_id
+        and user.has_role(Role.MEMBER_POC)
     )
 
 
 def can_comment(user, report: Report) -> bool:
     """The reporting organisation's points of contact, and the staff of the organisations the report reached."""
-    if not is_person(user) or report.status == TriageStatus.DRAFT:
+    if not is_active_member(user) or report.status == TriageStatus.DRAFT:
         return False
     if is_reporter(user, report):
         return True
@@ -169,7 +161,7 @@ def can_write_internal(user, report: Report) -> bool:
 
 def comments_for(user, report: Report) -> QuerySet[ReportComment]:
     """The comments `user` may read: none unless they may see the report; internal notes only at its hops."""
-    if not is_person(user) or not policy.may_see(user, report):
+    if not is_active_member(user) or not policy.may_see(user, report):
         return ReportComment.objects.none()
     comments = report.comments.select_related("author", "organisation").order_by("created_at", "id")
     if not is_at_hop(user, report):

@@ -39,6 +39,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, Model, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from ceptoar.accounts.access import is_active_member, is_active_person
 from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import queries as registry_queries
@@ -67,15 +68,6 @@ _People = Audience.people.through
 
 # How many organisations or people an error message names before it says "and N more".
 _NAMED_IN_ERRORS = 5
-
-
-def _can_see_anything(user) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and getattr(user, "organisation_id", None) is not None
-    )
 
 
 # -- the reader -----------------------------------------------------------------------------------
@@ -144,7 +136,7 @@ def _named_in_people(user_id: int) -> Exists:
 def visibility_condition(user) -> Q:
     """The condition on an item's fields under which `user` may see it. Use `visible()` unless you are
     composing a larger query (and then keep it the only source of the rule)."""
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return Q(pk__in=[])
     organisation_id = user.organisation_id
     named = _named_in_people(user.pk)
@@ -161,7 +153,7 @@ def visibility_condition(user) -> Q:
 
 def visible(user, queryset: QuerySet) -> QuerySet:
     """The items of `queryset` that `user` may see: one query, no repeated rows."""
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return queryset.none()
     return queryset.filter(visibility_condition(user))
 
@@ -195,7 +187,7 @@ def visible_items(user, queryset: QuerySet) -> QuerySet:
 
 def may_see(user, item: Model) -> bool:
     """Whether `user` may see this one item (asked of the same query as the lists, so they never disagree)."""
-    if not _can_see_anything(user) or item.pk is None:
+    if not is_active_member(user) or item.pk is None:
         return False
     queryset = type(item)._default_manager.filter(pk=item.pk)
     sufficient = _SUFFICIENT_CONDITIONS.get(queryset.model._meta.label_lower)
@@ -216,7 +208,7 @@ def visible_alerts(user, queryset: QuerySet | None = None) -> QuerySet:
     (a RED one with its author alone) until they are published."""
     if queryset is None:
         queryset = Alert.objects.all()
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return queryset.none()
     unpublished_readers = Q(author_id=user.pk) | (
         Q(origin_organisation_id=user.organisation_id) & ~Q(tlp=Tlp.RED)
@@ -258,7 +250,7 @@ def alert_content_condition(user) -> Q:
     organisation that wrote it; an organisation relaying what it could read (it raised the marking itself);
     and the audience: its organisations (AMBER+STRICT) and its named people, bound by the rules in force.
     """
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return Q(pk__in=[])
     organisation_id = user.organisation_id
     bound = is_bound_by_current_rules_condition(organisation_id)
@@ -407,7 +399,7 @@ def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
     audiences do not apply to the original: only the reporter's consent does."""
     if queryset is None:
         queryset = Report.objects.all()
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return queryset.none()
     within_consent = Q()
     for scope, levels in _HOP_LEVELS_WITHIN.items():
@@ -436,7 +428,7 @@ def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
     at the reporting organisation. A withdrawn case is seen only where it was made."""
     if queryset is None:
         queryset = Case.objects.all()
-    if not _can_see_anything(user):
+    if not is_active_member(user):
         return queryset.none()
     makers = Q(author_id=user.pk) | at_users_organisation(user, "origin_organisation_id")
     reporter = Q(report__organisation_id=user.organisation_id, status__in=_CASE_STATUSES_SHOWN_TO_REPORTER)
@@ -583,9 +575,4 @@ def validate_relay(parent_item, tlp: str, audience: Audience) -> None:
 
 def can_browse_audit(user) -> bool:
     """The audit log (who read which AMBER+STRICT and RED items) is for auditors and superusers."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.has_role(Role.AUDITOR))
-    )
+    return is_active_person(user) and (user.is_superuser or user.has_role(Role.AUDITOR))

@@ -1,15 +1,15 @@
-"""The audience picker shared by the compose and relay forms (and other areas' forms), and how a
-service's refusal is put back onto a form."""
+"""The audience picker shared by the compose and relay forms (and other areas' forms), with the list where
+a service's refusal of the audience as a whole is shown."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.services.audience import AudienceSpec
+from ceptoar.registry.forms.fields import OrganisationMultipleChoiceField
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
 # Organisation codes and user names never hold spaces or commas; people paste lists with either.
@@ -18,35 +18,6 @@ _LIST_SEPARATORS = re.compile(r"[\s,、，;]+")
 
 def split_names(text: str) -> list[str]:
     return [name for name in _LIST_SEPARATORS.split(text or "") if name]
-
-
-def show_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a ValidationError from `services` on the form: on the field it names where the form has it,
-    with the audience fields when it concerns the audience, at the top otherwise."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in error.message_dict.items():
-        for message in errors:
-            if key in form.fields:
-                form.add_error(key, message)
-            elif key == "audience" and isinstance(form, AudienceForm):
-                form.audience_errors.append(message)
-            else:
-                # NON_FIELD_ERRORS, or a field this form does not show ("status", "parent").
-                form.add_error(None, message)
-
-
-class SubgroupMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        # Two CEPTOARs may name their sub-groups alike; the parent tells them apart.
-        return f"{obj.parent} / {obj.name}" if obj.parent_id else obj.name
-
-
-class CeptoarMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        return obj.name
 
 
 class AudienceForm(forms.Form):
@@ -66,7 +37,7 @@ class AudienceForm(forms.Form):
         help_text=_("Every organisation of the sector, and the members of its CEPTOARs."),
         error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
     )
-    ceptoars = CeptoarMultipleChoiceField(
+    ceptoars = OrganisationMultipleChoiceField(
         label=_("CEPTOARs"),
         required=False,
         queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
@@ -75,7 +46,7 @@ class AudienceForm(forms.Form):
         help_text=_("The CEPTOAR, its sub-groups and relay hubs, and all its members."),
         error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
     )
-    subgroups = SubgroupMultipleChoiceField(
+    subgroups = OrganisationMultipleChoiceField(
         label=_("Sub-groups and relay hubs"),
         required=False,
         queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)
@@ -100,11 +71,18 @@ class AudienceForm(forms.Form):
     )
 
     AUDIENCE_FIELDS = ("community", "sectors", "ceptoars", "subgroups", "organisations", "people")
+    # The keys under which the services refuse the audience as a whole (shown in `audience_errors`).
+    AUDIENCE_ERROR_KEYS = ("audience",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Errors the services report on the audience as a whole, shown above the audience fields.
         self.audience_errors: list[str] = []
+
+    @property
+    def refused_elsewhere(self) -> dict[str, list[str]]:
+        """Where `show_refusal` puts the services' errors on the audience: above the audience fields."""
+        return dict.fromkeys(self.AUDIENCE_ERROR_KEYS, self.audience_errors)
 
     @property
     def has_errors(self) -> bool:

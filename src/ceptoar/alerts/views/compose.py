@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 
 from ceptoar.accounts import access
-from ceptoar.alerts.forms.audience import show_service_errors
 from ceptoar.alerts.forms.compose import AlertForm
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.views.common import sent_message
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def compose(request):
@@ -21,15 +20,14 @@ def compose(request):
         form = AlertForm(request.POST, request.FILES)
         publish = request.POST.get("action") == "publish"
         if form.is_valid():
-            try:
-                # Draft and publication in one transaction: a refused publication leaves no draft behind.
-                with transaction.atomic():
-                    alert = drafts.create_draft(request.user, **form.draft_fields())
-                    if publish:
-                        alert = publication.submit(alert, request.user)
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
+
+            @transaction.atomic  # Draft and publication in one: a refused publication leaves no draft behind.
+            def draft_and_publish():
+                alert = drafts.create_draft(request.user, **form.draft_fields())
+                return publication.submit(alert, request.user) if publish else alert
+
+            alert = attempt(form, draft_and_publish, elsewhere=form.refused_elsewhere)
+            if alert is not REFUSED:
                 messages.success(request, sent_message(alert))
                 return redirect("alerts:detail", pk=alert.pk)
         status = 400

@@ -4,7 +4,6 @@ sending organisation's actions on it (submit, approve, close)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
@@ -27,6 +26,7 @@ from ceptoar.alerts.views.common import (
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS
 from ceptoar.utilities.downloads import attachment_response
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 RECEIPTS_SHOWN = 100
 RELAY_INDENT_LEVELS = 8  # indentation classes of the relays table, relay-indent-0 … -8 in site.css
@@ -160,12 +160,9 @@ def attachment(request, pk, attachment_pk):
 
 def _act(request, pk, operation, success) -> object:
     alert = visible_alert_or_404(request.user, pk)
-    try:
-        alert = operation(alert, request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+    done = attempt(request, lambda: operation(alert, request.user))
+    if done is not REFUSED:
+        alert = done
         messages.success(request, success(alert))
     return redirect("alerts:detail", pk=alert.pk)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
-from ceptoar.alerts.forms.audience import AudienceForm, show_service_errors
+from ceptoar.alerts.forms.audience import AudienceForm
 from ceptoar.alerts.forms.relay import RelayForm
 from ceptoar.alerts.services import publication
 from ceptoar.alerts.views.common import (
@@ -20,6 +19,7 @@ from ceptoar.alerts.views.common import (
     visible_alert_or_404,
 )
 from ceptoar.sharing import policy
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 def relay(request, pk):
@@ -32,17 +32,18 @@ def relay(request, pk):
     if request.method == "POST":
         form = RelayForm(request.POST, parent=parent)
         if form.is_valid():
-            try:
-                child = publication.relay(
+            child = attempt(
+                form,
+                lambda: publication.relay(
                     parent,
                     request.user,
                     note=form.cleaned_data.get("note", ""),
                     audience=form.audience_spec(),
                     tlp=form.cleaned_data["tlp"],
-                )
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
+                ),
+                elsewhere=form.refused_elsewhere,
+            )
+            if child is not REFUSED:
                 messages.success(
                     request,
                     _("Relayed in the name of %(organisation)s.")

@@ -1,5 +1,5 @@
-"""The form of the exercise's plan (what, when, who takes part), its date and time field, and
-`show_service_errors`, which puts the services' reasons next to the field they concern."""
+"""The form of the exercise's plan (what, when, who takes part) and its date and time field; the services'
+refusal of the participants is shown above the participant fields."""
 
 from __future__ import annotations
 
@@ -7,32 +7,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.alerts.forms import audience as alert_forms
 from ceptoar.alerts.forms.audience import AudienceForm, split_names
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.exercises.models import Exercise, ExerciseKind
 from ceptoar.exercises.participants import participant_spec
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.forms.reports import ReportDateTimeField
-
-# What the services call the participants when they refuse them ("audience" when a code does not resolve).
-PARTICIPANT_ERROR_KEYS = ("participants", "audience")
-
-
-def show_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """A ValidationError from `exercises.services` on the form: participant errors above the participant
-    fields, the others on the field they name or at the top."""
-    if hasattr(error, "error_dict") and isinstance(form, ExerciseForm):
-        rest = {}
-        for key, errors in error.message_dict.items():
-            if key in PARTICIPANT_ERROR_KEYS:
-                form.audience_errors.extend(errors)
-            else:
-                rest[key] = errors
-        if not rest:
-            return
-        error = ValidationError(rest)
-    alert_forms.show_service_errors(form, error)
 
 
 class ExerciseDateTimeField(ReportDateTimeField):
@@ -51,6 +31,8 @@ class ExerciseForm(AudienceForm):
     community = None
     subgroups = None
     people = None
+    # What the services call the participants when they refuse them ("audience" when a code does not resolve).
+    AUDIENCE_ERROR_KEYS = ("participants", "audience")
 
     name = forms.CharField(label=_("Name"), max_length=Exercise._meta.get_field("name").max_length)
     kind = forms.ChoiceField(label=_("Kind"), choices=ExerciseKind.choices, widget=forms.RadioSelect)

@@ -1,10 +1,10 @@
 """What the organiser's pages share: the exercise or inject of the URL, within what the reader may see or
-manage, and a button's service action with its refusal shown as messages."""
+manage, and the way back while the plan may no longer change."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -44,21 +44,3 @@ def planned_or_redirect(request, exercise: Exercise):
         return None
     messages.error(request, _("An exercise that has started can no longer be changed."))
     return redirect("exercises:detail", pk=exercise.pk)
-
-
-def show_errors_as_messages(request, error: ValidationError | PermissionDenied) -> None:
-    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
-        messages.error(request, message)
-
-
-REFUSED = object()
-
-
-def carry_out(request, action):
-    """Run a service action from a button: what it returns, or REFUSED, its refusal shown as messages on
-    the page the button returns to."""
-    try:
-        return action()
-    except ValidationError as error:
-        show_errors_as_messages(request, error)
-        return REFUSED

@@ -7,25 +7,24 @@ Thin: who may open and change an exercise is `exercises.access`, every change is
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.exercises import access
-from ceptoar.exercises.forms.exercise import ExerciseForm, show_service_errors
+from ceptoar.exercises.forms.exercise import ExerciseForm
 from ceptoar.exercises.forms.inject import InjectForm
 from ceptoar.exercises.models import MARK, Exercise, Inject
 from ceptoar.exercises.report import format_rate
 from ceptoar.exercises.services import planning
 from ceptoar.exercises.views.common import (
-    REFUSED,
-    carry_out,
     inject_or_404,
     manageable_or_403,
     planned_or_redirect,
 )
 from ceptoar.utilities.pagination import paginate
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 PAGE_SIZE = 25
 
@@ -57,11 +56,12 @@ def exercise_new(request):
     if request.method == "POST":
         form = ExerciseForm(request.POST)
         if form.is_valid():
-            try:
-                exercise = planning.create_exercise(request.user, **form.exercise_fields())
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
+            exercise = attempt(
+                form,
+                lambda: planning.create_exercise(request.user, **form.exercise_fields()),
+                elsewhere=form.refused_elsewhere,
+            )
+            if exercise is not REFUSED:
                 messages.success(
                     request,
                     _("Exercise “%(name)s” planned. Add its injects: the messages it will send.")
@@ -84,13 +84,14 @@ def exercise_edit(request, pk):
     if request.method == "POST":
         form = ExerciseForm(request.POST)
         if form.is_valid():
-            try:
-                exercise = planning.update_exercise(exercise, request.user, **form.exercise_fields())
-            except ValidationError as error:
-                show_service_errors(form, error)
-            else:
-                messages.success(request, _("Exercise “%(name)s” saved.") % {"name": exercise.name})
-                return redirect("exercises:detail", pk=exercise.pk)
+            saved = attempt(
+                form,
+                lambda: planning.update_exercise(exercise, request.user, **form.exercise_fields()),
+                elsewhere=form.refused_elsewhere,
+            )
+            if saved is not REFUSED:
+                messages.success(request, _("Exercise “%(name)s” saved.") % {"name": saved.name})
+                return redirect("exercises:detail", pk=saved.pk)
         status = 400
     else:
         form = ExerciseForm(initial=ExerciseForm.initial_from(exercise))
@@ -104,15 +105,16 @@ def _inject_page(request, exercise: Exercise, inject: Inject | None):
     if request.method == "POST":
         form = InjectForm(request.POST)
         if form.is_valid():
-            try:
-                if inject is None:
-                    inject = planning.add_inject(exercise, request.user, **form.inject_fields())
-                else:
-                    inject = planning.update_inject(inject, request.user, **form.inject_fields())
-            except ValidationError as error:
-                show_service_errors(form, error)
+            if inject is None:
+                saved = attempt(
+                    form, lambda: planning.add_inject(exercise, request.user, **form.inject_fields())
+                )
             else:
-                messages.success(request, _("Inject “%(title)s” saved.") % {"title": inject.title})
+                saved = attempt(
+                    form, lambda: planning.update_inject(inject, request.user, **form.inject_fields())
+                )
+            if saved is not REFUSED:
+                messages.success(request, _("Inject “%(title)s” saved.") % {"title": saved.title})
                 return redirect("exercises:detail", pk=exercise.pk)
         status = 400
     elif inject is None:
@@ -142,6 +144,6 @@ def inject_edit(request, pk, inject_pk):
 def inject_delete(request, pk, inject_pk):
     exercise = manageable_or_403(request.user, pk)
     inject = inject_or_404(exercise, inject_pk)
-    if carry_out(request, lambda: planning.delete_inject(inject, request.user)) is not REFUSED:
+    if attempt(request, lambda: planning.delete_inject(inject, request.user)) is not REFUSED:
         messages.success(request, _("Inject “%(title)s” deleted.") % {"title": inject.title})
     return redirect("exercises:detail", pk=exercise.pk)

@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.exercises.services import injects, running
-from ceptoar.exercises.views.common import REFUSED, carry_out, inject_or_404, manageable_or_403
+from ceptoar.exercises.views.common import inject_or_404, manageable_or_403
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 
 @require_POST
 def exercise_start(request, pk):
     exercise = manageable_or_403(request.user, pk)
-    if carry_out(request, lambda: running.start(exercise, request.user)) is not REFUSED:
+    if attempt(request, lambda: running.start(exercise, request.user)) is not REFUSED:
         messages.success(
             request,
             _("The exercise has started: its injects go out at their times, or when you send them now."),
@@ -26,7 +27,7 @@ def exercise_start(request, pk):
 @require_POST
 def exercise_finish(request, pk):
     exercise = manageable_or_403(request.user, pk)
-    if carry_out(request, lambda: running.finish(exercise, request.user)) is not REFUSED:
+    if attempt(request, lambda: running.finish(exercise, request.user)) is not REFUSED:
         messages.success(
             request,
             _("The exercise has ended: escalation stopped and the final figures are kept below."),
@@ -38,7 +39,7 @@ def exercise_finish(request, pk):
 def inject_send(request, pk, inject_pk):
     exercise = manageable_or_403(request.user, pk)
     inject = inject_or_404(exercise, inject_pk)
-    sent = carry_out(request, lambda: injects.send_inject(inject, request.user))
+    sent = attempt(request, lambda: injects.send_inject(inject, request.user))
     if sent is not REFUSED:
         # The service records a failed send on the inject rather than refusing.
         if sent.alert_id is None:

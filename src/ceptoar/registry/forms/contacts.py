@@ -7,10 +7,12 @@ They only carry what the person typed; `services.contacts.save_contact` decides 
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.registry.models import ChannelKind, Contact
 from ceptoar.registry.services.contacts import CONTACT_FIELDS, ChannelInput, ContactChangeRefused
+from ceptoar.utilities import refusals
 
 # Blank rows offered under the existing channels; a contact rarely has more than five.
 BLANK_CHANNEL_ROWS = 3
@@ -104,13 +106,12 @@ def channel_initial(contact: Contact | None) -> list[dict]:
 
 
 def show_refusal(form: ContactForm, formset: BaseChannelFormSet, refusal: ContactChangeRefused) -> None:
-    """Put the service's reasons on the form: by field, on the channel rows, above the channels, at the top."""
-    for field, messages in refusal.field_errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
+    """Put the service's reasons on the form: by field, on the channel rows, above the channels, at the top.
+    Only the channel rows and their list are the contact form's own; the rest goes the one way
+    (`utilities.refusals`)."""
+    refusals.show_refusal(form, ValidationError(refusal.field_errors))
     formset.show_channel_errors(refusal.channel_errors)
     # A formset has no add_error for its own errors; extend the list that non_form_errors() returns.
     if refusal.channel_list_errors:
         formset.non_form_errors().extend(refusal.channel_list_errors)
-    for message in refusal.general_errors:
-        form.add_error(None, message)
+    refusals.show_refusal(form, ValidationError(refusal.general_errors))

@@ -6,16 +6,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.registry.forms.fields import OrganisationChoiceField
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
 
 # A date minus more days than this overflows; nobody needs to look back further than a century.
 MAX_STALE_DAYS = 36500
-
-
-class SubgroupChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Organisation) -> str:
-        # Two CEPTOARs may name their sub-groups alike; the parent tells them apart.
-        return f"{obj.parent} / {obj.name}" if obj.parent_id else obj.name
 
 
 class OrganisationFilterForm(forms.Form):
@@ -41,7 +36,7 @@ class OrganisationFilterForm(forms.Form):
         empty_label=_("All sectors"),
         error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
     )
-    ceptoar = forms.ModelChoiceField(
+    ceptoar = OrganisationChoiceField(
         label=_("CEPTOAR"),
         required=False,
         queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
@@ -49,7 +44,7 @@ class OrganisationFilterForm(forms.Form):
         empty_label=_("All CEPTOARs"),
         error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
     )
-    via = SubgroupChoiceField(
+    via = OrganisationChoiceField(
         label=_("Sub-group or relay hub"),
         required=False,
         queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)

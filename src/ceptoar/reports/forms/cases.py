@@ -1,6 +1,6 @@
 """Forms of the failure-case pages: review, approval and the library's search. They carry what the person
 typed; `services.cases` and `services.redactions` decide what is valid, and their errors go onto the field
-they concern."""
+they concern (`utilities.refusals.show_refusal`)."""
 
 from __future__ import annotations
 
@@ -22,18 +22,6 @@ AUDIENCE_LABELS = {
     ),
     cases.AUDIENCE_COMMUNITY: _("The whole community (every organisation on the platform)"),
 }
-
-
-def show_errors(form: forms.Form, error: ValidationError) -> None:
-    """A ValidationError from the case services on the form: on its field where the form has it, on top
-    otherwise."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for key, messages in error.message_dict.items():
-        for message in messages:
-            form.add_error(key if key in form.fields else None, message)
 
 
 class CaseEditForm(forms.Form):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.forms.compose import MultipleFileField
+from ceptoar.registry.forms.fields import OrganisationChoiceField
 from ceptoar.registry.models import Organisation
 from ceptoar.reports.models import (
     Cause,
@@ -35,6 +36,7 @@ from ceptoar.reports.models import (
 )
 from ceptoar.reports.services.attachments import add_attachment
 from ceptoar.reports.services.drafts import CONTENT_FIELDS, SERVICE_FIELDS, DraftContent, save_draft
+from ceptoar.utilities.refusals import REFUSED, attempt, show_refusal
 
 # Reports are written in Japan time, whatever the server or browser says.
 REPORT_TIMEZONE = ZoneInfo("Asia/Tokyo")
@@ -448,20 +450,8 @@ def services_formset(data=None, version: ReportVersion | None = None, add_row: b
 # -- saving what was typed ----------------------------------------------------------------------------
 
 
-# Keys of the services' errors that the form calls otherwise.
+# Keys of the services' errors that the form calls otherwise (`show_refusal`'s aliases).
 FIELD_ALIASES = {"attachment": "attachments"}
-
-
-def show_errors(form: forms.Form, error: ValidationError, fallback: str | None = None) -> None:
-    """A ValidationError from `services` onto the form: on the field it names where the form has one."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(fallback if fallback in form.fields else None, message)
-        return
-    for key, messages in error.message_dict.items():
-        key = FIELD_ALIASES.get(key, key)
-        for message in messages:
-            form.add_error(key if key in form.fields else None, message)
 
 
 def save_typed_draft(user, draft: ReportVersion, form: ReportForm, formset) -> bool:
@@ -478,12 +468,11 @@ def save_typed_draft(user, draft: ReportVersion, form: ReportForm, formset) -> b
         try:
             save_draft(user, draft, content)
         except ValidationError as error:
+            show_refusal(form, error, aliases=FIELD_ALIASES)
             if not hasattr(error, "error_dict"):
-                show_errors(form, error)
                 return False
             complete = False
             refused = set(error.message_dict)
-            show_errors(form, error)
             values = {name: value for name, value in values.items() if name not in refused}
             if "scope" in refused:
                 scope = None
@@ -499,17 +488,21 @@ def add_attachments(user, draft: ReportVersion, form: ReportForm) -> list:
     """Attach the uploaded files to the draft; a refused one is named on the attachments field."""
     added = []
     for upload in form.files.getlist("attachments") if form.files else []:
-        try:
-            added.append(add_attachment(user, draft, upload.name, upload.read()))
-        except ValidationError as error:
-            show_errors(form, error, fallback="attachments")
+        attachment = attempt(
+            form,
+            lambda upload=upload: add_attachment(user, draft, upload.name, upload.read()),
+            aliases=FIELD_ALIASES,
+            fallback="attachments",
+        )
+        if attachment is not REFUSED:
+            added.append(attachment)
     return added
 
 
 class NewReportForm(forms.Form):
     """The CEPTOAR a new report goes to: one the reporter's organisation is a member of."""
 
-    ceptoar = forms.ModelChoiceField(
+    ceptoar = OrganisationChoiceField(
         label=_("Report to"),
         queryset=Organisation.objects.none(),
         widget=forms.RadioSelect,
@@ -520,4 +513,3 @@ class NewReportForm(forms.Form):
     def __init__(self, *args, ceptoars, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ceptoar"].queryset = ceptoars
-        self.fields["ceptoar"].label_from_instance = lambda obj: obj.name

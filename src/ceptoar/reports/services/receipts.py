@@ -9,8 +9,9 @@ from contextlib import nullcontext
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from ceptoar.accounts.access import is_active_member
 from ceptoar.reports.models import ReportHop, TriageStatus
-from ceptoar.reports.tracking import is_person, levels_within
+from ceptoar.reports.tracking import levels_within
 from ceptoar.sharing import policy
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def record_receipt(user, report) -> None:
 
     One UPDATE, also when the hop was received long ago (then it changes nothing). A failure is logged and
     never breaks the page that called it."""
-    if not is_person(user) or report.pk is None or report.status == TriageStatus.DRAFT:
+    if not is_active_member(user) or report.pk is None or report.status == TriageStatus.DRAFT:
         return
     if report.organisation_id == user.organisation_id:
         return

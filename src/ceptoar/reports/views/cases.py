@@ -25,7 +25,6 @@ from ceptoar.reports.forms.cases import (
     LibraryFilterForm,
     ManualRedactionForm,
     RequestChangesForm,
-    show_errors,
 )
 from ceptoar.reports.models import Case, CaseStatus, Cause, Redaction, Report
 from ceptoar.reports.services.cases import (
@@ -42,6 +41,7 @@ from ceptoar.reports.services.redactions import add_manual_redaction, set_redact
 from ceptoar.search.services import ranked
 from ceptoar.sharing import policy
 from ceptoar.utilities.pagination import paginate
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 PAGE_SIZE = 20
 SIMILAR_SHOWN = 5
@@ -114,11 +114,8 @@ def case_create(request, pk: int):
     if existing is not None:
         messages.info(request, _("A failure case is already being made of this report; here it is."))
         return redirect("reports:case_review", pk=existing.pk)
-    try:
-        case = create_case(request.user, report)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+    case = attempt(request, lambda: create_case(request.user, report))
+    if case is REFUSED:
         back = request.META.get("HTTP_REFERER", "")
         safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
         return redirect(back if safe else reverse("reports:library"))
@@ -174,10 +171,7 @@ def case_review(request, pk: int):
                 form = CaseEditForm.for_case(case, request.POST)
                 forms["edit_form"] = form
                 if form.is_valid():
-                    try:
-                        update_case(request.user, case, **form.cleaned_data)
-                    except ValidationError as error:
-                        show_errors(form, error)
+                    attempt(form, lambda: update_case(request.user, case, **form.cleaned_data))
                 if not form.errors:
                     messages.success(request, _("Saved."))
                     return redirect("reports:case_review", pk=case.pk)
@@ -236,13 +230,13 @@ def case_redaction_add(request, pk: int):
     case = _review_case(request, pk)
     form = ManualRedactionForm(request.POST)
     if form.is_valid():
-        try:
-            rows = add_manual_redaction(
+        rows = attempt(
+            form,
+            lambda: add_manual_redaction(
                 request.user, case, form.cleaned_data["phrase"], form.cleaned_data["replacement"]
-            )
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
+            ),
+        )
+        if rows is not REFUSED:
             messages.success(
                 request,
                 _("Occurrences replaced with “%(replacement)s”: %(count)d.")
@@ -283,11 +277,8 @@ def case_approval(request, pk: int):
             return redirect("reports:case_approval", pk=case.pk)
         form = RequestChangesForm(request.POST)
         if action == "request_changes" and form.is_valid():
-            try:
-                request_changes(request.user, case, form.cleaned_data["note"])
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
+            sent = attempt(form, lambda: request_changes(request.user, case, form.cleaned_data["note"]))
+            if sent is not REFUSED:
                 messages.success(request, _("Sent back to the secretariat with your note."))
                 return redirect("reports:case_approval", pk=case.pk)
         status = 400

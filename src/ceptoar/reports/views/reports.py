@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from ceptoar.reports import access
 from ceptoar.reports.forms.reports import (
+    FIELD_ALIASES,
     REPORT_TIMEZONE,
     NewReportForm,
     ReportForm,
@@ -28,7 +29,6 @@ from ceptoar.reports.forms.reports import (
     format_observables,
     save_typed_draft,
     services_formset,
-    show_errors,
 )
 from ceptoar.reports.models import (
     AffectedService,
@@ -46,6 +46,7 @@ from ceptoar.reports.versions import draft_of, latest_submitted, version_label
 from ceptoar.sharing import policy
 from ceptoar.utilities.downloads import attachment_response
 from ceptoar.utilities.pagination import paginate
+from ceptoar.utilities.refusals import REFUSED, attempt, show_refusal
 
 PAGE_SIZE = 25
 
@@ -101,11 +102,8 @@ def new_report(request):
             data["ceptoar"] = str(ceptoars.get().pk)
         form = NewReportForm(data, ceptoars=ceptoars)
         if form.is_valid():
-            try:
-                report = start_report(request.user, form.cleaned_data["ceptoar"])
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
+            report = attempt(form, lambda: start_report(request.user, form.cleaned_data["ceptoar"]))
+            if report is not REFUSED:
                 return redirect("reports:edit", pk=report.pk)
         status = 400
     else:
@@ -186,10 +184,12 @@ def _save_posted(request, report: Report, draft: ReportVersion, add_row: bool = 
         if attachment is None:
             form.add_error("attachments", _("That file is no longer attached."))
         else:
-            try:
-                remove_attachment(request.user, attachment)
-            except ValidationError as error:
-                show_errors(form, error, fallback="attachments")
+            attempt(
+                form,
+                lambda: remove_attachment(request.user, attachment),
+                aliases=FIELD_ALIASES,
+                fallback="attachments",
+            )
     report.refresh_from_db()
     draft.refresh_from_db()
     return form, formset, complete and not form.errors
@@ -237,11 +237,10 @@ def submit(request, report, draft):
     form, formset, complete = _save_posted(request, report, draft)
     if complete:
         stage = form.cleaned_data.get("stage") or None
-        try:
-            version = submission.submit(request.user, draft, stage=stage)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
+        version = attempt(
+            form, lambda: submission.submit(request.user, draft, stage=stage), aliases=FIELD_ALIASES
+        )
+        if version is not REFUSED:
             messages.success(
                 request,
                 _("%(label)s of %(reference)s has been sent to %(ceptoar)s.")
@@ -262,8 +261,7 @@ def follow_up(request, pk):
     try:
         draft = start_follow_up(request.user, report)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        show_refusal(request, error)
     except PermissionDenied as error:
         report.refresh_from_db()
         if report.status == TriageStatus.CLOSED:

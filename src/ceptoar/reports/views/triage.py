@@ -8,7 +8,7 @@ Thin: visibility is `sharing.policy`'s, the right to act `reports.access`'s, eve
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from ceptoar.reports.services import comments, routing, triage
 from ceptoar.reports.services.deadlines import set_deadlines
 from ceptoar.sharing import policy
 from ceptoar.utilities.pagination import paginate
+from ceptoar.utilities.refusals import REFUSED, attempt
 
 PAGE_SIZE = 25
 
@@ -43,11 +44,6 @@ def _visible_report_or_404(user, pk: int) -> Report:
     if not policy.may_see(user, report):
         raise Http404(_("No such report, or not one you may see."))
     return report
-
-
-def _show_errors(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # -- the queue ------------------------------------------------------------------------------------
@@ -160,18 +156,16 @@ def deadlines(request):
     if request.method == "POST":
         form = DeadlinesForm(request.POST)
         if form.is_valid():
-            try:
-                set_deadlines(
+            saved = attempt(
+                form,
+                lambda: set_deadlines(
                     request.user,
                     ceptoar,
                     form.cleaned_data["first_hours"],
                     form.cleaned_data["details_hours"],
-                )
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-            else:
+                ),
+            )
+            if saved is not REFUSED:
                 messages.success(
                     request,
                     _("Reporting deadlines of %(ceptoar)s saved.") % {"ceptoar": ceptoar},
@@ -203,13 +197,13 @@ def deadlines(request):
 @require_POST
 def comment(request, pk):
     report = _visible_report_or_404(request.user, pk)
-    try:
-        comments.add_comment(
+    added = attempt(
+        request,
+        lambda: comments.add_comment(
             request.user, report, request.POST.get("body", ""), internal=request.POST.get("internal") == "on"
-        )
-    except ValidationError as error:
-        _show_errors(request, error)
-    else:
+        ),
+    )
+    if added is not REFUSED:
         messages.success(request, _("Comment added."))
     return redirect(detail_url(report.pk) + "#conversation")
 
@@ -217,13 +211,14 @@ def comment(request, pk):
 @require_POST
 def set_status(request, pk):
     report = _visible_report_or_404(request.user, pk)
-    try:
-        report = triage.set_status(
+    changed = attempt(
+        request,
+        lambda: triage.set_status(
             request.user, report, request.POST.get("status", ""), comment=request.POST.get("comment", "")
-        )
-    except ValidationError as error:
-        _show_errors(request, error)
-    else:
+        ),
+    )
+    if changed is not REFUSED:
+        report = changed
         messages.success(
             request,
             _("Report %(reference)s is now “%(status)s”.")
@@ -235,11 +230,8 @@ def set_status(request, pk):
 @require_POST
 def forward(request, pk):
     report = _visible_report_or_404(request.user, pk)
-    try:
-        hops = routing.forward(request.user, report, request.POST.getlist("to_levels"))
-    except ValidationError as error:
-        _show_errors(request, error)
-    else:
+    hops = attempt(request, lambda: routing.forward(request.user, report, request.POST.getlist("to_levels")))
+    if hops is not REFUSED:
         messages.success(
             request,
             _("Report %(reference)s forwarded to %(names)s.")
