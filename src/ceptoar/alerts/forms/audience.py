@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.services.audience import AudienceSpec
-from ceptoar.registry.forms.fields import OrganisationMultipleChoiceField
-from ceptoar.registry.models import Organisation, OrganisationKind, Sector
+from ceptoar.registry.forms.fields import ceptoar_field, subgroup_field
+from ceptoar.registry.models import Sector
 
 # Organisation codes and user names never hold spaces or commas; people paste lists with either.
 _LIST_SEPARATORS = re.compile(r"[\s,、，;]+")
@@ -37,25 +37,19 @@ class AudienceForm(forms.Form):
         help_text=_("Every organisation of the sector, and the members of its CEPTOARs."),
         error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
     )
-    ceptoars = OrganisationMultipleChoiceField(
+    ceptoars = ceptoar_field(
+        multiple=True,
         label=_("CEPTOARs"),
         required=False,
-        queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
-        to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The CEPTOAR, its sub-groups and relay hubs, and all its members."),
-        error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
     )
-    subgroups = OrganisationMultipleChoiceField(
+    subgroups = subgroup_field(
+        multiple=True,
         label=_("Sub-groups and relay hubs"),
         required=False,
-        queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)
-        .select_related("parent")
-        .order_by("parent__code", "pk"),
-        to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The sub-group or relay hub and the members it relays to."),
-        error_messages={"invalid_choice": _("There is no sub-group or relay hub with the code “%(value)s”.")},
     )
     organisations = forms.CharField(
         label=_("Organisations (codes)"),

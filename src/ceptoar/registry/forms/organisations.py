@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from ceptoar.registry.forms.fields import OrganisationChoiceField
-from ceptoar.registry.models import Organisation, OrganisationKind, Sector
+from ceptoar.registry.forms.fields import ceptoar_field, subgroup_field
+from ceptoar.registry.models import OrganisationKind, Sector
 
 # A date minus more days than this overflows; nobody needs to look back further than a century.
 MAX_STALE_DAYS = 36500
@@ -36,24 +36,8 @@ class OrganisationFilterForm(forms.Form):
         empty_label=_("All sectors"),
         error_messages={"invalid_choice": _("There is no sector with the code “%(value)s”.")},
     )
-    ceptoar = OrganisationChoiceField(
-        label=_("CEPTOAR"),
-        required=False,
-        queryset=Organisation.objects.ceptoars().order_by("ceptoar_profile__map_position", "code"),
-        to_field_name="code",
-        empty_label=_("All CEPTOARs"),
-        error_messages={"invalid_choice": _("There is no CEPTOAR with the code “%(value)s”.")},
-    )
-    via = OrganisationChoiceField(
-        label=_("Sub-group or relay hub"),
-        required=False,
-        queryset=Organisation.objects.of_kind(OrganisationKind.SUBGROUP)
-        .select_related("parent")
-        .order_by("parent__code", "pk"),
-        to_field_name="code",
-        empty_label=_("Any"),
-        error_messages={"invalid_choice": _("There is no sub-group or relay hub with the code “%(value)s”.")},
-    )
+    ceptoar = ceptoar_field(label=_("CEPTOAR"), required=False, empty_label=_("All CEPTOARs"))
+    via = subgroup_field(label=_("Sub-group or relay hub"), required=False, empty_label=_("Any"))
 
     def filter(self, organisations):
         """Apply the valid filters to `organisations`. Call after is_valid()."""
