@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ceptoar.search",
     "ceptoar.analysis",
     "ceptoar.exercises",
+    "ceptoar.agreements",
     "ceptoar.api",
     "ninja",
     "django_htmx",

@@ -441,6 +441,21 @@ class HandlingRules(models.Model):
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     enacted_on = models.DateField(_("enacted on"))
+    # The highest marking these rules let the CEPTOAR share with another party under an agreement (協定先へ提供
+    # できる最高区分): an agreement may not promise more than the members agreed to. The values are
+    # `sharing.models.Tlp`'s, spelt out because the markings sit a layer above the registry.
+    highest_tlp_shared = models.CharField(
+        _("highest TLP shared under agreements"),
+        max_length=20,
+        default="red",
+        choices=[
+            ("clear", "TLP:CLEAR"),
+            ("green", "TLP:GREEN"),
+            ("amber", "TLP:AMBER"),
+            ("amber_strict", "TLP:AMBER+STRICT"),
+            ("red", "TLP:RED"),
+        ],
+    )
 
     class Meta:
         verbose_name = _("information handling rules")

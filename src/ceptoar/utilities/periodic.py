@@ -1,5 +1,5 @@
 """Periodic jobs of the worker: the sweeper, escalation follow-ups, the overdue auditor, and exercises
-(started, fed their injects and ended on their schedule).
+(started, fed their injects and ended on their schedule), and agreements past their end date.
 
 Each job is a function that takes no arguments and returns how many things it did. They run one after
 another in a single background thread of `ceptoar worker`, each in its own database connection, so a job
@@ -48,6 +48,7 @@ DEFAULT_JOBS = (
     PeriodicJob("escalation", 30, "ceptoar.escalation.services.run_due_follow_ups"),
     PeriodicJob("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
     PeriodicJob("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),
+    PeriodicJob("agreements", 3600, "ceptoar.agreements.services.lifecycle.expire_due"),
 )
 
 
