@@ -169,3 +169,37 @@ def test_an_alert_shared_under_an_agreement_is_relayed_only_while_it_is_in_force
     assert "parent" in error.value.message_dict
     request.refresh_from_db()
     assert request.status == RelayApprovalStatus.PENDING and request.relay is None
+
+
+def test_the_ask_page_refuses_bad_input_on_its_field_then_sends_the_request(client_as, demo_user):
+    alert = guarded_alert(demo_user("demo-hub"))
+    ministry = client_as("demo-ministry")
+    detail = ministry.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert reverse("alerts:relay_approval_ask", args=[alert.pk]) in detail
+    page = ministry.get(reverse("alerts:relay_approval_ask", args=[alert.pk]))
+    assert page.status_code == 200
+    data = {"note": "会員へ", "tlp": Tlp.GREEN, "ceptoars": ["banks"]}
+    response = ministry.post(reverse("alerts:relay_approval_ask", args=[alert.pk]), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["tlp"] and not RelayApproval.objects.exists()
+
+    response = ministry.post(reverse("alerts:relay_approval_ask", args=[alert.pk]), data | {"tlp": Tlp.AMBER})
+    assert response.status_code == 302
+    request = RelayApproval.objects.get()
+    assert (request.note, request.tlp, request.audience_spec["ceptoars"]) == ("会員へ", Tlp.AMBER, ["banks"])
+    html = ministry.get(reverse("alerts:relay_approval_ask", args=[alert.pk])).content.decode()
+    assert "Your organisation has already asked: Waiting for the originator." in html
+
+
+def test_refusing_without_a_reason_on_the_page_says_so_and_changes_nothing(client_as, demo_user):
+    hub = demo_user("demo-hub")
+    alert = guarded_alert(hub)
+    request = relay_approval.do_ask(alert, demo_user("demo-ministry"))
+    client = client_as("demo-hub")
+    url = reverse("alerts:relay_approval_decide", args=[request.pk])
+    response = client.post(url, {"decision": "refuse", "reason": ""}, follow=True)
+    assert "Say why the relay is refused" in response.content.decode()
+    response = client.post(url, {"decision": "maybe"}, follow=True)
+    assert "Decision: Choose to grant or to refuse." in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == RelayApprovalStatus.PENDING and request.decided_by is None

@@ -231,3 +231,49 @@ def test_council_rules_are_read_and_accepted_by_the_seated_ceptoars(
     with pytest.raises(ValidationError) as error:
         do_accept_rules(staff, electricity, rules, accepted_by_name="x")
     assert "rules" in error.value.message_dict
+
+
+def test_the_publish_page_names_the_field_and_writes_nothing_then_publishes(client_as, demo_user):
+    client = client_as("demo-secretariat")
+    banks = Organisation.objects.get(code="banks")
+    previous = queries.latest_rules(banks)
+    url = reverse("registry:rules_publish", args=["banks"])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"].initial["text"] == previous.text
+    data = {
+        "title": "改定版",
+        "text": "第1条 …",
+        "change_summary": "",
+        "enacted_on": timezone.localdate().isoformat(),
+        "highest_tlp_shared": "amber",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert "change_summary" in response.context["form"].errors
+    response = client.post(url, data | {"change_summary": "第1条を改めた。", "enacted_on": "2001-01-01"})
+    assert response.status_code == 400 and "enacted_on" in response.context["form"].errors
+    assert queries.latest_rules(banks) == previous
+
+    response = client.post(url, data | {"change_summary": "第1条を改めた。"})
+    assert response.status_code == 302
+    rules = queries.latest_rules(banks)
+    assert (rules.version, rules.change_summary, rules.highest_tlp_shared) == (
+        previous.version + 1,
+        "第1条を改めた。",
+        "amber",
+    )
+    assert client_as("demo-member").get(url).status_code == 403
+
+
+def test_accepting_on_the_page_without_the_confirmation_names_the_field(client_as, demo_user):
+    rules, _ = do_publish_rules(
+        demo_user("demo-secretariat"), Organisation.objects.get(code="banks"), new_version()
+    )
+    member = demo_user("demo-member").organisation
+    response = client_as("demo-member").post(
+        reverse("registry:rules_accept", args=[member.code, rules.pk]), {"accepted_by_name": "山田 太郎"}
+    )
+    assert response.status_code == 400
+    entry = next(e for e in response.context["entries"] if e["owner"].code == "banks")
+    assert "confirm" in entry["form"].errors
+    assert not RulesAcceptance.objects.filter(organisation=member, rules=rules).exists()

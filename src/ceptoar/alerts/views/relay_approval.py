@@ -71,7 +71,10 @@ def ask(request, pk):
     else:
         default = publication.default_relay_audience(request.user.organisation, parent)
         form = RelayForm(parent=parent, initial=AudienceForm.initial_from_spec(default))
+    state = panel(parent, request.user)
     context = {
+        "may_ask": state["relay_may_ask"],
+        "ours": state["relay_requests_ours"],
         "parent": parent,
         "parent_readable": policy.may_read_content(request.user, parent),
         "originator": relay_approval.originator_of(parent),
