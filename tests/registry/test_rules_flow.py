@@ -117,21 +117,29 @@ def test_freshness_counts_members_that_have_not_accepted_per_ceptoar(client_as, 
     assert f'id="rules-not-accepted-banks">{members - 1:,}<' in response.content.decode()
 
 
-def test_a_version_published_ahead_may_be_accepted_before_it_takes_effect(demo_user):
+def test_a_version_published_ahead_may_be_accepted_before_it_takes_effect(client_as, demo_user):
     secretariat, member_poc = demo_user("demo-secretariat"), demo_user("demo-member")
     member = member_poc.organisation
     banks = Organisation.objects.get(code="banks")
     in_force = queries.current_rules(banks)
+    RulesAcceptance.objects.filter(organisation=member, rules=in_force).delete()
     ahead = timezone.localdate() + datetime.timedelta(days=30)
     rules, _ = do_publish_rules(secretariat, banks, new_version(enacted_on=ahead))
     assert queries.current_rules(banks) == in_force  # the old version still binds until that day
+
+    # The page asks for the version in force first: accepting it is what lets AMBER through today.
+    client = client_as("demo-member")
+    url = reverse("registry:organisation_rules", args=[member.code])
+    entry = next(e for e in client.get(url).context["entries"] if e["owner"] == banks)
+    assert (entry["to_accept"], entry["amber_held_back"], entry["ahead"]) == (in_force, True, True)
+    do_accept_rules(member_poc, member, in_force, accepted_by_name="山田 太郎")
+    assert policy.is_bound_by_current_rules(member)
+    entry = next(e for e in client.get(url).context["entries"] if e["owner"] == banks)
+    assert (entry["to_accept"], entry["amber_held_back"]) == (rules, False)
+
     do_accept_rules(member_poc, member, rules, accepted_by_name="山田 太郎")
-    assert (
-        queries.memberships_without_current_acceptance(
-            banks.member_links.filter(member=member), today=ahead
-        ).count()
-        == 0
-    )
+    waiting = queries.memberships_without_current_acceptance(banks.member_links.filter(member=member), ahead)
+    assert not waiting.exists()
 
 
 def test_who_may_accept_and_publish(demo_user):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.registry.models import HandlingRules, Organisation, RulesAcceptance
-from ceptoar.registry.queries import latest_rules
+from ceptoar.registry.queries import current_rules
 
 
 @transaction.atomic
@@ -41,12 +41,15 @@ def do_accept_rules(
             {"accepted_by_name": _("Give the name of the person accepting, as it should be recorded.")}
         )
     rules = HandlingRules.objects.select_related("ceptoar").get(pk=rules.pk)
-    newest = latest_rules(rules.ceptoar)
-    if newest is not None and newest.pk != rules.pk:
+    today = today or timezone.localdate()
+    # The version in force (what the sharing policy asks about) or one published to take effect later; never
+    # one already replaced.
+    in_force = current_rules(rules.ceptoar, today)
+    if in_force is not None and rules.version < in_force.version:
         raise ValidationError(
             {
-                "rules": _("Version %(newer)s of these rules has been published: read and accept that one.")
-                % {"newer": newest.version}
+                "rules": _("Version %(newer)s of these rules is in force: read and accept that one.")
+                % {"newer": in_force.version}
             }
         )
     done = RulesAcceptance.objects.filter(organisation=organisation, rules=rules).first()
@@ -65,7 +68,7 @@ def do_accept_rules(
     acceptance = RulesAcceptance(
         organisation=organisation,
         rules=rules,
-        accepted_on=today or timezone.localdate(),
+        accepted_on=today,
         accepted_by_name=name,
         accepted_by=user,
     )

@@ -71,7 +71,8 @@ def _binding_entry(organisation: Organisation, owner: Organisation, today) -> di
         "amber_held_back": owner.kind == OrganisationKind.CEPTOAR
         and current is not None
         and current.pk not in accepted,
-        "to_accept": latest if latest is not None and latest.pk not in accepted else None,
+        # The version in force first (accepting it is what lets AMBER through now), then one still to come.
+        "to_accept": next((r for r in (current, latest) if r is not None and r.pk not in accepted), None),
     }
 
 
