@@ -29,7 +29,7 @@ import ceptoar
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts.links import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
-from ceptoar.alerts.services import publication
+from ceptoar.alerts.services import publication, relay_approval
 from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
@@ -220,6 +220,12 @@ def world(demo_user, settings, tmp_path) -> World:
     rule = RelayRule.objects.create(organisation=secretariat.organisation, created_by=secretariat)
     ids.update(alert=alert.pk, relay=relay.pk, attachment=attachment.pk, rule=rule.pk)
     ids["ack_token"] = make_ack_token(delivery.pk)
+    # An alert whose relay waits for the originator: the FSA has asked; one refused, one waiting.
+    guarded = published(hub, relay_needs_originator_approval=True)
+    refused = relay_approval.do_ask(guarded, demo_user("demo-ministry"))
+    relay_approval.do_refuse(refused, hub, reason="公表まで待ってください。")
+    relay_approval.do_ask(guarded, demo_user("demo-ministry"), note="至急")
+    ids["guarded"] = guarded.pk
 
     # Reports: a draft being written, a sent one, one in the case review, one published as a case.
     draft_report = start_report(member, Organisation.objects.get(code="banks"))
@@ -289,13 +295,16 @@ PAGES = {
     "registry:organisation_detail": [{"code": "banks-0001"}, {"code": "banks"}, {"code": "nisc"}],
     "registry:map": {},
     "registry:freshness": {},
+    "registry:organisation_rules": [{"code": "banks-0001"}, {"code": "banks"}, {"code": "finance-council"}],
+    "registry:rules_publish": {"code": "banks"},
     "registry:contact_add": lambda w: {"code": "banks-0001"},
     "registry:contact_edit": lambda w: {"pk": w.contact},
     "registry:contact_deactivate": lambda w: {"pk": w.contact},  # asks for confirmation
     "alerts:inbox": {},
     "alerts:new": {},
     "alerts:relay_rules": {},
-    "alerts:detail": lambda w: [{"pk": w.alert}, {"pk": w.relay}],
+    "alerts:detail": lambda w: [{"pk": w.alert}, {"pk": w.relay}, {"pk": w.guarded}],
+    "alerts:relay_approval_ask": lambda w: {"pk": w.guarded},
     "alerts:relay": lambda w: {"pk": w.alert},
     "alerts:tracking": lambda w: {"pk": w.alert},
     "alerts:ack_link": lambda w: {"token": w.ack_token},
@@ -352,6 +361,8 @@ ACTIONS = [
     "alerts:close",
     "alerts:acknowledge",
     "registry:contact_verify",
+    "registry:rules_accept",
+    "alerts:relay_approval_decide",
     "reports:submit",
     "reports:follow_up",
     "reports:comment",
@@ -374,6 +385,7 @@ ACTIONS = [
 DOWNLOADS = {
     "health": {},
     "set_language": {},  # a redirect (it changes the language only when posted)
+    "registry:my_rules": {},  # a redirect to the rules page of the user's organisation
     "registry:map_csv": {},
     "registry:map_xlsx": {},
     "alerts:attachment": lambda w: {"pk": w.alert, "attachment_pk": w.attachment},

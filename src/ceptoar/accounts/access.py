@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from ceptoar.accounts.models import Role
+from ceptoar.accounts.models import Role, User
 from ceptoar.registry.models import Contact, Membership, Organisation, OrganisationKind, Oversight
 
 _EVERYTHING_ROLES = (Role.HUB_STAFF, Role.AUDITOR)
@@ -190,6 +190,41 @@ def organisations_watched_by(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(condition)
 
 
+# -- handling rules (情報取扱いルール) ----------------------------------------------------------------------
+#
+# Who may accept rules for an organisation, binding it: for a member organisation, a person of that
+# organisation holding its point-of-contact role (the member's POC answers for it to the CEPTOAR; an analyst
+# reads but does not bind); for a CEPTOAR, which accepts the rules of the councils it sits in, its secretariat
+# or coordinator (`ceptoars_served_by`). Never the CEPTOAR's secretariat for its members, nor the hub for
+# anyone: an acceptance is the bound organisation's own word.
+
+
+def organisations_accepting_rules_through(user) -> QuerySet[Organisation]:
+    """The organisations for which `user` may accept handling rules."""
+    if not is_active_member(user):
+        return Organisation.objects.none()
+    condition = Q(pk__in=ceptoars_served_by(user).values("pk"))
+    if user.has_role(Role.MEMBER_POC):
+        condition |= Q(pk=user.organisation_id)
+    return Organisation.objects.filter(condition)
+
+
+def may_accept_rules_for(user, organisation: Organisation) -> bool:
+    return organisations_accepting_rules_through(user).filter(pk=organisation.pk).exists()
+
+
+def may_publish_rules_for(user, owner: Organisation) -> bool:
+    """A CEPTOAR's rules are published by its secretariat or coordinator; a council's by the people of the
+    council itself who hold those roles."""
+    if not is_active_member(user):
+        return False
+    if owner.kind == OrganisationKind.CEPTOAR:
+        return ceptoars_served_by(user).filter(pk=owner.pk).exists()
+    if owner.kind == OrganisationKind.COUNCIL:
+        return user.organisation_id == owner.pk and user.has_role(*_SECRETARIAT_ROLES)
+    return False
+
+
 def can_view_ceptoar_map(user) -> bool:
     """The CEPTOAR characteristics map holds no contacts and was published by NISC: anyone logged in."""
     return is_active_person(user)
@@ -233,6 +268,15 @@ def can_send_alerts(user) -> bool:
     return (
         is_active_member(user) and user.organisation.kind in _SENDER_KINDS and user.has_role(*_SENDER_ROLES)
     )
+
+
+def alert_senders_of(organisation: Organisation) -> QuerySet[User]:
+    """The active people who send alerts for `organisation` (who answer a relay request made to it)."""
+    if organisation.kind not in _SENDER_KINDS:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation=organisation, is_active=True, role_grants__role__in=_SENDER_ROLES
+    ).distinct()
 
 
 def require_sender(user) -> None:

@@ -257,3 +257,78 @@ class Acknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.get_via_display()} {self.acknowledged_at:%Y-%m-%d %H:%M}"
+
+
+class RelayApprovalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the originator")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class RelayApproval(models.Model):
+    """A request to relay an alert marked "originator approval needed to relay", and the originator's answer.
+
+    The asking organisation says what it would send (note, marking, audience); the originator grants or
+    refuses with a reason. A grant sends that relay at once, in the asker's name (`relay`), so what the
+    originator approved is exactly what goes out. Both steps stay on record.
+    """
+
+    parent = models.ForeignKey(
+        Alert, verbose_name=_("alert to relay"), on_delete=models.CASCADE, related_name="relay_approvals"
+    )
+    asking_organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("asking organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    note = models.TextField(_("relay note"), blank=True)
+    tlp = models.CharField(_("TLP of the relay"), max_length=20, choices=Tlp.choices)
+    # The relay's audience as `alerts.services.audience.AudienceSpec` names it (codes and user names): kept
+    # as asked, so the originator approves exactly that.
+    audience_spec = models.JSONField(_("audience of the relay"), default=dict)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=RelayApprovalStatus.choices,
+        default=RelayApprovalStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    relay = models.OneToOneField(
+        Alert,
+        verbose_name=_("relay sent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approval",
+    )
+
+    class Meta:
+        verbose_name = _("relay approval")
+        verbose_name_plural = _("relay approvals")
+        ordering = ["-asked_at", "-id"]
+        constraints = [
+            # One open request per alert and organisation; a refused one may be followed by a new request.
+            models.UniqueConstraint(
+                fields=["parent", "asking_organisation"],
+                condition=models.Q(status="pending"),
+                name="unique_pending_relay_approval",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asking_organisation} → {self.parent}: {self.get_status_display()}"

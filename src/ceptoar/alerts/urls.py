@@ -1,6 +1,15 @@
 from django.urls import path
 
-from ceptoar.alerts.views import acknowledgement, compose, detail, inbox, relay, relay_rules, tracking
+from ceptoar.alerts.views import (
+    acknowledgement,
+    compose,
+    detail,
+    inbox,
+    relay,
+    relay_approval,
+    relay_rules,
+    tracking,
+)
 
 app_name = "alerts"
 
@@ -15,6 +24,8 @@ urlpatterns = [
     path("<int:pk>/approve/", detail.approve, name="approve"),
     path("<int:pk>/close/", detail.close, name="close"),
     path("<int:pk>/relay/", relay.relay, name="relay"),
+    path("<int:pk>/relay/ask/", relay_approval.ask, name="relay_approval_ask"),
+    path("relay-approvals/<int:pk>/decide/", relay_approval.decide, name="relay_approval_decide"),
     path("<int:pk>/acknowledge/", acknowledgement.acknowledge, name="acknowledge"),
     path("<int:pk>/tracking/", tracking.tracking_page, name="tracking"),
     path("<int:pk>/tracking/live/", tracking.tracking_live, name="tracking_live"),

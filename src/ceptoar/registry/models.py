@@ -427,20 +427,41 @@ class ContactChannel(models.Model):
             raise ValidationError({"value": error.messages}) from None
 
 
+# The kinds of organisation that keep handling rules: a CEPTOAR for its members, a council for the CEPTOARs
+# seated in it (`CouncilSeat`).
+RULES_OWNER_KINDS = (OrganisationKind.CEPTOAR, OrganisationKind.COUNCIL)
+
+
 class HandlingRules(models.Model):
-    """A version of a CEPTOAR's agreed rules on handling, confidentiality and onward disclosure."""
+    """A version of the agreed rules on handling, confidentiality and onward disclosure (情報取扱いルール) of a
+    CEPTOAR, which its members accept, or of a council, which the CEPTOARs seated in it accept.
+
+    The field keeps its name `ceptoar` (the sharing policy and the importer read it): for a council's rules
+    it names the council."""
 
     ceptoar = models.ForeignKey(
         Organisation,
-        verbose_name=_("CEPTOAR"),
+        verbose_name=_("CEPTOAR or council"),
         on_delete=models.CASCADE,
         related_name="handling_rules",
-        limit_choices_to={"kind": OrganisationKind.CEPTOAR},
+        limit_choices_to={"kind__in": RULES_OWNER_KINDS},
     )
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     enacted_on = models.DateField(_("enacted on"))
+    # What changed since the previous version, in the secretariat's words: what a member reads before it
+    # accepts again. Empty only for a first version.
+    change_summary = models.TextField(_("summary of the changes"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # The highest marking these rules let the CEPTOAR share with another party under an agreement (協定先へ提供
     # できる最高区分): an agreement may not promise more than the members agreed to. The values are
     # `sharing.models.Tlp`'s, spelt out because the markings sit a layer above the registry.
@@ -467,8 +488,8 @@ class HandlingRules(models.Model):
         return f"{self.title} v{self.version}"
 
     def clean(self) -> None:
-        if getattr(self, "ceptoar", None) is not None and self.ceptoar.kind != OrganisationKind.CEPTOAR:
-            raise ValidationError({"ceptoar": _("Must be a CEPTOAR.")})
+        if getattr(self, "ceptoar", None) is not None and self.ceptoar.kind not in RULES_OWNER_KINDS:
+            raise ValidationError({"ceptoar": _("Must be a CEPTOAR or a council.")})
 
 
 class RulesAcceptance(models.Model):
@@ -509,6 +530,13 @@ class RulesAcceptance(models.Model):
         if rules is None or organisation is None:
             return
         if organisation.pk == rules.ceptoar_id:
+            return
+        if rules.ceptoar.kind == OrganisationKind.COUNCIL:
+            # A council's rules bind the CEPTOARs seated in it, not their members.
+            if not CouncilSeat.objects.filter(council_id=rules.ceptoar_id, ceptoar=organisation).exists():
+                raise ValidationError(
+                    {"rules": _("These rules belong to a council the organisation has no seat in.")}
+                )
             return
         if not Membership.objects.filter(ceptoar_id=rules.ceptoar_id, member=organisation).exists():
             raise ValidationError(

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from ceptoar.registry.models import (
     POC_ROLES,
+    ChannelKind,
     Contact,
     ContactChannel,
+    CouncilSeat,
     HandlingRules,
     Membership,
     Organisation,
@@ -83,6 +85,54 @@ def memberships_without_current_acceptance(
                 )
             )
         )
+    )
+
+
+def seats_without_current_acceptance(
+    seats: QuerySet[CouncilSeat] | None = None, today: datetime.date | None = None
+) -> QuerySet[CouncilSeat]:
+    """Council seats whose CEPTOAR has not accepted the council's rules now in force. The sharing policy
+    does not ask this (councils' sharing is counted elsewhere); the freshness and rules pages do."""
+    seats = CouncilSeat.objects.all() if seats is None else seats
+    current = current_rules_subquery("council_id", today)
+    return (
+        seats.annotate(current_rules_id=current)
+        .exclude(current_rules_id=None)
+        .exclude(
+            Exists(
+                RulesAcceptance.objects.filter(
+                    organisation=OuterRef("ceptoar_id"), rules_id=OuterRef("current_rules_id")
+                )
+            )
+        )
+    )
+
+
+def latest_rules(owner: Organisation) -> HandlingRules | None:
+    """The newest version published, in force or still to come (members may accept it ahead of its date)."""
+    return owner.handling_rules.order_by("-version").first()
+
+
+def organisations_bound_by_rules_of(owner: Organisation) -> QuerySet[Organisation]:
+    """Who accepts the rules of `owner`: a CEPTOAR's members, a council's seated CEPTOARs."""
+    if owner.kind == OrganisationKind.COUNCIL:
+        return Organisation.objects.filter(pk__in=owner.council_seats.values("ceptoar_id"))
+    return Organisation.objects.filter(pk__in=owner.member_links.values("member_id"))
+
+
+def poc_email_addresses(organisations: QuerySet[Organisation]) -> list[str]:
+    """The e-mail addresses of the active emergency points of contact (primary POC, 24/7 desk) of these
+    organisations: where a notice that asks an organisation to act is sent."""
+    return list(
+        ContactChannel.objects.filter(
+            kind=ChannelKind.EMAIL,
+            contact__is_active=True,
+            contact__role__in=POC_ROLES,
+            contact__organisation__in=organisations,
+        )
+        .order_by("value")
+        .values_list("value", flat=True)
+        .distinct()
     )
 
 

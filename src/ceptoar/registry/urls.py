@@ -5,6 +5,7 @@ from django.urls import path
 from ceptoar.registry.views import contacts as contact_views
 from ceptoar.registry.views import map as map_views
 from ceptoar.registry.views import organisations as organisation_views
+from ceptoar.registry.views import rules as rules_views
 
 app_name = "registry"
 
@@ -20,4 +21,10 @@ urlpatterns = [
     path("organisations/<str:code>/contacts/add/", contact_views.contact_add, name="contact_add"),
     path("contacts/<int:pk>/edit/", contact_views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/deactivate/", contact_views.contact_deactivate, name="contact_deactivate"),
+    path("rules/", rules_views.my_rules, name="my_rules"),
+    path("organisations/<str:code>/rules/", rules_views.organisation_rules, name="organisation_rules"),
+    path("organisations/<str:code>/rules/publish/", rules_views.rules_publish, name="rules_publish"),
+    path(
+        "organisations/<str:code>/rules/<int:rules_pk>/accept/", rules_views.rules_accept, name="rules_accept"
+    ),
 ]

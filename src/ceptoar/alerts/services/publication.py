@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
-from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
+from ceptoar.alerts.models import (
+    Alert,
+    Recipient,
+    RelayApproval,
+    RelayApprovalStatus,
+    RelayRule,
+    Severity,
+    Status,
+)
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
@@ -120,7 +128,7 @@ def relay(
         )
     if Alert.objects.filter(parent=parent, origin_organisation=relayer).exists():
         raise ValidationError({"parent": _("Your organisation has already relayed this alert.")})
-    if policy.relay_needs_approval(parent):
+    if policy.relay_needs_approval(parent) and not _approved(parent, relayer):
         raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
     tlp = tlp or parent.tlp
     spec = audience or default_relay_audience(relayer, parent)
@@ -153,6 +161,14 @@ def relay(
         # keeps who relayed what they could not read, and as which relay.
         audit.record_read(user, parent, action="relay_unread", detail=f"relay #{child.pk}")
     return _publish(child)
+
+
+def _approved(parent: Alert, relayer: Organisation) -> bool:
+    # The originator's grant (`services.relay_approval.do_grant`) sends this relay itself, so a granted
+    # request of this organisation is the one approval that lets it through.
+    return RelayApproval.objects.filter(
+        parent=parent, asking_organisation=relayer, status=RelayApprovalStatus.GRANTED
+    ).exists()
 
 
 def _rule_matches(rule: RelayRule, alert: Alert) -> bool:

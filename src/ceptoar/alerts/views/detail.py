@@ -15,6 +15,7 @@ from ceptoar.alerts import hops, tracking
 from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, Status
 from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.alerts.services import acknowledgements, approval, closing, publication
+from ceptoar.alerts.views import relay_approval
 from ceptoar.alerts.views.common import (
     describe_audience,
     family_tree,
@@ -124,6 +125,7 @@ def detail(request, pk):
         "audited": alert.tlp in AUDITED_TLPS,
         "can_track": tracking.can_track(request.user, alert),
         **_receipt_context(alert, request.user),
+        **relay_approval.panel(alert, request.user),
     }
     return render(request, "alerts/detail.html", context)
 

@@ -247,6 +247,33 @@ def contact_verify(request, pk):
     return redirect(f"{detail}#contact-{contact.pk}")
 
 
+def _rules_by_owner(watched, today) -> list[dict]:
+    """Per CEPTOAR (its members among `watched`) and per council (its seated CEPTOARs among `watched`): the
+    rules in force, how many are bound by them and how many have not accepted that version. Four queries."""
+
+    def counts(rows, key: str) -> dict[int, int]:
+        return dict(rows.order_by().values(key).annotate(n=Count("pk")).values_list(key, "n"))
+
+    memberships = Membership.objects.filter(member__in=watched)
+    seats = CouncilSeat.objects.filter(ceptoar__in=watched)
+    bound = counts(memberships, "ceptoar_id") | counts(seats, "council_id")
+    missing = counts(queries.memberships_without_current_acceptance(memberships, today), "ceptoar_id")
+    missing |= counts(queries.seats_without_current_acceptance(seats, today), "council_id")
+    rows = []
+    for owner in Organisation.objects.filter(pk__in=bound).order_by("kind", "code"):
+        rules = queries.current_rules(owner, today)
+        if rules is not None:
+            rows.append(
+                {
+                    "owner": owner,
+                    "rules": rules,
+                    "bound": bound[owner.pk],
+                    "not_accepted": missing.get(owner.pk, 0),
+                }
+            )
+    return rows
+
+
 def freshness(request):
     form = FreshnessForm(request.GET if "days" in request.GET else None)
     days_valid = not form.is_bound or form.is_valid()
@@ -284,5 +311,6 @@ def freshness(request):
         "stale_page": stale_page,
         "lacking_page": lacking_page,
         "rules_page": rules_page,
+        "rules_by_owner": _rules_by_owner(watched, today),
     }
     return render(request, "registry/freshness.html", context, status=200 if days_valid else 400)
