@@ -15,6 +15,7 @@ from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
 from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
+from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
@@ -43,6 +44,9 @@ def submit(alert: Alert, user: User) -> Alert:
 
 
 def _publish(alert: Alert) -> Alert:
+    if alert.parent_id is None:
+        # Seats change: whether the sender may post to a council is asked again when the post goes out.
+        councils.check_council_post(alert.origin_organisation, alert.tlp, alert.audience)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
     recipients = next_hop_recipients(alert)
@@ -120,6 +124,7 @@ def relay(
         )
     if Alert.objects.filter(parent=parent, origin_organisation=relayer).exists():
         raise ValidationError({"parent": _("Your organisation has already relayed this alert.")})
+    councils.check_relay(parent)
     if policy.relay_needs_approval(parent):
         raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
     tlp = tlp or parent.tlp
