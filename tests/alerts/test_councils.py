@@ -199,3 +199,22 @@ def test_an_amber_strict_council_post_is_read_by_every_seat():
     seats = Recipient.objects.filter(alert=alert).values_list("organisation_id", flat=True)
     assert policy.organisations_reading_content(alert, seats) == set(seats)
     assert policy.may_read_content(person_of("gas"), alert)
+
+
+def test_a_council_relays_a_community_alert_to_its_own_seats_only(demo_user):
+    hub = demo_user("demo-hub")
+    alert = drafts.create_draft(
+        hub,
+        title="全分野への注意喚起",
+        body="",
+        category="malware",
+        severity="high",
+        tlp=Tlp.GREEN,
+        audience=AudienceSpec(community=True),
+    )
+    alert = publication.submit(alert, hub)
+    council_person = person_of("finance-council")
+    with pytest.raises(ValidationError, match="name finance-council alone"):
+        publication.relay(alert, council_person, audience=AudienceSpec(sectors=["finance"]))
+    relay = publication.relay(alert, council_person, audience=AudienceSpec(organisations=["finance-council"]))
+    assert recipient_codes(relay) == seat_codes("finance-council")

@@ -44,8 +44,9 @@ def submit(alert: Alert, user: User) -> Alert:
 
 
 def _publish(alert: Alert) -> Alert:
-    if alert.parent_id is None:
-        # Seats change: whether the sender may post to a council is asked again when the post goes out.
+    if alert.parent_id is None or alert.origin_organisation.kind == OrganisationKind.COUNCIL:
+        # Seats change: whether the sender may post to a council is asked again when the post goes out. A
+        # council's relay (of a hub alert to the whole community) goes to its own seats alone, as its posts do.
         councils.check_council_post(alert.origin_organisation, alert.tlp, alert.audience)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
