@@ -1,8 +1,8 @@
 """The visibility policy against a deliberately simple oracle, over random small registries.
 
 Each example draws a registry (sectors, CEPTOARs with versions of their handling rules, sub-groups,
-members — some reached through sub-groups, some members of two CEPTOARs —, acceptances current and
-stale), users at random organisations and random items (marking, status, origin, author, audience).
+members — some reached through sub-groups, some members of two CEPTOARs —, councils seating some CEPTOARs,
+acceptances current and stale), users at random organisations and random items (marking, status, origin, author, audience).
 It writes them next to the demo registry inside a transaction that is rolled back afterwards, and
 compares what `ceptoar.sharing.policy` answers with what the oracle below computes from the plan in
 plain Python. The oracle uses nothing from the policy module; it is the rules of DESIGN.md §3 written
@@ -25,7 +25,14 @@ from hypothesis import strategies as st
 
 from ceptoar.accounts.models import User
 from ceptoar.alerts.models import Alert, Category
-from ceptoar.registry.models import HandlingRules, Membership, Organisation, RulesAcceptance, Sector
+from ceptoar.registry.models import (
+    CouncilSeat,
+    HandlingRules,
+    Membership,
+    Organisation,
+    RulesAcceptance,
+    Sector,
+)
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience
 
@@ -76,6 +83,7 @@ class Plan:
     acceptances: set[tuple[int, int, int]]  # (member, CEPTOAR, version)
     people: list[Person]
     items: list[Item] = field(default_factory=list)
+    seats: set[tuple[int, int]] = field(default_factory=set)  # (council, CEPTOAR)
 
 
 def subset(draw, pool, max_size: int = 2) -> frozenset[int]:
@@ -135,6 +143,9 @@ def plans(draw) -> Plan:
     writer = len(people)
     people.append(Person(draw(st.integers(0, len(orgs) - 1)), True))
     plan = Plan(n_sectors, orgs, rules, memberships, acceptances, people)
+    # Councils seat some of the CEPTOARs: naming a council reaches its seats.
+    for council in (i for i, org in enumerate(orgs) if org.kind == "council"):
+        plan.seats |= {(council, c) for c in ceptoars if draw(st.booleans())}
     for _ in range(draw(st.integers(1, 5))):
         # One or two parts per audience, so that each route is often the only one that reaches someone.
         parts = set(draw(st.lists(st.sampled_from(ITEM_PARTS), min_size=1, max_size=2, unique=True)))
@@ -169,6 +180,7 @@ def plans(draw) -> Plan:
             routes.append(("sectors", orgs[person.org].sector))
         if orgs[person.org].parent is not None:
             routes.append(("ceptoars", orgs[person.org].parent))
+        routes += [("organisations", council) for council, seated in plan.seats if seated == person.org]
         part, target = draw(st.sampled_from(routes))
         plan.items.append(
             Item(
@@ -231,6 +243,7 @@ class Oracle:
             }
         elif part == "organisations":
             reached = set(item.organisations)
+            reached |= {c for council, c in self.plan.seats if council in item.organisations}
         return reached
 
     def expand(self, item: Item) -> set[int] | None:
@@ -329,6 +342,7 @@ def build(plan: Plan) -> Built:
         Membership(ceptoar=orgs[c], member=orgs[m], via=orgs[v] if v is not None else None, unit="company")
         for c, m, v in plan.memberships
     )
+    CouncilSeat.objects.bulk_create(CouncilSeat(council=orgs[k], ceptoar=orgs[c]) for k, c in plan.seats)
     RulesAcceptance.objects.bulk_create(
         RulesAcceptance(organisation=orgs[m], rules=versions[c, v], accepted_on=today, accepted_by_name="hyp")
         for m, c, v in plan.acceptances

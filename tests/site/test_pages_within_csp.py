@@ -30,6 +30,7 @@ from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts.links import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
 from ceptoar.alerts.services import publication, relay_approval
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
@@ -219,6 +220,8 @@ def world(demo_user, settings, tmp_path) -> World:
     ).first()
     rule = RelayRule.objects.create(organisation=secretariat.organisation, created_by=secretariat)
     ids.update(alert=alert.pk, relay=relay.pk, attachment=attachment.pk, rule=rule.pk)
+    # A post of the banks CEPTOAR to the finance liaison council: the council page lists it with receipts.
+    published(secretariat, title="協議会への共有", audience=AudienceSpec(organisations=["finance-council"]))
     ids["ack_token"] = make_ack_token(delivery.pk)
     # An alert whose relay waits for the originator: the FSA has asked; one refused, one waiting.
     guarded = published(hub, relay_needs_originator_approval=True)
@@ -293,6 +296,7 @@ PAGES = {
     "registry:tree": {},
     "registry:organisation_list": {},
     "registry:organisation_detail": [{"code": "banks-0001"}, {"code": "banks"}, {"code": "nisc"}],
+    "registry:council_detail": [{"code": "ceptoar-council"}, {"code": "finance-council"}],
     "registry:map": {},
     "registry:freshness": {},
     "registry:organisation_rules": [{"code": "banks-0001"}, {"code": "banks"}, {"code": "finance-council"}],

@@ -260,13 +260,29 @@ _SENDER_KINDS = (
     OrganisationKind.MINISTRY,
     OrganisationKind.CEPTOAR,
     OrganisationKind.SUBGROUP,
+    OrganisationKind.COUNCIL,
 )
+# A council acts through its secretariat and coordinators (the people of the council organisation): they post
+# to its seats. A liaison or hub role held at a council gives no voice there.
+_COUNCIL_SENDER_ROLES = _SECRETARIAT_ROLES
 
 
 def can_send_alerts(user) -> bool:
-    """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward."""
+    """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward.
+    A council's secretariat sends too, to the council's seats (`alerts.services.councils`)."""
+    if not is_active_member(user) or user.organisation.kind not in _SENDER_KINDS:
+        return False
+    if user.organisation.kind == OrganisationKind.COUNCIL:
+        return user.has_role(*_COUNCIL_SENDER_ROLES)
+    return user.has_role(*_SENDER_ROLES)
+
+
+def acts_for_council(user, council: Organisation) -> bool:
+    """Whether `user` posts in the council's own name: its secretariat or coordinator."""
     return (
-        is_active_member(user) and user.organisation.kind in _SENDER_KINDS and user.has_role(*_SENDER_ROLES)
+        is_active_member(user)
+        and user.organisation_id == council.pk
+        and user.has_role(*_COUNCIL_SENDER_ROLES)
     )
 
 

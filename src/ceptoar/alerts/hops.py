@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ceptoar.alerts.models import Alert
-from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
+from ceptoar.registry.models import CouncilSeat, Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
 
 
@@ -24,6 +24,8 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     The hub sends to the ministries overseeing the CEPTOARs it concerns, a ministry to the CEPTOARs it
     oversees, a CEPTOAR to its members; each of them relays further down in its own name.
     """
+    if is_council_post(alert):
+        return council_recipients(alert)
     audience_orgs = policy.audience_organisations(alert.audience)
     sender = alert.origin_organisation
     if sender.kind == OrganisationKind.HUB:
@@ -38,6 +40,31 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     if sender.kind == OrganisationKind.SUBGROUP:
         return audience_orgs.filter(memberships__via=sender)
     return audience_orgs.exclude(pk=sender.pk)
+
+
+def councils_named(audience) -> QuerySet[Organisation]:
+    """The councils an audience names among its organisations."""
+    return audience.organisations.filter(kind=OrganisationKind.COUNCIL)
+
+
+def is_council_post(alert: Alert) -> bool:
+    """A post to a council: sent by the council itself, or naming a council as its audience (a seated
+    CEPTOAR's post). Relays never are: a council post is not relayed (`alerts.services.councils`)."""
+    if alert.origin_organisation.kind == OrganisationKind.COUNCIL:
+        return True
+    return alert.parent_id is None and councils_named(alert.audience).exists()
+
+
+def council_recipients(alert: Alert) -> QuerySet[Organisation]:
+    """A council is a sharing space: a post to it goes to the council and to every CEPTOAR holding a seat,
+    member or observer, save the sender. The CEPTOARs' points of contact receive and acknowledge it, and it
+    is tracked and escalated like any hop. The same set as the policy's expansion of the council, so whoever
+    may see the post is delivered it."""
+    councils = councils_named(alert.audience).values("pk")
+    seats = CouncilSeat.objects.filter(council_id__in=councils).values("ceptoar_id")
+    return Organisation.objects.filter(Q(pk__in=councils) | Q(pk__in=seats)).exclude(
+        pk=alert.origin_organisation_id
+    )
 
 
 def relay_time(alert: Alert):

@@ -49,14 +49,16 @@ _KIND_GROUP = {
     OrganisationKind.HUB: "hub",
     OrganisationKind.MINISTRY: "ministry",
     OrganisationKind.CEPTOAR: "ceptoar",
+    OrganisationKind.COUNCIL: "council",
     OrganisationKind.SUBGROUP: "subgroup",
     OrganisationKind.MEMBER: "member",
     OrganisationKind.RELATED_BODY: "member",
 }
-_GROUP_ORDER = ["hub", "ministry", "ceptoar", "subgroup", "member", "other"]
+_GROUP_ORDER = ["hub", "ministry", "council", "ceptoar", "subgroup", "member", "other"]
 GROUP_NAMES = {
     "hub": _("National hub (NISC)"),
     "ministry": _("Sector ministries"),
+    "council": _("Councils"),
     "ceptoar": _("CEPTOARs"),
     "subgroup": _("Sub-groups and relay hubs"),
     "member": _("Member organisations"),
@@ -543,3 +545,34 @@ def csv_lines(sub: Subtree) -> Iterator[list]:
             row.deliveries_failed,
             row.escalation_label,
         ]
+
+
+# -- a council's posts ----------------------------------------------------------------------------
+
+
+def council_posts(user, council: Organisation, limit: int = 10) -> list[Alert]:
+    """The council's newest posts that `user` may see — sent by the council, or to it by a seated CEPTOAR —
+    each with `content_readable`, `receipts` (its recipient organisations, each with `receipt_status`),
+    `confirmed` and `total`. A fixed handful of queries whatever the number of posts and seats."""
+    to_council = Alert.objects.filter(parent=None, audience__organisations=council).values("pk")
+    posts = policy.visible_alerts(
+        user,
+        Alert.objects.filter(Q(origin_organisation=council) | Q(pk__in=to_council)).filter(
+            status__in=policy.SHARED_ALERT_STATUSES
+        ),
+    )
+    posts = list(
+        policy.with_content_readable(user, posts)
+        .select_related("origin_organisation")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+    receipts: dict[int, list[Recipient]] = defaultdict(list)
+    rows = with_status(Recipient.objects.filter(alert__in=[post.pk for post in posts]))
+    for row in rows.select_related("organisation").order_by("organisation__code"):
+        row.status_label = ReceiptStatus.labels[row.receipt_status]
+        receipts[row.alert_id].append(row)
+    for post in posts:
+        post.receipts = receipts[post.pk]
+        post.total = len(post.receipts)
+        post.confirmed = sum(1 for row in post.receipts if row.receipt_status in ACKNOWLEDGED_STATUSES)
+    return posts

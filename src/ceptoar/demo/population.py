@@ -31,6 +31,7 @@ from ceptoar.registry.models import (
     OrganisationKind,
     Oversight,
     RulesAcceptance,
+    SeatKind,
     Sector,
 )
 
@@ -192,7 +193,13 @@ class _Builder:
                 map_position=position,
             )
             Oversight.objects.create(ministry=self.orgs[seed.ministry], ceptoar=ceptoar)
-            CouncilSeat.objects.create(council=self.orgs[seed_map.CEPTOAR_COUNCIL[0]], ceptoar=ceptoar)
+            CouncilSeat.objects.create(
+                council=self.orgs[seed_map.CEPTOAR_COUNCIL[0]],
+                ceptoar=ceptoar,
+                kind=SeatKind.OBSERVER
+                if seed.code in seed_map.CEPTOAR_COUNCIL_OBSERVERS
+                else SeatKind.MEMBER,
+            )
             if seed.council:
                 CouncilSeat.objects.create(
                     council=self.orgs[seed.council], ceptoar=ceptoar, shown_on_map=True

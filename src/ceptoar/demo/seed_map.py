@@ -86,6 +86,8 @@ SECOND_WAVE = (D(2008, 3, 31), D(2008, 4, 1))
 
 FINANCE_COUNCIL = ("finance-council", "金融CEPTOAR連絡協議会", "Finance CEPTOAR liaison council")
 CEPTOAR_COUNCIL = ("ceptoar-council", "CEPTOARカウンシル", "CEPTOAR Council")
+# In 2009 eleven CEPTOARs were members of the CEPTOAR Council; these three sat as observers.
+CEPTOAR_COUNCIL_OBSERVERS = frozenset({"railway", "medical", "logistics"})
 
 CEPTOARS: list[SeedCeptoar] = [
     SeedCeptoar(

@@ -307,8 +307,8 @@ class OversightAdmin(AccessControlledAdmin):
 
 @admin.register(CouncilSeat)
 class CouncilSeatAdmin(AccessControlledAdmin):
-    list_display = ["council", "ceptoar", "shown_on_map"]
-    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "shown_on_map"]
+    list_display = ["council", "ceptoar", "kind", "shown_on_map"]
+    list_filter = [("council", admin.RelatedOnlyFieldListFilter), "kind", "shown_on_map"]
     search_fields = ["council__code", "council__name", "ceptoar__code", "ceptoar__name"]
     list_select_related = ["council", "ceptoar"]
     autocomplete_fields = ["council", "ceptoar"]

@@ -225,6 +225,15 @@ class Oversight(models.Model):
             raise ValidationError(errors)
 
 
+class SeatKind(models.TextChoices):
+    """How a CEPTOAR sits on a council. In 2009, 11 CEPTOARs were members of the CEPTOAR Council and
+    railway, medical and logistics observers. What an observer may post is the alerts area's rule
+    (`alerts.services.councils`); both kinds receive every post."""
+
+    MEMBER = "member", _("Member")
+    OBSERVER = "observer", _("Observer")
+
+
 class CouncilSeat(models.Model):
     council = models.ForeignKey(
         Organisation,
@@ -240,6 +249,7 @@ class CouncilSeat(models.Model):
         related_name="councils",
         limit_choices_to={"kind": OrganisationKind.CEPTOAR},
     )
+    kind = models.CharField(_("seat"), max_length=20, choices=SeatKind.choices, default=SeatKind.MEMBER)
     # Whether the CEPTOAR map names the council in place of the CEPTOAR (as it does for finance).
     shown_on_map = models.BooleanField(_("shown on the map"), default=False)
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from ceptoar.registry.views import contacts as contact_views
+from ceptoar.registry.views import councils as council_views
 from ceptoar.registry.views import map as map_views
 from ceptoar.registry.views import organisations as organisation_views
 from ceptoar.registry.views import rules as rules_views
@@ -14,6 +15,7 @@ urlpatterns = [
     path("organisations/", organisation_views.organisation_list, name="organisation_list"),
     path("organisations/<str:code>/", organisation_views.organisation_detail, name="organisation_detail"),
     path("contacts/<int:pk>/verify/", organisation_views.contact_verify, name="contact_verify"),
+    path("councils/<str:code>/", council_views.council_detail, name="council_detail"),
     path("map/", map_views.ceptoar_map, name="map"),
     path("map.csv", map_views.ceptoar_map_csv, name="map_csv"),
     path("map.xlsx", map_views.ceptoar_map_xlsx, name="map_xlsx"),

@@ -21,7 +21,9 @@ Expansion of an audience to organisations:
 - sectors: organisations of those sectors, plus the members of the CEPTOARs of those sectors;
 - CEPTOARs: the CEPTOAR, its sub-groups (`Organisation.parent`) and its members (`Membership`);
 - sub-groups: the sub-group and the members it relays to (`Membership.via`);
-- organisations: themselves.
+- organisations: themselves; a council named there is a sharing space, and reaches itself and the CEPTOARs
+  holding its seats, members and observers alike (`CouncilSeat`), not their members. The council's next hop
+  (`alerts.hops.council_recipients`) is the same set, so whoever may see a post to a council is delivered it.
 
 `visible()` turns the reader into a few "keys" (their organisation, the CEPTOARs, sub-groups and
 sectors it belongs to) and asks the database whether an item's audience mentions any of them. Every
@@ -43,7 +45,7 @@ from ceptoar.accounts.access import is_active_member, is_active_person
 from ceptoar.accounts.models import Role
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import queries as registry_queries
-from ceptoar.registry.models import Membership, Organisation
+from ceptoar.registry.models import CouncilSeat, Membership, Organisation
 from ceptoar.reports.models import (
     SCOPE_RANK,
     Case,
@@ -120,9 +122,13 @@ def _audience_reaches(organisation_id: int) -> Q:
     sector_keys = Q(sector_id__in=own.exclude(sector=None).values("sector_id")) | Q(
         sector_id__in=links.exclude(ceptoar__sector=None).values("ceptoar__sector_id")
     )
+    # The organisations whose expansion holds it: itself, and the councils it holds a seat on.
+    organisation_keys = Q(organisation_id=organisation_id) | Q(
+        organisation_id__in=CouncilSeat.objects.filter(ceptoar_id=organisation_id).values("council_id")
+    )
     return (
         Q(audience__community=True)
-        | Exists(_Organisations.objects.filter(audience_id=audience, organisation_id=organisation_id))
+        | Exists(_Organisations.objects.filter(organisation_keys, audience_id=audience))
         | Exists(_Ceptoars.objects.filter(ceptoar_keys, audience_id=audience))
         | Exists(_Subgroups.objects.filter(subgroup_keys, audience_id=audience))
         | Exists(_Sectors.objects.filter(sector_keys, audience_id=audience))
@@ -443,8 +449,10 @@ def _expansion(audience_id: int) -> Q:
     sectors = _Sectors.objects.filter(audience_id=audience_id).values("sector_id")
     ceptoars = _Ceptoars.objects.filter(audience_id=audience_id).values("organisation_id")
     subgroups = _Subgroups.objects.filter(audience_id=audience_id).values("organisation_id")
+    organisations = _Organisations.objects.filter(audience_id=audience_id).values("organisation_id")
     return (
-        Q(pk__in=_Organisations.objects.filter(audience_id=audience_id).values("organisation_id"))
+        Q(pk__in=organisations)
+        | Q(pk__in=CouncilSeat.objects.filter(council_id__in=organisations).values("ceptoar_id"))
         | Q(sector_id__in=sectors)
         | Q(pk__in=Membership.objects.filter(ceptoar__sector_id__in=sectors).values("member_id"))
         | Q(pk__in=ceptoars)

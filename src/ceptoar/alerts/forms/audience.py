@@ -55,7 +55,10 @@ class AudienceForm(forms.Form):
         label=_("Organisations (codes)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "banks-0001, banks-0002"}),
-        help_text=_("Organisation codes, separated by commas or new lines."),
+        help_text=_(
+            "Organisation codes, separated by commas or new lines. A council's code (alone) posts to the "
+            "council: it reaches every CEPTOAR seated on it."
+        ),
     )
     people = forms.CharField(
         label=_("Named people (user names)"),

@@ -11,6 +11,7 @@ from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, AlertAttachment
+from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 
 
@@ -33,13 +34,17 @@ def create_draft(
 ) -> Alert:
     access.require_sender(author)
     checked = [(check_attachment(name, content), content) for name, content in attachments or []]
+    built = build_audience(audience, tlp)
+    if councils.check_council_post(author.organisation, tlp, built):
+        # A council post stays with the seats (`alerts.services.councils`).
+        no_onward_relay = True
     alert = Alert(
         title=title,
         body=body,
         category=category,
         severity=severity,
         tlp=tlp,
-        audience=build_audience(audience, tlp),
+        audience=built,
         no_onward_relay=no_onward_relay,
         relay_needs_originator_approval=relay_needs_originator_approval,
         references=references or [],

@@ -23,6 +23,7 @@ from ceptoar.alerts.models import (
     Severity,
     Status,
 )
+from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
@@ -51,6 +52,10 @@ def submit(alert: Alert, user: User) -> Alert:
 
 
 def _publish(alert: Alert) -> Alert:
+    if alert.parent_id is None or alert.origin_organisation.kind == OrganisationKind.COUNCIL:
+        # Seats change: whether the sender may post to a council is asked again when the post goes out. A
+        # council's relay (of a hub alert to the whole community) goes to its own seats alone, as its posts do.
+        councils.check_council_post(alert.origin_organisation, alert.tlp, alert.audience)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
     recipients = next_hop_recipients(alert)
@@ -128,6 +133,7 @@ def relay(
         )
     if Alert.objects.filter(parent=parent, origin_organisation=relayer).exists():
         raise ValidationError({"parent": _("Your organisation has already relayed this alert.")})
+    councils.check_relay(parent)
     if policy.relay_needs_approval(parent) and not _approved(parent, relayer):
         raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
     tlp = tlp or parent.tlp

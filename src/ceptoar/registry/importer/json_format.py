@@ -234,20 +234,25 @@ def _read_json_organisation(document: Document, raw: Any, source: Source) -> Non
         record.councils = []
         for i, item in enumerate(councils):
             if isinstance(item, str) and item.strip():
-                record.councils.append((item.strip(), ABSENT))
+                record.councils.append((item.strip(), ABSENT, ABSENT))
             elif (
                 isinstance(item, dict)
                 and isinstance(item.get("code"), str)
                 and item["code"].strip()
-                and set(item) <= {"code", "shown_on_map"}
+                and set(item) <= {"code", "shown_on_map", "seat"}
                 and isinstance(item.get("shown_on_map", False), bool)
+                and isinstance(item.get("seat", ""), str)
             ):
-                record.councils.append((item["code"].strip(), item.get("shown_on_map", ABSENT)))
+                seat = item.get("seat", ABSENT)
+                record.councils.append((item["code"].strip(), item.get("shown_on_map", ABSENT), seat))
             else:
                 document.problems.append(
                     source.problem(
                         f"councils[{i}]",
-                        _('Expected a council code, or {"code": …, "shown_on_map": true or false}.'),
+                        _(
+                            'Expected a council code, or {"code": …, "shown_on_map": true or false, '
+                            '"seat": "member" or "observer"}.'
+                        ),
                     )
                 )
     if code:

@@ -50,7 +50,8 @@ class OrganisationRecord:
     profile: dict[str, Any] | None = None
     before: dict[str, Any] = field(default_factory=dict)  # stored values, to tell what the file changes
     ministries: list[str] | None = None
-    councils: list[tuple[str, Any]] | None = None  # (council code, shown_on_map or ABSENT)
+    # (council code, shown_on_map or ABSENT, seat "member" / "observer" or ABSENT)
+    councils: list[tuple[str, Any, Any]] | None = None
 
 
 @dataclass

@@ -19,7 +19,7 @@ def _referenced_codes(plan: ImportPlan) -> set[str]:
         if record.profile and isinstance(record.profile.get("secretariat"), str):
             codes.add(record.profile["secretariat"].strip())
         codes.update(record.ministries or [])
-        codes.update(code for code, _flag in record.councils or [])
+        codes.update(code for code, _flag, _seat in record.councils or [])
     for m in doc.memberships:
         codes.update(c for c in (m.ceptoar, m.member, m.via) if isinstance(c, str) and c)
     codes.update(c.organisation for c in doc.contacts)
@@ -168,7 +168,7 @@ def _check_councils(plan: ImportPlan, ceptoar: Organisation, record: Organisatio
             seat.council.code: seat
             for seat in CouncilSeat.objects.filter(ceptoar=ceptoar).select_related("council")
         }
-    for i, (code, shown_on_map) in enumerate(record.councils):
+    for i, (code, shown_on_map, seat_kind) in enumerate(record.councils):
         council = plan.organisation(code, record.source, f"councils[{i}]")
         if council is None:
             continue
@@ -177,11 +177,14 @@ def _check_councils(plan: ImportPlan, ceptoar: Organisation, record: Organisatio
         if shown_on_map is not ABSENT and planned.instance.shown_on_map != shown_on_map:
             planned.instance.shown_on_map = shown_on_map
             planned.changed.add("shown_on_map")
+        if seat_kind is not ABSENT and planned.instance.kind != seat_kind:
+            planned.instance.kind = seat_kind
+            planned.changed.add("kind")
         plan.clean(
             planned.instance,
             record.source,
             exclude=["council", "ceptoar"],
-            names={"council": f"councils[{i}]", "ceptoar": "kind"},
+            names={"council": f"councils[{i}]", "ceptoar": "kind", "kind": f"councils[{i}].seat"},
         )
         stored[code] = planned.instance
         plan.seat_plan.append(planned)
