@@ -36,6 +36,10 @@ class PartnerOption:
     already_forwarded: bool
 
     @property
+    def highest_tlp_label(self) -> str:
+        return str(Tlp(self.flow.highest_tlp).label)
+
+    @property
     def tlps(self) -> list[str]:
         highest = TLP_RANK[Tlp(self.flow.highest_tlp)]
         return [tlp for tlp in ANALYSIS_TLPS if TLP_RANK[tlp] <= highest]

@@ -310,8 +310,9 @@ class ReportForm(forms.Form):
             "happened, the causes, the times, the affected services and the countermeasures, in the version "
             "that is newest when the secretariat forwards it. Your organisation's name is shown to the partner "
             "where the agreement says originators are named. Your attached files, the comments and the names "
-            "of the people who wrote the report are not forwarded. You may withdraw this consent at any time: "
-            "the partner then no longer sees the report here, but what it has already read cannot be un-read. "
+            "of the people who wrote the report are not forwarded. You may withdraw this consent later (untick it "
+            "in a follow-up report): the partner then no longer sees the report here, but what it has already "
+            "read cannot be un-read. "
             "Analyses the partner returns reach other members only as the secretariat's alert, not as your "
             "report."
         ),

@@ -374,6 +374,11 @@ def detail(request, pk):
         "attachments": attachments,
         "can_continue": can_edit and draft is not None,
         "can_follow_up": can_edit and draft is None and bool(versions),
+        "analysis_forwards": policy.visible_forwards(request.user)
+        .filter(report_id=report.pk)
+        .select_related("partner")
+        .order_by("forwarded_at"),
+        "can_forward_for_analysis": access.can_forward_for_analysis(request.user, report),
     }
     return render(request, "reports/report_detail.html", context)
 
