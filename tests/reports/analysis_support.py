@@ -99,11 +99,12 @@ def sent_report(
     event_type: str = EventType.UNAVAILABILITY,
     title: str = REPORT_TITLE,
     triaged_by: User | None = None,
+    ceptoar: str = CEPTOAR,
 ) -> Report:
-    """A 第1報 to the electricity CEPTOAR, with or without consent to forwarding for analysis, triaged by
+    """A 第1報 to the electricity CEPTOAR (or `ceptoar`), with or without consent to forwarding for analysis, triaged by
     `triaged_by` when given."""
     now = timezone.now()
-    report = start_report(reporter, organisation(CEPTOAR))
+    report = start_report(reporter, organisation(ceptoar))
     values = {
         "title": title,
         "event_type": event_type,

@@ -120,7 +120,7 @@ def test_the_partner_returns_an_analysis_and_the_secretariat_shares_it(client):
     assert response.status_code == 302
     analysis = PartnerAnalysis.objects.get()
     assert analysis.attachments.count() == 1
-    assert client.get(reverse("reports:analysis_share", args=[analysis.pk])).status_code == 302
+    assert client.get(reverse("reports:analysis_share", args=[analysis.pk])).status_code == 405
     assert (
         client.post(
             reverse("reports:analysis_share", args=[analysis.pk]),

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ceptoar.accounts.access import ceptoars_served_by
 from ceptoar.agreements.flows import category_label
@@ -194,9 +195,8 @@ def analysis_detail(request, pk: int, share_form: ShareForm | None = None, statu
     return render(request, "reports/analysis_detail.html", context, status=status)
 
 
+@require_POST
 def share(request, pk: int):
-    if request.method != "POST":
-        return redirect("reports:analysis_detail", pk=pk)
     analysis = _analysis_or_404(request.user, pk)
     form = _share_form(analysis, request.POST)
     if form.is_valid():
