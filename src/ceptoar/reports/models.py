@@ -549,7 +549,7 @@ class AnalysisForward(models.Model):
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="analysis_forwards"
     )
     version = models.ForeignKey(
-        ReportVersion, verbose_name=_("version forwarded"), on_delete=models.PROTECT, related_name="+"
+        ReportVersion, verbose_name=_("version forwarded"), on_delete=models.CASCADE, related_name="+"
     )
     partner = models.ForeignKey(
         "registry.Organisation",
