@@ -50,6 +50,7 @@ def test_the_secretariat_forwards_from_the_page_and_the_partner_reads_only_the_f
     add_comment(w.secretariat, report, "山田さんへ折り返しお願いします")
 
     sign_in(client, w.secretariat)
+    assert reverse("reports:analysis_inbox") not in client.get(reverse("home")).content.decode()
     detail = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
     assert reverse("reports:analysis_forward_new", args=[report.pk]) in detail
     page = client.get(reverse("reports:analysis_forward_new", args=[report.pk]))
@@ -63,6 +64,8 @@ def test_the_secretariat_forwards_from_the_page_and_the_partner_reads_only_the_f
 
     client.logout()
     sign_in(client, w.analyst)
+    # The header leads the partner to its inbox.
+    assert reverse("reports:analysis_inbox") in client.get(reverse("home")).content.decode()
     inbox = client.get(reverse("reports:analysis_inbox")).content.decode()
     assert report.reference in inbox
     # The report's own page sends the partner to the forward; its files and comments stay closed.
