@@ -173,3 +173,19 @@ def test_the_returned_page_is_for_secretariats_and_pages_of_others_answer_404(cl
     assert client.get(reverse("reports:analysis_forward_new", args=[report.pk])).status_code == 403
     # The reporter sees where its report went.
     assert client.get(reverse("reports:analysis_forward", args=[forward.pk])).status_code == 200
+
+
+def test_under_an_agreement_that_anonymises_originators_the_partner_is_not_told_who_reported(client):
+    w = world()
+    analysis_agreement(originator="anonymised")
+    report = sent_report(w.reporter, consent=True, triaged_by=w.secretariat)
+    forward = do_forward_for_analysis(w.secretariat, report, w.partner, tlp="amber")
+    assert not forward.originator_named
+    sign_in(client, w.analyst)
+    html = client.get(reverse("reports:analysis_forward", args=[forward.pk])).content.decode()
+    assert "Not named (the agreement anonymises originators)" in html
+    assert report.organisation.name not in html
+    client.logout()
+    sign_in(client, w.secretariat)
+    html = client.get(reverse("reports:analysis_forward", args=[forward.pk])).content.decode()
+    assert report.organisation.name in html
