@@ -6,768 +6,243 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("registry", "0001_initial"),
-        ("sharing", "0001_initial"),
+        ('registry', '0001_initial'),
+        ('sharing', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Report",
+            name='Report',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("reference", models.CharField(max_length=30, unique=True, verbose_name="reference number")),
-                (
-                    "scope",
-                    models.CharField(
-                        choices=[
-                            ("secretariat", "Our CEPTOAR's secretariat only"),
-                            ("ministry", "The secretariat and our sector ministry"),
-                            ("hub", "The secretariat, our sector ministry and the national hub (NISC)"),
-                        ],
-                        default="secretariat",
-                        max_length=20,
-                        verbose_name="how far the original may go",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft (not sent)"),
-                            ("new", "New"),
-                            ("triaged", "Triaged"),
-                            ("more_information", "More information needed"),
-                            ("forwarded", "Forwarded"),
-                            ("closed", "Closed"),
-                        ],
-                        db_index=True,
-                        default="draft",
-                        max_length=20,
-                        verbose_name="triage status",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "first_submitted_at",
-                    models.DateTimeField(
-                        blank=True, db_index=True, null=True, verbose_name="first submitted at"
-                    ),
-                ),
-                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
-                (
-                    "event_type",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("precursor", "Precursor or near miss"),
-                            ("leak", "Leak"),
-                            ("destruction", "Destruction"),
-                            ("unavailability", "Unavailability"),
-                            ("malware", "Malware"),
-                            ("malicious_code", "Malicious code"),
-                            ("intrusion", "Intrusion"),
-                            ("other", "Other"),
-                        ],
-                        max_length=30,
-                        verbose_name="event type",
-                    ),
-                ),
-                (
-                    "occurred_at",
-                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="occurred at"),
-                ),
-                ("detected_at", models.DateTimeField(blank=True, null=True, verbose_name="detected at")),
-                ("has_final", models.BooleanField(default=False, verbose_name="final report received")),
-                (
-                    "ceptoar",
-                    models.ForeignKey(
-                        limit_choices_to={"kind": "ceptoar"},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="incident_reports_received",
-                        to="registry.organisation",
-                        verbose_name="reported to (CEPTOAR)",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="created by",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="incident_reports",
-                        to="registry.organisation",
-                        verbose_name="reporting organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('reference', models.CharField(max_length=30, unique=True, verbose_name='reference number')),
+                ('scope', models.CharField(choices=[('secretariat', "Our CEPTOAR's secretariat only"), ('ministry', 'The secretariat and our sector ministry'), ('hub', 'The secretariat, our sector ministry and the national hub (NISC)')], default='secretariat', max_length=20, verbose_name='how far the original may go')),
+                ('status', models.CharField(choices=[('draft', 'Draft (not sent)'), ('new', 'New'), ('triaged', 'Triaged'), ('more_information', 'More information needed'), ('forwarded', 'Forwarded'), ('closed', 'Closed')], db_index=True, default='draft', max_length=20, verbose_name='triage status')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('first_submitted_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='first submitted at')),
+                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
+                ('event_type', models.CharField(blank=True, choices=[('precursor', 'Precursor or near miss'), ('leak', 'Leak'), ('destruction', 'Destruction'), ('unavailability', 'Unavailability'), ('malware', 'Malware'), ('malicious_code', 'Malicious code'), ('intrusion', 'Intrusion'), ('other', 'Other')], max_length=30, verbose_name='event type')),
+                ('occurred_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='occurred at')),
+                ('detected_at', models.DateTimeField(blank=True, null=True, verbose_name='detected at')),
+                ('has_final', models.BooleanField(default=False, verbose_name='final report received')),
+                ('ceptoar', models.ForeignKey(limit_choices_to={'kind': 'ceptoar'}, on_delete=django.db.models.deletion.PROTECT, related_name='incident_reports_received', to='registry.organisation', verbose_name='reported to (CEPTOAR)')),
+                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incident_reports', to='registry.organisation', verbose_name='reporting organisation')),
             ],
             options={
-                "verbose_name": "incident report",
-                "verbose_name_plural": "incident reports",
-                "ordering": ["-first_submitted_at", "-id"],
+                'verbose_name': 'incident report',
+                'verbose_name_plural': 'incident reports',
+                'ordering': ['-first_submitted_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="ReportCause",
+            name='ReportCause',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "cause_class",
-                    models.CharField(
-                        choices=[
-                            ("intentional", "Intentional (cyber attack)"),
-                            ("accidental", "Accidental (accident, failure, mistake)"),
-                            ("environmental", "Environmental (disaster)"),
-                            ("other", "Other"),
-                        ],
-                        max_length=20,
-                        verbose_name="cause class",
-                    ),
-                ),
-                (
-                    "cause",
-                    models.CharField(
-                        choices=[
-                            ("intentional.suspicious_mail", "Suspicious e-mail received"),
-                            ("intentional.impersonation", "Impersonation or stolen user IDs"),
-                            ("intentional.dos", "DDoS or other mass access"),
-                            ("intentional.information_theft", "Theft of information"),
-                            ("intentional.insider", "Insider wrongdoing"),
-                            ("intentional.vulnerability_exploited", "Exploited vulnerability"),
-                            ("intentional.other", "Other attack"),
-                            ("accidental.operator_error", "Operating mistake"),
-                            ("accidental.management_error", "Management mistake"),
-                            ("accidental.contractor_error", "Mistake by a contractor"),
-                            ("accidental.hardware_failure", "Equipment failure"),
-                            ("accidental.software_defect", "Software defect"),
-                            ("accidental.spillover", "Spill-over from a failure elsewhere"),
-                            ("accidental.other", "Other accident or failure"),
-                            ("environmental.natural_disaster", "Natural disaster"),
-                            ("environmental.power_outage", "Power or communications outage"),
-                            ("environmental.pandemic", "Epidemic"),
-                            ("environmental.other", "Other environmental cause"),
-                            ("other.unknown", "Unknown"),
-                            ("other.other", "Other"),
-                        ],
-                        max_length=60,
-                        verbose_name="cause",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="cause_rows",
-                        to="reports.report",
-                        verbose_name="report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('cause_class', models.CharField(choices=[('intentional', 'Intentional (cyber attack)'), ('accidental', 'Accidental (accident, failure, mistake)'), ('environmental', 'Environmental (disaster)'), ('other', 'Other')], max_length=20, verbose_name='cause class')),
+                ('cause', models.CharField(choices=[('intentional.suspicious_mail', 'Suspicious e-mail received'), ('intentional.impersonation', 'Impersonation or stolen user IDs'), ('intentional.dos', 'DDoS or other mass access'), ('intentional.information_theft', 'Theft of information'), ('intentional.insider', 'Insider wrongdoing'), ('intentional.vulnerability_exploited', 'Exploited vulnerability'), ('intentional.other', 'Other attack'), ('accidental.operator_error', 'Operating mistake'), ('accidental.management_error', 'Management mistake'), ('accidental.contractor_error', 'Mistake by a contractor'), ('accidental.hardware_failure', 'Equipment failure'), ('accidental.software_defect', 'Software defect'), ('accidental.spillover', 'Spill-over from a failure elsewhere'), ('accidental.other', 'Other accident or failure'), ('environmental.natural_disaster', 'Natural disaster'), ('environmental.power_outage', 'Power or communications outage'), ('environmental.pandemic', 'Epidemic'), ('environmental.other', 'Other environmental cause'), ('other.unknown', 'Unknown'), ('other.other', 'Other')], max_length=60, verbose_name='cause')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cause_rows', to='reports.report', verbose_name='report')),
             ],
             options={
-                "verbose_name": "report cause",
-                "verbose_name_plural": "report causes",
+                'verbose_name': 'report cause',
+                'verbose_name_plural': 'report causes',
             },
         ),
         migrations.CreateModel(
-            name="ReportComment",
+            name='ReportComment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("body", models.TextField(verbose_name="comment")),
-                (
-                    "internal",
-                    models.BooleanField(
-                        default=False, verbose_name="internal note (not shown to the reporter)"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="written at")),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="author",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organisation",
-                        verbose_name="organisation",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="comments",
-                        to="reports.report",
-                        verbose_name="report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('body', models.TextField(verbose_name='comment')),
+                ('internal', models.BooleanField(default=False, verbose_name='internal note (not shown to the reporter)')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='written at')),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organisation', verbose_name='organisation')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='reports.report', verbose_name='report')),
             ],
             options={
-                "verbose_name": "report comment",
-                "verbose_name_plural": "report comments",
-                "ordering": ["report", "created_at", "id"],
+                'verbose_name': 'report comment',
+                'verbose_name_plural': 'report comments',
+                'ordering': ['report', 'created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ReportHop",
+            name='ReportHop',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "level",
-                    models.CharField(
-                        choices=[
-                            ("secretariat", "CEPTOAR secretariat"),
-                            ("ministry", "Sector ministry"),
-                            ("hub", "National hub"),
-                        ],
-                        max_length=20,
-                        verbose_name="level",
-                    ),
-                ),
-                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
-                ("received_at", models.DateTimeField(blank=True, null=True, verbose_name="received at")),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.organisation",
-                        verbose_name="organisation",
-                    ),
-                ),
-                (
-                    "received_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="received by",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="hops",
-                        to="reports.report",
-                        verbose_name="report",
-                    ),
-                ),
-                (
-                    "sent_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="sent by",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('level', models.CharField(choices=[('secretariat', 'CEPTOAR secretariat'), ('ministry', 'Sector ministry'), ('hub', 'National hub')], max_length=20, verbose_name='level')),
+                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
+                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='received at')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organisation', verbose_name='organisation')),
+                ('received_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='received by')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hops', to='reports.report', verbose_name='report')),
+                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='sent by')),
             ],
             options={
-                "verbose_name": "report hop",
-                "verbose_name_plural": "report hops",
-                "ordering": ["report", "sent_at", "id"],
+                'verbose_name': 'report hop',
+                'verbose_name_plural': 'report hops',
+                'ordering': ['report', 'sent_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ReportingDeadline",
+            name='ReportingDeadline',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("first", "First report"), ("details", "Detailed (final) report")],
-                        max_length=20,
-                        verbose_name="kind of report",
-                    ),
-                ),
-                ("hours_after_detection", models.PositiveIntegerField(verbose_name="hours after detection")),
-                (
-                    "ceptoar",
-                    models.ForeignKey(
-                        limit_choices_to={"kind": "ceptoar"},
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="reporting_deadlines",
-                        to="registry.organisation",
-                        verbose_name="CEPTOAR",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('first', 'First report'), ('details', 'Detailed (final) report')], max_length=20, verbose_name='kind of report')),
+                ('hours_after_detection', models.PositiveIntegerField(verbose_name='hours after detection')),
+                ('ceptoar', models.ForeignKey(limit_choices_to={'kind': 'ceptoar'}, on_delete=django.db.models.deletion.CASCADE, related_name='reporting_deadlines', to='registry.organisation', verbose_name='CEPTOAR')),
             ],
             options={
-                "verbose_name": "reporting deadline",
-                "verbose_name_plural": "reporting deadlines",
+                'verbose_name': 'reporting deadline',
+                'verbose_name_plural': 'reporting deadlines',
             },
         ),
         migrations.CreateModel(
-            name="ReportVersion",
+            name='ReportVersion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveSmallIntegerField(verbose_name="version number")),
-                (
-                    "stage",
-                    models.CharField(
-                        choices=[
-                            ("first", "First report"),
-                            ("follow_up", "Follow-up report"),
-                            ("final", "Final report"),
-                        ],
-                        default="first",
-                        max_length=20,
-                        verbose_name="kind of report",
-                    ),
-                ),
-                ("saved_at", models.DateTimeField(auto_now=True, verbose_name="last saved at")),
-                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
-                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
-                (
-                    "event_type",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("precursor", "Precursor or near miss"),
-                            ("leak", "Leak"),
-                            ("destruction", "Destruction"),
-                            ("unavailability", "Unavailability"),
-                            ("malware", "Malware"),
-                            ("malicious_code", "Malicious code"),
-                            ("intrusion", "Intrusion"),
-                            ("other", "Other"),
-                        ],
-                        max_length=30,
-                        verbose_name="event type",
-                    ),
-                ),
-                ("causes", models.JSONField(blank=True, default=list, verbose_name="causes")),
-                ("occurred_at", models.DateTimeField(blank=True, null=True, verbose_name="when it occurred")),
-                (
-                    "detected_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="when it was detected"),
-                ),
-                (
-                    "recovered_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="when it was recovered"),
-                ),
-                (
-                    "incident_status",
-                    models.CharField(
-                        choices=[
-                            ("ongoing", "Ongoing"),
-                            ("contained", "Contained, not yet recovered"),
-                            ("recovered", "Recovered"),
-                            ("under_investigation", "Under investigation"),
-                        ],
-                        default="ongoing",
-                        max_length=30,
-                        verbose_name="status",
-                    ),
-                ),
-                ("description", models.TextField(blank=True, verbose_name="what happened")),
-                ("countermeasures", models.TextField(blank=True, verbose_name="countermeasures")),
-                ("observables", models.JSONField(blank=True, default=list, verbose_name="observables")),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="written by",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="versions",
-                        to="reports.report",
-                        verbose_name="report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveSmallIntegerField(verbose_name='version number')),
+                ('stage', models.CharField(choices=[('first', 'First report'), ('follow_up', 'Follow-up report'), ('final', 'Final report')], default='first', max_length=20, verbose_name='kind of report')),
+                ('saved_at', models.DateTimeField(auto_now=True, verbose_name='last saved at')),
+                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
+                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
+                ('event_type', models.CharField(blank=True, choices=[('precursor', 'Precursor or near miss'), ('leak', 'Leak'), ('destruction', 'Destruction'), ('unavailability', 'Unavailability'), ('malware', 'Malware'), ('malicious_code', 'Malicious code'), ('intrusion', 'Intrusion'), ('other', 'Other')], max_length=30, verbose_name='event type')),
+                ('causes', models.JSONField(blank=True, default=list, verbose_name='causes')),
+                ('occurred_at', models.DateTimeField(blank=True, null=True, verbose_name='when it occurred')),
+                ('detected_at', models.DateTimeField(blank=True, null=True, verbose_name='when it was detected')),
+                ('recovered_at', models.DateTimeField(blank=True, null=True, verbose_name='when it was recovered')),
+                ('incident_status', models.CharField(choices=[('ongoing', 'Ongoing'), ('contained', 'Contained, not yet recovered'), ('recovered', 'Recovered'), ('under_investigation', 'Under investigation')], default='ongoing', max_length=30, verbose_name='status')),
+                ('description', models.TextField(blank=True, verbose_name='what happened')),
+                ('countermeasures', models.TextField(blank=True, verbose_name='countermeasures')),
+                ('observables', models.JSONField(blank=True, default=list, verbose_name='observables')),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='written by')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='reports.report', verbose_name='report')),
             ],
             options={
-                "verbose_name": "report version",
-                "verbose_name_plural": "report versions",
-                "ordering": ["report", "number"],
+                'verbose_name': 'report version',
+                'verbose_name_plural': 'report versions',
+                'ordering': ['report', 'number'],
             },
         ),
         migrations.CreateModel(
-            name="ReportAttachment",
+            name='ReportAttachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("file", models.FileField(upload_to="reports/%Y/%m/", verbose_name="file")),
-                ("name", models.CharField(max_length=255, verbose_name="file name")),
-                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
-                ("size", models.PositiveBigIntegerField(verbose_name="size in bytes")),
-                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
-                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded at")),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="reports.report",
-                        verbose_name="report",
-                    ),
-                ),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="uploaded by",
-                    ),
-                ),
-                (
-                    "version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="reports.reportversion",
-                        verbose_name="added with version",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('file', models.FileField(upload_to='reports/%Y/%m/', verbose_name='file')),
+                ('name', models.CharField(max_length=255, verbose_name='file name')),
+                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
+                ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
+                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
+                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='reports.report', verbose_name='report')),
+                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='reports.reportversion', verbose_name='added with version')),
             ],
             options={
-                "verbose_name": "report attachment",
-                "verbose_name_plural": "report attachments",
+                'verbose_name': 'report attachment',
+                'verbose_name_plural': 'report attachments',
             },
         ),
         migrations.CreateModel(
-            name="Case",
+            name='Case',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("body", models.TextField(blank=True, verbose_name="sanitised text")),
-                ("lessons", models.TextField(blank=True, verbose_name="lessons and advice")),
-                (
-                    "event_type",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("precursor", "Precursor or near miss"),
-                            ("leak", "Leak"),
-                            ("destruction", "Destruction"),
-                            ("unavailability", "Unavailability"),
-                            ("malware", "Malware"),
-                            ("malicious_code", "Malicious code"),
-                            ("intrusion", "Intrusion"),
-                            ("other", "Other"),
-                        ],
-                        max_length=30,
-                        verbose_name="event type",
-                    ),
-                ),
-                ("causes", models.JSONField(blank=True, default=list, verbose_name="causes")),
-                (
-                    "occurred_on",
-                    models.DateField(blank=True, db_index=True, null=True, verbose_name="occurred in"),
-                ),
-                (
-                    "tlp",
-                    models.CharField(
-                        choices=[
-                            ("clear", "TLP:CLEAR"),
-                            ("green", "TLP:GREEN"),
-                            ("amber", "TLP:AMBER"),
-                            ("amber_strict", "TLP:AMBER+STRICT"),
-                            ("red", "TLP:RED"),
-                        ],
-                        default="green",
-                        max_length=20,
-                        verbose_name="TLP",
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("review", "Being reviewed by the secretariat"),
-                            ("awaiting_approval", "Awaiting the reporter's approval"),
-                            ("changes_requested", "Changes requested by the reporter"),
-                            ("approved", "Approved by the reporter"),
-                            ("published", "Published"),
-                            ("withdrawn", "Withdrawn"),
-                        ],
-                        db_index=True,
-                        default="review",
-                        max_length=20,
-                        verbose_name="status",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                (
-                    "submitted_for_approval_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="sent for approval at"),
-                ),
-                (
-                    "reporter_approved_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="approved by the reporter at"),
-                ),
-                ("reporter_note", models.TextField(blank=True, verbose_name="the reporter's note")),
-                (
-                    "published_at",
-                    models.DateTimeField(blank=True, db_index=True, null=True, verbose_name="published at"),
-                ),
-                (
-                    "audience",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="sharing.audience",
-                        verbose_name="audience",
-                    ),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="author",
-                    ),
-                ),
-                (
-                    "origin_organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="cases_published",
-                        to="registry.organisation",
-                        verbose_name="published by",
-                    ),
-                ),
-                (
-                    "reporter_approved_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="approved by (reporter)",
-                    ),
-                ),
-                (
-                    "sector",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="registry.sector",
-                        verbose_name="sector",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="cases",
-                        to="reports.report",
-                        verbose_name="made from report",
-                    ),
-                ),
-                (
-                    "source_version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="reports.reportversion",
-                        verbose_name="made from version",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('body', models.TextField(blank=True, verbose_name='sanitised text')),
+                ('lessons', models.TextField(blank=True, verbose_name='lessons and advice')),
+                ('event_type', models.CharField(blank=True, choices=[('precursor', 'Precursor or near miss'), ('leak', 'Leak'), ('destruction', 'Destruction'), ('unavailability', 'Unavailability'), ('malware', 'Malware'), ('malicious_code', 'Malicious code'), ('intrusion', 'Intrusion'), ('other', 'Other')], max_length=30, verbose_name='event type')),
+                ('causes', models.JSONField(blank=True, default=list, verbose_name='causes')),
+                ('occurred_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='occurred in')),
+                ('tlp', models.CharField(choices=[('clear', 'TLP:CLEAR'), ('green', 'TLP:GREEN'), ('amber', 'TLP:AMBER'), ('amber_strict', 'TLP:AMBER+STRICT'), ('red', 'TLP:RED')], default='green', max_length=20, verbose_name='TLP')),
+                ('status', models.CharField(choices=[('review', 'Being reviewed by the secretariat'), ('awaiting_approval', "Awaiting the reporter's approval"), ('changes_requested', 'Changes requested by the reporter'), ('approved', 'Approved by the reporter'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], db_index=True, default='review', max_length=20, verbose_name='status')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('submitted_for_approval_at', models.DateTimeField(blank=True, null=True, verbose_name='sent for approval at')),
+                ('reporter_approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved by the reporter at')),
+                ('reporter_note', models.TextField(blank=True, verbose_name="the reporter's note")),
+                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='published at')),
+                ('audience', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sharing.audience', verbose_name='audience')),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
+                ('origin_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases_published', to='registry.organisation', verbose_name='published by')),
+                ('reporter_approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by (reporter)')),
+                ('sector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.sector', verbose_name='sector')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='reports.report', verbose_name='made from report')),
+                ('source_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reports.reportversion', verbose_name='made from version')),
             ],
             options={
-                "verbose_name": "failure case",
-                "verbose_name_plural": "failure cases",
-                "ordering": ["-published_at", "-id"],
+                'verbose_name': 'failure case',
+                'verbose_name_plural': 'failure cases',
+                'ordering': ['-published_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="AffectedService",
+            name='AffectedService',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=200, verbose_name="service")),
-                ("impact", models.TextField(blank=True, verbose_name="impact")),
-                (
-                    "people_affected",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="people affected"),
-                ),
-                (
-                    "duration_minutes",
-                    models.PositiveIntegerField(blank=True, null=True, verbose_name="duration (minutes)"),
-                ),
-                (
-                    "continuity_level_breached",
-                    models.BooleanField(
-                        default=False, verbose_name="the service-continuity level was breached"
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
-                (
-                    "version",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="affected_services",
-                        to="reports.reportversion",
-                        verbose_name="report version",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=200, verbose_name='service')),
+                ('impact', models.TextField(blank=True, verbose_name='impact')),
+                ('people_affected', models.PositiveIntegerField(blank=True, null=True, verbose_name='people affected')),
+                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (minutes)')),
+                ('continuity_level_breached', models.BooleanField(default=False, verbose_name='the service-continuity level was breached')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affected_services', to='reports.reportversion', verbose_name='report version')),
             ],
             options={
-                "verbose_name": "affected service",
-                "verbose_name_plural": "affected services",
-                "ordering": ["version", "position", "id"],
+                'verbose_name': 'affected service',
+                'verbose_name_plural': 'affected services',
+                'ordering': ['version', 'position', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Redaction",
+            name='Redaction',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("start", models.PositiveIntegerField(verbose_name="start")),
-                ("end", models.PositiveIntegerField(verbose_name="end")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("organisation", "Organisation name"),
-                            ("contact", "Registered contact's name"),
-                            ("person", "Personal name"),
-                            ("email", "E-mail address"),
-                            ("phone", "Phone or fax number"),
-                            ("address", "Postal address"),
-                            ("host", "Internal host name"),
-                            ("ip", "Private IP address"),
-                            ("url", "URL or domain of the reporter"),
-                            ("manual", "Added by the secretariat"),
-                        ],
-                        max_length=20,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("replacement", models.CharField(max_length=100, verbose_name="replacement")),
-                ("accepted", models.BooleanField(default=True, verbose_name="accepted")),
-                ("automatic", models.BooleanField(default=True, verbose_name="found automatically")),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="redactions",
-                        to="reports.case",
-                        verbose_name="case",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('start', models.PositiveIntegerField(verbose_name='start')),
+                ('end', models.PositiveIntegerField(verbose_name='end')),
+                ('kind', models.CharField(choices=[('organisation', 'Organisation name'), ('contact', "Registered contact's name"), ('person', 'Personal name'), ('email', 'E-mail address'), ('phone', 'Phone or fax number'), ('address', 'Postal address'), ('host', 'Internal host name'), ('ip', 'Private IP address'), ('url', 'URL or domain of the reporter'), ('manual', 'Added by the secretariat')], max_length=20, verbose_name='kind')),
+                ('replacement', models.CharField(max_length=100, verbose_name='replacement')),
+                ('accepted', models.BooleanField(default=True, verbose_name='accepted')),
+                ('automatic', models.BooleanField(default=True, verbose_name='found automatically')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redactions', to='reports.case', verbose_name='case')),
             ],
             options={
-                "verbose_name": "redaction",
-                "verbose_name_plural": "redactions",
-                "ordering": ["case", "start", "id"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("end__gt", models.F("start"))), name="redaction_span_not_empty"
-                    )
-                ],
+                'verbose_name': 'redaction',
+                'verbose_name_plural': 'redactions',
+                'ordering': ['case', 'start', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='redaction_span_not_empty')],
             },
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(fields=["ceptoar", "status"], name="reports_rep_ceptoar_3994a4_idx"),
+            model_name='report',
+            index=models.Index(fields=['ceptoar', 'status'], name='reports_rep_ceptoar_3994a4_idx'),
         ),
         migrations.AddConstraint(
-            model_name="reportcause",
-            constraint=models.UniqueConstraint(fields=("report", "cause"), name="unique_report_cause"),
+            model_name='reportcause',
+            constraint=models.UniqueConstraint(fields=('report', 'cause'), name='unique_report_cause'),
         ),
         migrations.AddIndex(
-            model_name="reporthop",
-            index=models.Index(fields=["organisation", "report"], name="reports_rep_organis_1b3b7e_idx"),
+            model_name='reporthop',
+            index=models.Index(fields=['organisation', 'report'], name='reports_rep_organis_1b3b7e_idx'),
         ),
         migrations.AddConstraint(
-            model_name="reporthop",
-            constraint=models.UniqueConstraint(fields=("report", "organisation"), name="unique_report_hop"),
+            model_name='reporthop',
+            constraint=models.UniqueConstraint(fields=('report', 'organisation'), name='unique_report_hop'),
         ),
         migrations.AddConstraint(
-            model_name="reportingdeadline",
-            constraint=models.UniqueConstraint(fields=("ceptoar", "kind"), name="unique_reporting_deadline"),
+            model_name='reportingdeadline',
+            constraint=models.UniqueConstraint(fields=('ceptoar', 'kind'), name='unique_reporting_deadline'),
         ),
         migrations.AddConstraint(
-            model_name="reportversion",
-            constraint=models.UniqueConstraint(
-                fields=("report", "number"), name="unique_report_version_number"
-            ),
+            model_name='reportversion',
+            constraint=models.UniqueConstraint(fields=('report', 'number'), name='unique_report_version_number'),
         ),
         migrations.AddConstraint(
-            model_name="reportversion",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("submitted_at", None)), fields=("report",), name="one_draft_per_report"
-            ),
+            model_name='reportversion',
+            constraint=models.UniqueConstraint(condition=models.Q(('submitted_at', None)), fields=('report',), name='one_draft_per_report'),
         ),
     ]
