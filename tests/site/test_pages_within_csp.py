@@ -35,12 +35,15 @@ from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
 from ceptoar.exercises.services import running as exercise_running
-from ceptoar.registry.models import Contact, Organisation
+from ceptoar.registry.models import Contact, Organisation, OrganisationKind
+from ceptoar.reports.services.analysis import do_forward_for_analysis, do_submit_analysis
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
 from ceptoar.reports.services.drafts import start_report
+from tests.agreements.helpers import in_force
 from tests.alerts.pages import published
 from tests.analysis.support import forward, send_report
 from tests.exercises.support import plan, run
+from tests.reports.analysis_support import analysis_term, sent_report
 from tests.reports.test_case_support import submitted_report
 from tests.signin import sign_in
 
@@ -249,6 +252,10 @@ def world(demo_user, settings, tmp_path) -> World:
     ids.update(published_case=to_publish.pk, awaiting_case=awaiting.pk)
     ids["redaction"] = in_review.redactions.first().pk
 
+    # A report forwarded, with its reporter's consent, to an analysis partner (made here, under an agreement
+    # of its own with the banks CEPTOAR), and the analysis it returned.
+    ids.update(_analysis_partner_world(secretariat, member))
+
     # A situation summary being drafted by the hub.
     ids["summary"] = analysis_services.create_draft(hub, title="金融分野の情勢", body="## 概況").pk
 
@@ -266,6 +273,30 @@ def world(demo_user, settings, tmp_path) -> World:
     box = maildir.Maildir(tmp_path / "mailbox", create=True)
     ids["mail"] = box.add(b"From: ceptoar@localhost\nTo: poc@banks-0001.example.jp\nSubject: test\n\nbody\n")
     return World(ids)
+
+
+def _analysis_partner_world(secretariat, member) -> dict:
+    banks = Organisation.objects.get(code="banks")
+    partner = Organisation.objects.create(
+        code="csp-analysis-partner",
+        name="分析機関（試験）",
+        kind=OrganisationKind.RELATED_BODY,
+        sector=banks.sector,
+    )
+    analyst = User.objects.create_user("csp-analysis-analyst", organisation=partner)
+    RoleGrant.objects.create(user=analyst, role=Role.MEMBER_ANALYST)
+    in_force(["banks", partner.code], [analysis_term("banks", partner.code)])
+    report = sent_report(member, consent=True, triaged_by=secretariat, ceptoar="banks")
+    forwarded = do_forward_for_analysis(secretariat, report, partner, tlp="amber")
+    analysis = do_submit_analysis(
+        analyst, [forwarded], title="分析", text="本文", tlp="amber", attachments=[("memo.txt", b"memo")]
+    )
+    return {
+        "analysis_report": report.pk,
+        "analysis_forward": forwarded.pk,
+        "partner_analysis": analysis.pk,
+        "analysis_attachment": analysis.attachments.get().pk,
+    }
 
 
 # -- every URL pattern, by what it is -------------------------------------------------------------------
@@ -324,6 +355,11 @@ PAGES = {
     "reports:library": {},
     "reports:case_detail": lambda w: {"pk": w.published_case},
     "reports:statistics": {},
+    "reports:analysis_forward_new": lambda w: {"pk": w.analysis_report},
+    "reports:analysis_inbox": {},
+    "reports:analysis_forward": lambda w: {"pk": w.analysis_forward},
+    "reports:analysis_returned": {},
+    "reports:analysis_detail": lambda w: {"pk": w.partner_analysis},
     "analysis:situation": {},
     "analysis:summary_new": {},
     "analysis:summary_edit": lambda w: {"pk": w.summary},
@@ -374,6 +410,7 @@ ACTIONS = [
     "reports:forward",
     "reports:case_create",
     "reports:case_redaction_add",
+    "reports:analysis_share",
     "analysis:summary_publish",
     "exercises:start",
     "exercises:finish",
@@ -396,6 +433,10 @@ DOWNLOADS = {
     "alerts:tracking_csv": lambda w: {"pk": w.alert},
     "reports:attachment": lambda w: {"pk": w.report, "attachment_pk": 1},
     "reports:statistics_csv": {},
+    "reports:analysis_attachment": lambda w: {
+        "pk": w.partner_analysis,
+        "attachment_pk": w.analysis_attachment,
+    },
     "exercises:report_pdf": lambda w: {"pk": w.finished},
     "exercises:measures_csv": lambda w: {"pk": w.finished},
     "exercises:measures_xlsx": lambda w: {"pk": w.finished},

@@ -99,3 +99,25 @@ def can_view_statistics(user) -> bool:
         return False
     # A secretariat may be run by an organisation of another kind (全国銀行協会 for the banks' CEPTOAR).
     return user.organisation.kind in _STATISTICS_KINDS or serves_a_ceptoar(user)
+
+
+# -- analysis partners ------------------------------------------------------------------------------
+
+# A report is forwarded for analysis once the secretariat has looked at it, and while it is open.
+FORWARDABLE_FOR_ANALYSIS = (TriageStatus.TRIAGED, TriageStatus.MORE_INFORMATION, TriageStatus.FORWARDED)
+
+
+def can_forward_for_analysis(user, report: Report) -> bool:
+    """The secretariat of the report's CEPTOAR, on a triaged, open report whose reporter consented."""
+    return report.analysis_consent and report.status in FORWARDABLE_FOR_ANALYSIS and can_triage(user, report)
+
+
+def can_analyse(user, forward) -> bool:
+    """The people of the partner organisation a report was forwarded to write the analysis of it (who may
+    still see the forward is `sharing.policy.visible_forwards`'s question)."""
+    return is_active_member(user) and forward.partner_id == user.organisation_id
+
+
+def can_share_analysis(user, analysis) -> bool:
+    """The secretariat of the CEPTOAR an analysis was returned to shares it with its members."""
+    return ceptoars_served_by(user).filter(pk=analysis.ceptoar_id).exists()

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.alerts.models import Category
 from ceptoar.sharing.models import Audience, Tlp
 
 
@@ -31,6 +32,27 @@ class EventType(models.TextChoices):
     MALICIOUS_CODE = "malicious_code", _("Malicious code")
     INTRUSION = "intrusion", _("Intrusion")
     OTHER = "other", pgettext_lazy("event type", "Other")
+
+
+# The agreement category (the alerts' categories, `agreements.categories`) a report's event type is checked
+# against when the report is forwarded for analysis. Fixed, one per event type, so that the secretariat
+# cannot pick a category to fit an agreement: a leak, a destruction, an outage or an intrusion are IT failures
+# (IT障害, the action plan's word for every event it has reported), malicious code is malware, a precursor
+# an attack precursor. A report with no event type yet is "other".
+ANALYSIS_CATEGORY = {
+    EventType.PRECURSOR: Category.ATTACK_PRECURSOR,
+    EventType.LEAK: Category.IT_FAILURE,
+    EventType.DESTRUCTION: Category.IT_FAILURE,
+    EventType.UNAVAILABILITY: Category.IT_FAILURE,
+    EventType.MALWARE: Category.MALWARE,
+    EventType.MALICIOUS_CODE: Category.MALWARE,
+    EventType.INTRUSION: Category.IT_FAILURE,
+    EventType.OTHER: Category.OTHER,
+}
+
+
+def analysis_category(event_type: str) -> str:
+    return str(ANALYSIS_CATEGORY.get(event_type, Category.OTHER))
 
 
 class CauseClass(models.TextChoices):
@@ -157,6 +179,10 @@ class Report(models.Model):
     occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True, db_index=True)
     detected_at = models.DateTimeField(_("detected at"), null=True, blank=True)
     has_final = models.BooleanField(_("final report received"), default=False)
+    # The reporter's consent that its secretariat may forward the report, as written, to an analysis partner
+    # (分析機関) with which the CEPTOAR has an agreement in force (`AnalysisForward`). Withdrawn, the partner
+    # no longer sees what it was forwarded (`sharing.policy.visible_reports`).
+    analysis_consent = models.BooleanField(_("consent to forwarding for analysis"), default=False)
 
     class Meta:
         verbose_name = _("incident report")
@@ -505,3 +531,131 @@ class Redaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start}-{self.end} → {self.replacement}"
+
+
+# -- analysis partners (分析機関) ---------------------------------------------------------------------
+
+
+class AnalysisForward(models.Model):
+    """A report forwarded by its CEPTOAR's secretariat to an analysis partner (FISC, JAHIS, 電中研 …) under an
+    agreement in force that covers reports for analysis, with the reporter's consent.
+
+    What the partner sees is what was forwarded: the version that was newest when it was sent (its content
+    and affected services, as the reporter wrote them), the secretariat's note, and the reporting
+    organisation's name only where the agreement names originators. Not the other versions, the files, the
+    comments, the hops or the names of the people who wrote it."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="analysis_forwards"
+    )
+    version = models.ForeignKey(
+        ReportVersion, verbose_name=_("version forwarded"), on_delete=models.CASCADE, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("analysis partner"),
+        on_delete=models.PROTECT,
+        related_name="analysis_forwards_received",
+    )
+    # The agreements in force that covered the forward; the partner sees the report while one still is.
+    agreements = models.ManyToManyField(
+        "agreements.Agreement", verbose_name=_("under agreements"), related_name="analysis_forwards"
+    )
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    tlp = models.CharField(_("TLP"), max_length=20, choices=Tlp.choices, default=Tlp.AMBER)
+    originator_named = models.BooleanField(_("the reporting organisation is named"), default=False)
+    note = models.TextField(_("note to the partner"), blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("forwarded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    forwarded_at = models.DateTimeField(_("forwarded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report forwarded for analysis")
+        verbose_name_plural = _("reports forwarded for analysis")
+        ordering = ["-forwarded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["report", "partner"], name="unique_analysis_forward")]
+        indexes = [models.Index(fields=["partner", "report"])]
+
+    def __str__(self) -> str:
+        return f"{self.report.reference} → {self.partner}"
+
+
+class AnalysisStatus(models.TextChoices):
+    RETURNED = "returned", _("Returned to the CEPTOAR")
+    SHARED = "shared", _("Shared with the members")
+
+
+class PartnerAnalysis(models.Model):
+    """A partner's analysis of one or more reports forwarded to it by one CEPTOAR, returned to that CEPTOAR,
+    which may share it with its members as an alert (分析結果): `result_alert` and `forwards` are its lineage."""
+
+    ceptoar = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("returned to (CEPTOAR)"),
+        on_delete=models.PROTECT,
+        related_name="partner_analyses_received",
+    )
+    partner = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("analysis partner"),
+        on_delete=models.PROTECT,
+        related_name="partner_analyses",
+    )
+    forwards = models.ManyToManyField(
+        AnalysisForward, verbose_name=_("reports analysed"), related_name="analyses"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("analysis"))
+    tlp = models.CharField(_("TLP"), max_length=20, choices=Tlp.choices, default=Tlp.AMBER)
+    status = models.CharField(
+        _("status"), max_length=20, choices=AnalysisStatus.choices, default=AnalysisStatus.RETURNED
+    )
+    submitted_at = models.DateTimeField(_("returned at"), auto_now_add=True)
+    result_alert = models.OneToOneField(
+        "alerts.Alert",
+        verbose_name=_("shared as alert"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_analysis",
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    shared_at = models.DateTimeField(_("shared at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner analysis")
+        verbose_name_plural = _("partner analyses")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PartnerAnalysisAttachment(models.Model):
+    analysis = models.ForeignKey(
+        PartnerAnalysis, verbose_name=_("analysis"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to="analyses/%Y/%m/")
+    name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("analysis attachment")
+        verbose_name_plural = _("analysis attachments")
+        ordering = ["analysis", "id"]
+
+    def __str__(self) -> str:
+        return self.name

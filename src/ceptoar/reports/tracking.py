@@ -151,7 +151,9 @@ def can_comment(user, report: Report) -> bool:
         return False
     if is_reporter(user, report):
         return True
-    return user.has_role(*_HOP_COMMENTER_ROLES) and is_at_hop(user, report) and policy.may_see(user, report)
+    return (
+        user.has_role(*_HOP_COMMENTER_ROLES) and is_at_hop(user, report) and policy.holds_report(user, report)
+    )
 
 
 def can_write_internal(user, report: Report) -> bool:
@@ -161,7 +163,7 @@ def can_write_internal(user, report: Report) -> bool:
 
 def comments_for(user, report: Report) -> QuerySet[ReportComment]:
     """The comments `user` may read: none unless they may see the report; internal notes only at its hops."""
-    if not is_active_member(user) or not policy.may_see(user, report):
+    if not is_active_member(user) or not policy.holds_report(user, report):
         return ReportComment.objects.none()
     comments = report.comments.select_related("author", "organisation").order_by("created_at", "id")
     if not is_at_hop(user, report):

@@ -3,7 +3,7 @@ library, and the statistics."""
 
 from django.urls import path
 
-from ceptoar.reports.views import cases, reports, statistics, triage
+from ceptoar.reports.views import analysis, cases, reports, statistics, triage
 
 app_name = "reports"
 
@@ -36,6 +36,18 @@ urlpatterns = [
     path("cases/<int:pk>/approval/", cases.case_approval, name="case_approval"),
     path("library/", cases.library, name="library"),
     path("library/<int:pk>/", cases.case_detail, name="case_detail"),
+    # Analysis partners: the forward, the partner's inbox and analysis, the returned analyses.
+    path("<int:pk>/analysis/forward/", analysis.forward_new, name="analysis_forward_new"),
+    path("analysis/inbox/", analysis.inbox, name="analysis_inbox"),
+    path("analysis/forwards/<int:pk>/", analysis.forward_detail, name="analysis_forward"),
+    path("analysis/returned/", analysis.returned, name="analysis_returned"),
+    path("analysis/<int:pk>/", analysis.analysis_detail, name="analysis_detail"),
+    path("analysis/<int:pk>/share/", analysis.share, name="analysis_share"),
+    path(
+        "analysis/<int:pk>/attachments/<int:attachment_pk>/",
+        analysis.attachment,
+        name="analysis_attachment",
+    ),
     # Statistics.
     path("statistics/", statistics.statistics_page, name="statistics"),
     path("statistics/csv/", statistics.statistics_csv, name="statistics_csv"),

@@ -43,15 +43,18 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import is_active_member, is_active_person
 from ceptoar.accounts.models import Role
+from ceptoar.agreements.flows import in_force_condition
 from ceptoar.alerts.models import Alert, Recipient, Status
 from ceptoar.registry import queries as registry_queries
 from ceptoar.registry.models import CouncilSeat, Membership, Organisation
 from ceptoar.reports.models import (
     SCOPE_RANK,
+    AnalysisForward,
     Case,
     CaseStatus,
     ConsentScope,
     HopLevel,
+    PartnerAnalysis,
     Report,
     ReportHop,
     TriageStatus,
@@ -400,22 +403,100 @@ def at_users_organisation(user, field: str = "organisation_id") -> Q:
 
 @_model_rule("reports.report")
 def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Reports `user` may see: its own organisation's (drafts too), and the submitted reports that reached
-    its organisation at a hop within the reporter's consent (secretariat ≤ ministry ≤ hub). TLP and
-    audiences do not apply to the original: only the reporter's consent does."""
+    """Reports `user` may see: those it holds (`reports_held`) and those forwarded to its organisation for
+    analysis (`reports_forwarded_to`). TLP and audiences do not apply to the original: only the reporter's
+    consent does."""
     if queryset is None:
         queryset = Report.objects.all()
     if not is_active_member(user):
         return queryset.none()
+    return queryset.filter(_held_condition(user) | _forwarded_condition(user))
+
+
+def reports_held(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The whole report — every version, its files, its conversation, its hops: its own organisation's
+    (drafts too), and the submitted reports that reached the user's organisation at a hop within the
+    reporter's consent (secretariat ≤ ministry ≤ hub). An analysis partner holds none: it sees what was
+    forwarded to it (`visible_forwards`), not the report's page."""
+    if queryset is None:
+        queryset = Report.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    return queryset.filter(_held_condition(user))
+
+
+def holds_report(user, report: Report) -> bool:
+    """Whether `user` may open the whole report (`reports_held`): its page, files and conversation."""
+    return report.pk is not None and reports_held(user, Report.objects.filter(pk=report.pk)).exists()
+
+
+def _held_condition(user) -> Q:
     within_consent = Q()
     for scope, levels in _HOP_LEVELS_WITHIN.items():
         within_consent |= Q(report__scope=scope, level__in=levels)
     reached = Exists(
         ReportHop.objects.filter(at_users_organisation(user), within_consent, report_id=OuterRef("pk"))
     )
-    return queryset.filter(
-        Q(organisation_id=user.organisation_id) | (reached & ~Q(status=TriageStatus.DRAFT))
+    return Q(organisation_id=user.organisation_id) | (reached & ~Q(status=TriageStatus.DRAFT))
+
+
+def _forward_reaches_partner(organisation_id: int, report_field: str = "report__") -> Q:
+    """Forwards to this partner that it may still read: the reporter's consent stands, the report is
+    submitted, and an agreement under which it was forwarded is still in force (suspending, revoking or
+    ending it hides the report at once). Each of those agreements alone covered the forward: it was checked
+    against the narrowest terms of all of them (`agreements.flows.combine`)."""
+    return (
+        Q(partner_id=organisation_id)
+        & Q(**{f"{report_field}analysis_consent": True})
+        & ~Q(**{f"{report_field}status": TriageStatus.DRAFT})
+        & Exists(
+            AnalysisForward.agreements.through.objects.filter(
+                in_force_condition(prefix="agreement__"), analysisforward_id=OuterRef("pk")
+            )
+        )
     )
+
+
+def _forwarded_condition(user) -> Q:
+    forwards = AnalysisForward.objects.filter(
+        _forward_reaches_partner(user.organisation_id), report_id=OuterRef("pk")
+    )
+    return Exists(forwards.values("pk"))
+
+
+def reports_forwarded_to(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Reports forwarded to the user's organisation for analysis and still readable there."""
+    if queryset is None:
+        queryset = Report.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    return queryset.filter(_forwarded_condition(user))
+
+
+@_model_rule("reports.analysisforward")
+def visible_forwards(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Forwards for analysis `user` may see: the partner's (while `_forward_reaches_partner`), the
+    forwarding CEPTOAR's secretariat's, and the reporting organisation's (it sees where its report went)."""
+    if queryset is None:
+        queryset = AnalysisForward.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    return queryset.filter(
+        _forward_reaches_partner(user.organisation_id)
+        | at_users_organisation(user, "report__ceptoar_id")
+        | Q(report__organisation_id=user.organisation_id)
+    )
+
+
+@_model_rule("reports.partneranalysis")
+def visible_partner_analyses(user, queryset: QuerySet | None = None) -> QuerySet:
+    """A partner's analysis is between the partner and the CEPTOAR it returned it to (its secretariat);
+    the members read it only as the alert the secretariat makes of it (`PartnerAnalysis.result_alert`)."""
+    if queryset is None:
+        queryset = PartnerAnalysis.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    return queryset.filter(Q(partner_id=user.organisation_id) | at_users_organisation(user, "ceptoar_id"))
 
 
 # The reporter sees the case made of its report from the moment it is asked to approve it.

@@ -17,6 +17,10 @@ def navigation(request):
         "nav_can_triage": signed_in and serves_a_ceptoar(user),
         "nav_receives_reports": organisation is not None
         and organisation.kind in (OrganisationKind.MINISTRY, OrganisationKind.HUB),
+        # Analysis partners (FISC, JAHIS, 電中研 …) are related bodies that run no CEPTOAR's secretariat.
+        "nav_analysis_partner": organisation is not None
+        and organisation.kind == OrganisationKind.RELATED_BODY
+        and not serves_a_ceptoar(user),
         "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),
         "nav_can_assess": signed_in and can_assess(user),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),

@@ -298,6 +298,25 @@ class ReportForm(forms.Form):
             "question: the secretariat asks for your approval of each one later."
         ),
     )
+    analysis_consent = forms.BooleanField(
+        label=_(
+            "I consent to the secretariat forwarding this report for analysis to an analysis partner "
+            "(only one with which our CEPTOAR has an agreement in force)"
+        ),
+        required=False,
+        help_text=_(
+            "Analysis partners are bodies such as FISC (finance), JAHIS (medical services) or CRIEPI "
+            "(electricity). The partner receives the report as you wrote it, without anonymising it: what "
+            "happened, the causes, the times, the affected services and the countermeasures, in the version "
+            "that is newest when the secretariat forwards it. Your organisation's name is shown to the partner "
+            "where the agreement says originators are named. Your attached files, the comments and the names "
+            "of the people who wrote the report are not forwarded. You may withdraw this consent later (untick it "
+            "in a follow-up report): the partner then no longer sees the report here, but what it has already "
+            "read cannot be un-read. "
+            "Analyses the partner returns reach other members only as the secretariat's alert, not as your "
+            "report."
+        ),
+    )
     stage = forms.ChoiceField(
         label=_("Send as"),
         required=False,
@@ -326,6 +345,7 @@ class ReportForm(forms.Form):
         initial = {name: getattr(version, name) for name in ReportForm.VERSION_FIELDS}
         initial["observables"] = format_observables(version.observables)
         initial["scope"] = report.scope
+        initial["analysis_consent"] = report.analysis_consent
         if version.stage in (Stage.FOLLOW_UP, Stage.FINAL):
             initial["stage"] = version.stage
         return initial
@@ -461,10 +481,11 @@ def save_typed_draft(user, draft: ReportVersion, form: ReportForm, formset) -> b
     formset.is_valid()
     values = form.valid_values()
     scope = form.cleaned_data.get("scope") if "scope" not in form.errors else None
+    consent = form.cleaned_data.get("analysis_consent") if "analysis_consent" not in form.errors else None
     rows = formset.rows()
     complete = not form.errors and rows is not None
     for _attempt in range(3):
-        content = DraftContent(values=values, affected_services=rows, scope=scope)
+        content = DraftContent(values=values, affected_services=rows, scope=scope, analysis_consent=consent)
         try:
             save_draft(user, draft, content)
         except ValidationError as error:
@@ -476,7 +497,9 @@ def save_typed_draft(user, draft: ReportVersion, form: ReportForm, formset) -> b
             values = {name: value for name, value in values.items() if name not in refused}
             if "scope" in refused:
                 scope = None
-            if refused - {"scope"} - set(form.VERSION_FIELDS):
+            if "analysis_consent" in refused:
+                consent = None
+            if refused - {"scope", "analysis_consent"} - set(form.VERSION_FIELDS):
                 # A service row the model refused: keep the stored rows.
                 rows = None
             continue

@@ -54,6 +54,8 @@ class DraftContent:
     # None leaves the affected services as they are; a list replaces them.
     affected_services: list[dict] | None = None
     scope: str | None = None
+    # The reporter's consent to forwarding for analysis (None leaves it as it is).
+    analysis_consent: bool | None = None
 
 
 def _reference(report: Report) -> str:
@@ -105,6 +107,11 @@ def save_draft(user: User, version: ReportVersion, content: DraftContent) -> Rep
         _replace_services(version, content.affected_services)
     if content.scope is not None and content.scope != report.scope:
         _change_scope(report, content.scope)
+    if content.analysis_consent is not None and content.analysis_consent != report.analysis_consent:
+        # Given or withdrawn at any time: withdrawn, the partners it was forwarded to no longer see it
+        # (`sharing.policy.visible_reports`); what they already read cannot be un-read, and the form says so.
+        report.analysis_consent = content.analysis_consent
+        report.save(update_fields=["analysis_consent", "updated_at"])
     return version
 
 

@@ -66,7 +66,7 @@ def deadline_badge(deadline: tracking.Deadline):
 def report_triage_panel(context, report):
     user = _user(context)
     base = {"report": report, "request": context.get("request"), "user": user}
-    if user is None or not policy.may_see(user, report) or report.status == TriageStatus.DRAFT:
+    if user is None or not policy.holds_report(user, report) or report.status == TriageStatus.DRAFT:
         return base | {"shown": False}
     hops = list(
         report.hops.select_related("organisation", "sent_by", "received_by").order_by("sent_at", "id")
@@ -93,7 +93,7 @@ def report_triage_panel(context, report):
 def report_conversation(context, report):
     user = _user(context)
     base = {"report": report, "request": context.get("request"), "user": user}
-    if user is None or not policy.may_see(user, report) or report.status == TriageStatus.DRAFT:
+    if user is None or not policy.holds_report(user, report) or report.status == TriageStatus.DRAFT:
         return base | {"shown": False}
     return base | {
         "shown": True,

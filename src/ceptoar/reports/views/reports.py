@@ -53,8 +53,9 @@ PAGE_SIZE = 25
 
 def _visible_report_or_404(user, pk: int) -> Report:
     report = get_object_or_404(Report.objects.select_related("organisation", "ceptoar"), pk=pk)
-    # A report the user may not see answers exactly like one that does not exist.
-    if not policy.may_see(user, report):
+    # A report the user may not see answers exactly like one that does not exist; so does one an analysis
+    # partner sees only as forwarded to it (its page is the forward's: `views.analysis`).
+    if not policy.holds_report(user, report):
         raise Http404(_("No such report, or not one you may see."))
     return report
 
@@ -337,6 +338,13 @@ def version_changes(previous: ReportVersion | None, version: ReportVersion) -> l
 
 
 def detail(request, pk):
+    forwarded = (
+        policy.visible_forwards(request.user)
+        .filter(report_id=pk, partner_id=request.user.organisation_id)
+        .first()
+    )
+    if forwarded is not None and not policy.reports_held(request.user).filter(pk=pk).exists():
+        return redirect("reports:analysis_forward", pk=forwarded.pk)
     report = _visible_report_or_404(request.user, pk)
     record_receipt(request.user, report)
     ours = report.organisation_id == request.user.organisation_id
@@ -366,6 +374,11 @@ def detail(request, pk):
         "attachments": attachments,
         "can_continue": can_edit and draft is not None,
         "can_follow_up": can_edit and draft is None and bool(versions),
+        "analysis_forwards": policy.visible_forwards(request.user)
+        .filter(report_id=report.pk)
+        .select_related("partner")
+        .order_by("forwarded_at"),
+        "can_forward_for_analysis": access.can_forward_for_analysis(request.user, report),
     }
     return render(request, "reports/report_detail.html", context)
 

@@ -40,8 +40,9 @@ def detail_url(report_pk: int) -> str:
 
 def _visible_report_or_404(user, pk: int) -> Report:
     report = get_object_or_404(Report.objects.select_related("ceptoar", "organisation"), pk=pk)
-    # A report the user may not see answers exactly like one that does not exist.
-    if not policy.may_see(user, report):
+    # A report the user may not see answers exactly like one that does not exist; so does one an analysis
+    # partner sees only as forwarded to it (its page is the forward's: `views.analysis`).
+    if not policy.holds_report(user, report):
         raise Http404(_("No such report, or not one you may see."))
     return report
 
@@ -121,9 +122,10 @@ def queue(request):
 
 
 def received(request):
-    """The reports that reached the user's organisation at a hop (a ministry, the hub, a secretariat)."""
+    """The reports that reached the user's organisation at a hop (a ministry, the hub, a secretariat); those
+    forwarded to it for analysis are in its analysis inbox."""
     reports = (
-        policy.visible_reports(request.user)
+        policy.reports_held(request.user)
         .exclude(organisation_id=request.user.organisation_id)
         .exclude(status=TriageStatus.DRAFT)
         .select_related("ceptoar")
