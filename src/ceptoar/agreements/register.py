@@ -71,6 +71,29 @@ def is_binding(agreement: Agreement, on: datetime.date | None = None) -> bool:
     return flows.agreements_in_force(on).filter(pk=agreement.pk).exists()
 
 
+@dataclass(frozen=True)
+class TermWords:
+    """One direction of an agreement in words, for its page."""
+
+    term: AgreementTerm
+    kind_labels: list[str]
+    category_labels: list[str]
+    all_categories: bool
+    highest_tlp_label: str
+    originator_label: str
+
+
+def describe_term(term: AgreementTerm) -> TermWords:
+    return TermWords(
+        term=term,
+        kind_labels=kind_labels(term.kinds),
+        category_labels=category_labels(term.categories),
+        all_categories=set(CATEGORY_VALUES) <= set(term.categories),
+        highest_tlp_label=Tlp(term.highest_tlp).label,
+        originator_label=str(OriginatorDisclosure(term.originator).label),
+    )
+
+
 # -- JSON ---------------------------------------------------------------------------------------------
 
 
@@ -145,6 +168,10 @@ class Direction:
     @property
     def originator_label(self) -> str:
         return str(OriginatorDisclosure(self.flow.originator).label) if self.flow else ""
+
+    @property
+    def all_categories(self) -> bool:
+        return bool(self.flow) and set(CATEGORY_VALUES) <= set(self.flow.categories)
 
     def as_json(self) -> dict:
         found = self.flow
