@@ -122,6 +122,13 @@ class DirectionForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    def has_changed(self) -> bool:
+        # A spare direction left blank (no organisation, kind or category chosen) is no direction, whatever
+        # its TLP and originator choices say: it is skipped, not refused.
+        return any(
+            self.data.get(self.add_prefix(name)) for name in ("source", "receiver", "kinds", "categories")
+        )
+
     def term_spec(self) -> TermSpec:
         data = self.cleaned_data
         return TermSpec(
