@@ -159,3 +159,8 @@ def test_an_unknown_action_exits_non_zero_from_the_command_line():
     assert completed.returncode != 0
     assert "invalid choice: 'no-such-action'" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_the_text_follows_the_language_in_effect(english):
+    # No --language: the language in effect (the site's, Japanese, on the command line).
+    assert run("dry-run", "gas", "water").splitlines()[0] == "gas → water: no agreement in force"

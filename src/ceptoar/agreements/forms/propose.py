@@ -102,8 +102,8 @@ class DirectionForm(forms.Form):
     """What may flow one way. Kinds and categories may be left empty here: the service says why that is
     wrong, on these fields."""
 
-    source = organisation_field(_("From"), empty_label=_("Choose"))
-    receiver = organisation_field(_("To"), empty_label=_("Choose"))
+    source = organisation_field(_("Sending party"), empty_label=_("Choose"))
+    receiver = organisation_field(_("Receiving party"), empty_label=_("Choose"))
     kinds = forms.MultipleChoiceField(
         label=_("Kinds"), required=False, choices=FlowKind.choices, widget=forms.CheckboxSelectMultiple
     )
