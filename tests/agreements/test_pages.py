@@ -12,7 +12,7 @@ from ceptoar.agreements import flows
 from ceptoar.agreements.models import Agreement, AgreementEvent, AgreementStatus
 from ceptoar.agreements.services import lifecycle
 from ceptoar.registry.models import Organisation
-from tests.agreements.helpers import spec, staff_of, term
+from tests.agreements.helpers import in_force, spec, staff_of, term
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +224,35 @@ def test_dry_run_beyond_the_register_only_for_ones_own_organisation(client_as):
     )
     same = client.get(reverse("agreements:dry_run"), {"first": "banks", "second": "banks"})
     assert same.status_code == 400 and "second" in same.context["form"].errors
+
+
+def test_accepting_while_others_have_not_says_who_is_still_to_accept(client_as, english):
+    proposal = lifecycle.do_propose(
+        staff_of("electricity"),
+        spec(["electricity", "securities", "gas"], [term("electricity", "securities")]),
+    )
+    client = client_as("demo-securities")
+    url = reverse("agreements:accept", args=[proposal.pk])
+    consequence = client.get(url).context["consequence"]
+    assert "still to accept" in consequence and org("gas").name in consequence
+    client.post(url, {"party": "securities"})
+    assert Agreement.objects.get(pk=proposal.pk).status == AgreementStatus.PROPOSED
+    assert proposal.parties.get(organisation__code="securities").accepted_at is not None
+
+
+def test_a_new_version_links_to_the_one_it_replaced_and_back(client_as):
+    first = in_force(["electricity", "gas"], [term("electricity", "gas")])
+    second = in_force(
+        ["electricity", "gas"],
+        [term("electricity", "gas", highest_tlp="green")],
+        supersedes=first.code,
+        version=2,
+    )
+    client = client_as("demo-hub")
+    newer = client.get(reverse("agreements:detail", args=[second.pk]))
+    assert newer.context["supersedes_visible"]
+    assert reverse("agreements:detail", args=[first.pk]) in newer.content.decode()
+    older = client.get(reverse("agreements:detail", args=[first.pk]))
+    assert older.context["superseded_by"] == [(second, True)]
+    assert older.context["agreement"].status == AgreementStatus.EXPIRED and not older.context["binding"]
+    assert [e.action for e in older.context["events"]][-1] == Action.SUPERSEDED
