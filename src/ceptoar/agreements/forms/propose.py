@@ -54,12 +54,14 @@ class ProposalForm(forms.Form):
     )
     version = forms.IntegerField(label=_("Version"), min_value=1, initial=1)
     valid_from = forms.DateField(
-        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     valid_to = forms.DateField(
         label=_("Valid to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: until it is revoked or superseded. Nothing flows under it after this day."),
     )
     supersedes = forms.ChoiceField(
