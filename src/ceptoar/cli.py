@@ -8,6 +8,10 @@ ceptoar totp USER             current TOTP code of a demo account
 ceptoar anonymize FILE        a report's text with names, addresses and hosts replaced
 ceptoar exercise run --simulate [--ack-share 0.9] [--seed N]
                               a whole drill on the demo population with simulated members; measures as JSON
+ceptoar agreements dry-run FROM TO [--json]
+                              what sharing agreements let flow between two organisations now, each way
+ceptoar agreements list [--json]
+                              every sharing agreement with its parties and terms
 ceptoar help                  every command
 """
 

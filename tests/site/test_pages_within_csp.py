@@ -27,6 +27,8 @@ from django.utils import timezone
 
 import ceptoar
 from ceptoar.accounts.models import Role, RoleGrant, User
+from ceptoar.agreements.models import Agreement
+from ceptoar.agreements.services import lifecycle
 from ceptoar.alerts.links import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
 from ceptoar.alerts.services import publication, relay_approval
@@ -39,7 +41,8 @@ from ceptoar.registry.models import Contact, Organisation, OrganisationKind
 from ceptoar.reports.services.analysis import do_forward_for_analysis, do_submit_analysis
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
 from ceptoar.reports.services.drafts import start_report
-from tests.agreements.helpers import in_force
+from tests.agreements.helpers import in_force, staff_of, term
+from tests.agreements.helpers import spec as agreement_spec
 from tests.alerts.pages import published
 from tests.analysis.support import forward, send_report
 from tests.exercises.support import plan, run
@@ -270,6 +273,15 @@ def world(demo_user, settings, tmp_path) -> World:
     # A contact of the member, an API token, a message in the demo mailbox.
     ids["contact"] = Contact.objects.filter(organisation__code="banks-0001").first().pk
     ids["token"] = api_services.create_token(member, "csp walk")[0].pk
+    # Agreements: the demo's finance liaison (in force), a proposal waiting for the banks CEPTOAR, and one
+    # the banks CEPTOAR suspended.
+    ids["agreement"] = Agreement.objects.get(code="finance-liaison").pk
+    ids["proposal"] = lifecycle.do_propose(
+        staff_of("electricity"), agreement_spec(["electricity", "banks"], [term("electricity", "banks")])
+    ).pk
+    suspended = in_force(["banks", "gas"], [term("gas", "banks")])
+    lifecycle.do_suspend(suspended, secretariat, secretariat.organisation, "調査中")
+    ids["suspended"] = suspended.pk
     box = maildir.Maildir(tmp_path / "mailbox", create=True)
     ids["mail"] = box.add(b"From: ceptoar@localhost\nTo: poc@banks-0001.example.jp\nSubject: test\n\nbody\n")
     return World(ids)
@@ -371,6 +383,15 @@ PAGES = {
     "exercises:inject_edit": lambda w: {"pk": w.planned, "inject_pk": w.planned_inject},
     "exercises:report": lambda w: {"pk": w.finished},
     "sharing:audit": {},
+    "agreements:list": {},
+    "agreements:new": {},
+    "agreements:dry_run": {},
+    "agreements:detail": lambda w: [{"pk": w.agreement}, {"pk": w.proposal}, {"pk": w.suspended}],
+    # The confirmation pages of a party's actions (the action itself is their POST).
+    "agreements:accept": lambda w: {"pk": w.proposal},
+    "agreements:suspend": lambda w: {"pk": w.agreement},
+    "agreements:revoke": lambda w: [{"pk": w.agreement}, {"pk": w.proposal}],
+    "agreements:resume": lambda w: {"pk": w.suspended},
     "escalation:call_list": {},
     "escalation:broken_channels": {},
     "escalation:plan": {},

@@ -1,4 +1,5 @@
-"""Load the demo: the seeds' March 2009 structure, ~5,700 synthetic members with POCs, and demo users.
+"""Load the demo: the seeds' March 2009 structure, ~5,700 synthetic members with POCs, demo users, and the
+finance sector's sharing agreements (`demo.agreements`).
 
 Everything is drawn from one seeded generator, so two loads give the same organisations, people and
 numbers; only "last verified" dates are placed relative to the day of loading so that the
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from ceptoar.accounts.models import MFA_REQUIRED_ROLES, Role, RoleGrant, User
 from ceptoar.demo import seed_map
+from ceptoar.demo.agreements import load_demo_agreements
 from ceptoar.demo.names import NameBook
 from ceptoar.registry.models import (
     Availability,
@@ -58,6 +60,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("demo-auditor", Role.AUDITOR, "nisc", "監査 (デモ)"),
     DemoAccount("demo-ministry", Role.MINISTRY_LIAISON, "fsa", "金融庁 担当 (デモ)"),
     DemoAccount("demo-secretariat", Role.SECRETARIAT, "banks", "銀行等CEPTOAR 事務局 (デモ)"),
+    DemoAccount("demo-securities", Role.SECRETARIAT, "securities", "証券CEPTOAR 事務局 (デモ)"),
+    DemoAccount("demo-fisc", Role.SECRETARIAT, "fisc", "FISC 担当 (デモ)"),
     DemoAccount("demo-coordinator", Role.COORDINATOR, "t-ceptoar", "T-CEPTOAR コーディネータ (デモ)"),
     DemoAccount("demo-member", Role.MEMBER_POC, "banks-0001", "構成員 POC (デモ)"),
     DemoAccount("demo-analyst", Role.MEMBER_ANALYST, "banks-0001", "構成員 分析担当 (デモ)"),
@@ -123,6 +127,8 @@ class _Builder:
         self._contacts(list(self.orgs.values()))
         self._rules_and_acceptances(members)
         self._users()
+        # Through the agreements' own services, so they need the users above to sign them.
+        load_demo_agreements()
         self.summary.organisations = len(self.orgs)
         self.summary.members = len(members)
         self.summary.users = list(DEMO_ACCOUNTS)

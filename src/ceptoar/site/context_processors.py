@@ -3,6 +3,7 @@ def navigation(request):
     from django.conf import settings
 
     from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
+    from ceptoar.agreements import access as agreement_access
     from ceptoar.analysis.access import can_assess
     from ceptoar.exercises.access import can_organise
     from ceptoar.registry.models import OrganisationKind
@@ -26,5 +27,18 @@ def navigation(request):
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
         "nav_can_organise_exercises": signed_in and can_organise(user),
+        "nav_agreements": signed_in and _sees_agreements(user, organisation, agreement_access),
         "nav_demo_mailbox": signed_in and settings.CEPTOAR_DEMO_MAILBOX,
     }
+
+
+def _sees_agreements(user, organisation, access) -> bool:
+    """The hub's register, an organisation's own agreements, or the right to propose one. A member is never
+    a party (it shares through its CEPTOAR): no query on the pages members open most."""
+    from ceptoar.registry.models import OrganisationKind
+
+    if access.sees_register(user):
+        return True
+    if organisation is None or organisation.kind == OrganisationKind.MEMBER:
+        return False
+    return access.organisations_represented_by(user).exists() or access.agreements_visible_to(user).exists()
