@@ -184,3 +184,47 @@ def test_an_unacknowledged_hub_is_escalated_like_any_recipient(demo_user):
         "water-hub-president"
     }
     assert set(backups.values_list("contact__role", flat=True)) == {ContactRole.BACKUP}
+
+
+def test_tracking_shows_the_hubs_receipts_then_their_members_under_each_hubs_relay(
+    client_as, demo_user, django_capture_on_commit_callbacks
+):
+    RelayRule.objects.filter(organisation__code="water-hub-kanto").update(is_active=False)
+    original = hub_alert(demo_user, ceptoars=["water"])
+    ministry = relay_as(original, "mhlw")
+    with django_capture_on_commit_callbacks(execute=True):
+        water = relay_as(ministry, "water")
+    kansai = Recipient.objects.get(alert=water, organisation__code="water-hub-kansai")
+    acknowledgements.acknowledge(kansai, AcknowledgementVia.PORTAL)
+    kansai_relay = Alert.objects.get(parent=water, origin_organisation__code="water-hub-kansai")
+    first_member = Recipient.objects.filter(alert=kansai_relay).order_by("organisation__code").first()
+    acknowledgements.acknowledge(first_member, AcknowledgementVia.EMAIL_LINK)
+
+    page = client_as("demo-hub").get(reverse("alerts:tracking", args=[original.pk]))
+    assert page.status_code == 200
+    summary = page.context["summary"]
+    hops = {hop.key: hop for hop in summary.hops}
+    assert list(hops) == ["hub-ministry", "ministry-ceptoar", "ceptoar-subgroup", "subgroup-member"]
+    assert hops["ceptoar-subgroup"].total == 8 and hops["ceptoar-subgroup"].acknowledged == 1
+    assert hops["subgroup-member"].total == 1393 - 330  # the Kanto hub city has not relayed
+    assert hops["subgroup-member"].acknowledged == 1
+
+    by_code = {hub.recipient.organisation.code: hub for hub in summary.relay_hubs}
+    assert set(by_code) == WATER_HUBS
+    assert by_code["water-hub-kansai"].receipt_status == "confirmed"
+    assert by_code["water-hub-kansai"].relay == kansai_relay
+    assert by_code["water-hub-kansai"].members.total == 170
+    assert by_code["water-hub-kansai"].members.acknowledged == 1
+    assert by_code["water-hub-kanto"].relay is None and by_code["water-hub-kanto"].members.total == 0
+    assert [row.recipient.organisation.code for row in summary.pending_relays] == ["water-hub-kanto"]
+
+    html = page.content.decode()
+    table = html.split('id="tracking-relay-hubs"')[1].split("</section>")[0]
+    assert "関西地方支部長都市 中継拠点" in table and "not yet relayed" in table and "by rule" in table
+    # The organisation table names the hop each row was reached at.
+    member_page = client_as("demo-hub").get(
+        reverse("alerts:tracking", args=[original.pk]), {"q": first_member.organisation.code}
+    )
+    (row,) = member_page.context["page"].object_list
+    assert row.sent_by == kansai_relay
+    assert row.hop == "Sub-groups and relay hubs → Member organisations"
