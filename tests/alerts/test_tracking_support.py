@@ -59,7 +59,11 @@ def relay_down(alert: Alert, skip: tuple[str, ...] = ()) -> list[Alert]:
     made = []
     recipients = Recipient.objects.filter(
         alert=alert,
-        organisation__kind__in=(OrganisationKind.MINISTRY, OrganisationKind.CEPTOAR, OrganisationKind.SUBGROUP),
+        organisation__kind__in=(
+            OrganisationKind.MINISTRY,
+            OrganisationKind.CEPTOAR,
+            OrganisationKind.SUBGROUP,
+        ),
     ).select_related("organisation")
     for recipient in recipients.order_by("organisation__code"):
         if recipient.organisation.code in skip:
