@@ -198,7 +198,7 @@ def publish_hub_alert(ceptoars: list[str] | None = None, relay_timeout: float = 
     from ceptoar.registry.models import Membership, Organisation, OrganisationKind
 
     chain = sandbox.set_up_relay_chain(ceptoars)
-    expected_relays = chain["ministries"] + chain["ceptoars"]
+    expected_relays = chain["ministries"] + chain["ceptoars"] + chain["relay_hubs"]
     hub = User.objects.get(username="demo-hub")
     spec = AudienceSpec(ceptoars=list(ceptoars)) if ceptoars else AudienceSpec(community=True)
     draft = drafts.create_draft(

@@ -3,8 +3,9 @@ every member, POSTed to the e-mail's acknowledgement link on the platform served
 (`ceptoar serve`: waitress, one process per core, 4 threads each). Target: at least 5,700 acknowledgements in 15 s, none lost.
 
 Steps: load the demo into a database of its own; relay one hub alert to every member (the relay chain of the
-fan-out benchmark: a relay rule for every ministry and CEPTOAR); for every recipient organisation of the
-relay tree — the 5,692 members, and the ministries and CEPTOARs that relayed it, 5,711 in all — take the
+fan-out benchmark: a relay rule for every ministry, CEPTOAR, sub-group and relay hub); for every recipient
+organisation of the relay tree — the 5,692 members, and the ministries, CEPTOARs, sub-groups and relay hubs
+that relayed it, 5,734 in all — take the
 acknowledgement link of its first e-mail delivery, as the e-mail carries it; start `ceptoar serve`; POST
 every link from `clients` threads, each on one keep-alive connection; stop the server and count the
 acknowledgements stored. Nothing is sent by e-mail here: the links are made exactly as the worker makes

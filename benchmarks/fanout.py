@@ -1,12 +1,14 @@
-"""One hub alert relayed automatically through the ministries and all 14 CEPTOARs to every member's points of
-contact by e-mail, into a real SMTP sink on loopback (issue 3). Targets on PostgreSQL, 2 cores: every delivery
-row committed within 2 s of publishing; e-mail throughput at least half that of a plain smtplib loop sending
-the same number of messages of the same size to the same sink with the same parallelism.
+"""One hub alert relayed automatically through the ministries, all 14 CEPTOARs and their sub-groups and relay
+hubs to every member's points of contact by e-mail, into a real SMTP sink on loopback (issue 3). Targets on
+PostgreSQL, 2 cores: every delivery row committed within 2 s of publishing; e-mail throughput at least half
+that of a plain smtplib loop sending the same number of messages of the same size to the same sink with the
+same parallelism.
 
-Steps: load the demo into a database of its own; give every ministry and CEPTOAR a sender and a relay rule;
-publish the hub alert (timed until the last delivery row of the relay tree is committed); start W
-`ceptoar worker` processes and wait until the sink has accepted every e-mail; then W processes with one
-`smtplib.SMTP` connection each send as many messages, of the real messages' average size, to the same sink.
+Steps: load the demo into a database of its own; give every ministry and CEPTOAR a sender and a relay rule (the
+sub-groups and relay hubs have theirs from the demo); publish the hub alert (timed until the last delivery row
+of the relay tree is committed); start W `ceptoar worker` processes and wait until the sink has accepted every
+e-mail; then W processes with one `smtplib.SMTP` connection each send as many messages, of the real messages'
+average size, to the same sink.
 
 Throughput is counted from the moment the senders are ready to work — for ours when the first worker has
 started its loop (Django loaded), for the baseline when its processes are released — to the sink's last

@@ -54,11 +54,16 @@ def relay_as(parent: Alert, code: str, **audience) -> Alert:
 
 
 def relay_down(alert: Alert, skip: tuple[str, ...] = ()) -> list[Alert]:
-    """Every ministry and CEPTOAR below `alert` relays it with its default audience, hop after hop,
-    except those named in `skip` and those that already have. Returns the relays made."""
+    """Every ministry, CEPTOAR, sub-group and relay hub below `alert` relays it with its default audience,
+    hop after hop, except those named in `skip` and those that already have. Returns the relays made."""
     made = []
     recipients = Recipient.objects.filter(
-        alert=alert, organisation__kind__in=(OrganisationKind.MINISTRY, OrganisationKind.CEPTOAR)
+        alert=alert,
+        organisation__kind__in=(
+            OrganisationKind.MINISTRY,
+            OrganisationKind.CEPTOAR,
+            OrganisationKind.SUBGROUP,
+        ),
     ).select_related("organisation")
     for recipient in recipients.order_by("organisation__code"):
         if recipient.organisation.code in skip:

@@ -91,6 +91,32 @@ def test_sub_groups_and_relay_hubs_carry_the_seed_shares():
     water = Membership.objects.filter(ceptoar__code="water")
     assert water.filter(via=None).count() == 0
     assert water.values("via").distinct().count() == 8
+    # The broadcasters are reached through the ministry's 11 regional bureaus (総合通信局).
+    broadcasting = Membership.objects.filter(ceptoar__code="broadcasting")
+    assert broadcasting.count() == 195 and broadcasting.filter(via=None).count() == 0
+    bureaus = Organisation.objects.filter(kind=OrganisationKind.SUBGROUP, parent__code="broadcasting")
+    assert set(bureaus.values_list("name", flat=True)) == {
+        *(f"{region}総合通信局" for region in ("北海道", "東北", "関東", "信越", "北陸", "東海")),
+        *(f"{region}総合通信局" for region in ("近畿", "中国", "四国", "九州")),
+        "沖縄総合通信事務所",
+    }
+    assert set(broadcasting.values_list("via", flat=True)) == set(bureaus.values_list("pk", flat=True))
+    assert broadcasting.filter(via__code="broadcasting-bureau-kanto").count() == 42
+
+
+def test_every_relay_hub_has_a_poc_with_channels_and_a_standing_relay_rule():
+    from ceptoar.accounts import access
+    from ceptoar.alerts.models import RelayRule
+
+    hubs = Organisation.objects.filter(kind=OrganisationKind.SUBGROUP)
+    assert hubs.count() == 4 + 11 + 8  # T-CEPTOAR's SG1–SG4, broadcasting's bureaus, water's hub cities
+    for hub in hubs:
+        primary = hub.contacts.get(role=ContactRole.PRIMARY)
+        assert primary.channels.filter(kind="email").exists(), hub.code
+        rule = RelayRule.objects.get(organisation=hub, is_active=True)
+        # Whatever its CEPTOAR sends goes on, in the name of someone of the hub who may send.
+        assert rule.from_organisation_kinds == [OrganisationKind.CEPTOAR] and rule.categories == []
+        assert rule.created_by.organisation_id == hub.pk and access.can_send_alerts(rule.created_by)
 
 
 def test_rules_enacted_on_the_seed_dates_and_mostly_accepted():
@@ -116,8 +142,10 @@ def test_loading_twice_gives_the_same_population():
     for model in (RulesAcceptance, Membership):
         model.objects.all().delete()
     from ceptoar.accounts.models import User
+    from ceptoar.alerts.models import RelayRule
     from ceptoar.registry.models import CeptoarProfile, HandlingRules, Oversight
 
+    RelayRule.objects.all().delete()  # the relay hubs' standing rules, set up in their staff's names
     User.objects.all().delete()
     for model in (HandlingRules, CeptoarProfile, Oversight):
         model.objects.all().delete()

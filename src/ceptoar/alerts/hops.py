@@ -22,7 +22,9 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     """The organisations this alert goes to directly, by the sender's place in the chain.
 
     The hub sends to the ministries overseeing the CEPTOARs it concerns, a ministry to the CEPTOARs it
-    oversees, a CEPTOAR to its members; each of them relays further down in its own name.
+    oversees, a CEPTOAR to the members it reaches directly and to the sub-groups and relay hubs through
+    which it reaches the others (T-CEPTOAR's SG1–SG4, the water sector's hub cities), a sub-group or relay
+    hub to its own members; each of them acknowledges and relays further down in its own name.
     """
     if is_council_post(alert):
         return council_recipients(alert)
@@ -36,8 +38,9 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     if sender.kind == OrganisationKind.MINISTRY:
         return ceptoars_touched(audience_orgs).filter(overseen_by__ministry=sender)
     if sender.kind == OrganisationKind.CEPTOAR:
-        return audience_orgs.filter(memberships__ceptoar=sender)
+        return ceptoar_next_hop(sender, audience_orgs)
     if sender.kind == OrganisationKind.SUBGROUP:
+        # Exactly the members this sub-group relays to that are in the audience.
         return audience_orgs.filter(memberships__via=sender)
     return audience_orgs.exclude(pk=sender.pk)
 
@@ -64,6 +67,18 @@ def council_recipients(alert: Alert) -> QuerySet[Organisation]:
     seats = CouncilSeat.objects.filter(council_id__in=councils).values("ceptoar_id")
     return Organisation.objects.filter(Q(pk__in=councils) | Q(pk__in=seats)).exclude(
         pk=alert.origin_organisation_id
+    )
+
+
+def ceptoar_next_hop(ceptoar: Organisation, audience_orgs: QuerySet[Organisation]) -> QuerySet[Organisation]:
+    """A CEPTOAR's hop, as one query: the audience's members it reaches directly, and each sub-group or
+    relay hub through which it reaches at least one member of the audience, instead of those members. The
+    hub is a hop of its own: it confirms receipt, and its relay (by rule or by hand) reaches its members,
+    so a drill measures it and escalation chases it like any recipient."""
+    links = Membership.objects.filter(ceptoar=ceptoar, member__in=audience_orgs.values("pk"))
+    return Organisation.objects.filter(
+        Q(pk__in=links.filter(via=None).values("member_id"))
+        | Q(pk__in=links.exclude(via=None).values("via_id"))
     )
 
 

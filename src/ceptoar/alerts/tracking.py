@@ -283,6 +283,28 @@ class PendingRelay:
 
 
 @dataclass
+class HubProgress:
+    """A sub-group or relay hub that received an alert of the subtree: its own receipt (the first hop), its
+    relay, and the receipts of the members it relayed to (the second hop)."""
+
+    recipient: Recipient
+    received: Alert
+    receipt_status: str
+    relay: Alert | None
+    members: Progress
+
+    @property
+    def receipt_label(self) -> str:
+        return str(ReceiptStatus.labels.get(self.receipt_status, self.receipt_status))
+
+    @property
+    def relay_time(self) -> timedelta | None:
+        if self.relay is None or self.relay.published_at is None or self.received.published_at is None:
+            return None
+        return self.relay.published_at - self.received.published_at
+
+
+@dataclass
 class Summary:
     recipients: Progress
     reached: int
@@ -296,6 +318,7 @@ class Summary:
     pending_relays: list[PendingRelay]
     relays: int
     generated_at: datetime
+    relay_hubs: list[HubProgress] = field(default_factory=list)
 
 
 def _messages() -> QuerySet[Delivery]:
@@ -314,6 +337,8 @@ def summarise(sub: Subtree) -> Summary:
     hops: dict[tuple[int, int], Progress] = {}
     sectors: dict[tuple, Progress] = {}
     ceptoars: dict[str, Progress] = {}
+    # The members each hub relayed to, by (the alert it received, the hub).
+    hub_members: dict[tuple[int, int], Progress] = defaultdict(lambda: Progress("", ""))
     grouped = (
         with_status(Recipient.objects.filter(alert_id__in=ids))
         .values(
@@ -346,6 +371,8 @@ def summarise(sub: Subtree) -> Summary:
             ceptoars.setdefault(node.ceptoar.code, Progress(node.ceptoar.code, node.ceptoar.name)).add(
                 status, n
             )
+        if node.origin_organisation.kind == OrganisationKind.SUBGROUP and node.parent_id is not None:
+            hub_members[(node.parent_id, node.origin_organisation_id)].add(status, n)
 
     reached = (
         Recipient.objects.filter(alert_id__in=ids)
@@ -373,7 +400,38 @@ def summarise(sub: Subtree) -> Summary:
         pending_relays=pending_relays(sub),
         relays=len(sub.nodes) - 1,
         generated_at=timezone.now(),
+        relay_hubs=relay_hubs(sub, hub_members),
     )
+
+
+def relay_hubs(sub: Subtree, hub_members: dict[tuple[int, int], Progress] | None = None) -> list[HubProgress]:
+    """The sub-groups and relay hubs of the subtree (one query): each one's receipt and relay, and, when
+    `hub_members` is given (from `summarise`'s counts), the receipts of its members; by CEPTOAR and code."""
+    relays = {
+        (node.parent_id, node.origin_organisation_id): node
+        for node in sub.nodes.values()
+        if node.origin_organisation.kind == OrganisationKind.SUBGROUP
+    }
+    rows = (
+        with_status(
+            Recipient.objects.filter(alert_id__in=sub.ids, organisation__kind=OrganisationKind.SUBGROUP)
+        )
+        .select_related("organisation")
+        .order_by("organisation__parent__code", "organisation__code", "alert_id")
+    )
+    hubs = []
+    for row in rows:
+        key = (row.alert_id, row.organisation_id)
+        hubs.append(
+            HubProgress(
+                recipient=row,
+                received=sub.nodes[row.alert_id],
+                receipt_status=row.receipt_status,
+                relay=relays.get(key),
+                members=(hub_members or {}).get(key) or Progress("", ""),
+            )
+        )
+    return hubs
 
 
 def pending_relays(sub: Subtree, now: datetime | None = None) -> list[PendingRelay]:

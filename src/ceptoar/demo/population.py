@@ -67,7 +67,12 @@ DEMO_ACCOUNTS = [
     DemoAccount("demo-analyst", Role.MEMBER_ANALYST, "banks-0001", "構成員 分析担当 (デモ)"),
     DemoAccount("demo-member2", Role.MEMBER_POC, "banks-0002", "構成員 POC 2 (デモ)"),
     DemoAccount("demo-water", Role.MEMBER_POC, "water-0001", "水道事業者 POC (デモ)"),
+    # A relay hub's staff: acknowledges what the water CEPTOAR sends and relays it to the hub's members.
+    DemoAccount("demo-relay-hub", Role.SECRETARIAT, "water-hub-kanto", "関東地方支部長都市 中継担当 (デモ)"),
 ]
+# Each sub-group and relay hub relays whatever its CEPTOAR sends, at once, in the name of its relay staff
+# (`relay-<code>`, who has no password: the rule acts for them), so a drill's alerts flow through it.
+HUB_RELAY_NOTE = "中継拠点より自動転送"
 
 
 @dataclass
@@ -127,6 +132,7 @@ class _Builder:
         self._contacts(list(self.orgs.values()))
         self._rules_and_acceptances(members)
         self._users()
+        self._relay_rules()
         # Through the agreements' own services, so they need the users above to sign them.
         load_demo_agreements()
         self.summary.organisations = len(self.orgs)
@@ -418,6 +424,37 @@ class _Builder:
             if account.role in MFA_REQUIRED_ROLES:
                 TOTP.activate(user, demo_totp_secret(account.username))
                 RecoveryCodes.activate(user)
+
+    def _relay_rules(self) -> None:
+        """A standing rule for every sub-group and relay hub: what its CEPTOAR sends goes on to its members."""
+        from ceptoar.alerts.models import Severity
+        from ceptoar.alerts.services.relay_rules import add_relay_rule
+
+        by_organisation = {
+            user.organisation_id: user
+            for user in User.objects.filter(organisation__kind=OrganisationKind.SUBGROUP, is_demo=True)
+        }
+        for org in self.orgs.values():
+            if org.kind != OrganisationKind.SUBGROUP:
+                continue
+            user = by_organisation.get(org.pk)
+            if user is None:
+                user = User.objects.create_user(
+                    username=f"relay-{org.code}",
+                    password=None,
+                    email=f"relay@{org.domain}",
+                    organisation=org,
+                    display_name=f"{org.name} 中継担当",
+                    is_demo=True,
+                )
+                RoleGrant.objects.create(user=user, role=Role.SECRETARIAT)
+            add_relay_rule(
+                user,
+                from_organisation_kinds=[OrganisationKind.CEPTOAR],
+                categories=[],
+                minimum_severity=Severity.LOW,
+                note=HUB_RELAY_NOTE,
+            )
 
 
 # Model permissions for the admin; what each person sees there is still narrowed by `accounts.access`.

@@ -356,12 +356,14 @@ def _sender(organisation, role: str):
 def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
     """A sender and a standing rule "hub alerts go straight on" for every ministry and CEPTOAR (or only the
     given CEPTOARs and their ministries): the ministries relay from the hub, the CEPTOARs from their
-    ministries, each in its own name."""
+    ministries, each in its own name. The sub-groups and relay hubs of those CEPTOARs relay from their
+    CEPTOAR by the standing rule the demo gives them; one that has none is given one here. Returns how many
+    of each kind relay, so that a caller knows how many alerts the relay tree will hold."""
     from django.db import transaction
 
     from ceptoar.accounts.models import Role
     from ceptoar.alerts.models import RelayRule
-    from ceptoar.registry.models import Organisation, Oversight
+    from ceptoar.registry.models import Organisation, OrganisationKind, Oversight
 
     chosen = Organisation.objects.ceptoars()
     if ceptoars:
@@ -383,7 +385,15 @@ def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
                     minimum_severity=RELAY_SEVERITY,
                     note="自動転送 (bench)",
                 )
-    return {"ministries": ministries.count(), "ceptoars": chosen.count()}
+        hubs = Organisation.objects.filter(kind=OrganisationKind.SUBGROUP, parent__in=chosen)
+        for hub in hubs.exclude(relay_rules__is_active=True):
+            RelayRule.objects.create(
+                organisation=hub,
+                created_by=_sender(hub, Role.SECRETARIAT),
+                from_organisation_kinds=[OrganisationKind.CEPTOAR],
+                note="自動転送 (bench)",
+            )
+    return {"ministries": ministries.count(), "ceptoars": chosen.count(), "relay_hubs": hubs.count()}
 
 
 if __name__ == "__main__":

@@ -139,6 +139,22 @@ CEPTOARS: list[SeedCeptoar] = [
         member_description="日本放送協会及び地上系一般放送事業者",
         features="既存の災害対応時等の連絡体制を活用する体制とした。",
         members=(MemberGroup("company_or_body", 195, ("放送", "テレビ", "ラジオ", "放送局")),),
+        # The existing disaster-time liaison runs through the ministry's regional bureaus (総合通信局), each
+        # relaying to the broadcasters of its region. The shares are the demo's, not the map's.
+        subgroups=(
+            ("bureau-hokkaido", "北海道総合通信局"),
+            ("bureau-tohoku", "東北総合通信局"),
+            ("bureau-kanto", "関東総合通信局"),
+            ("bureau-shinetsu", "信越総合通信局"),
+            ("bureau-hokuriku", "北陸総合通信局"),
+            ("bureau-tokai", "東海総合通信局"),
+            ("bureau-kinki", "近畿総合通信局"),
+            ("bureau-chugoku", "中国総合通信局"),
+            ("bureau-shikoku", "四国総合通信局"),
+            ("bureau-kyushu", "九州総合通信局"),
+            ("bureau-okinawa", "沖縄総合通信事務所"),
+        ),
+        subgroup_shares=(12, 20, 42, 10, 9, 21, 28, 16, 12, 19, 6),
     ),
     SeedCeptoar(
         code="banks",

@@ -27,6 +27,7 @@ from ceptoar.channels.models import BrokenChannel, Delivery, DeliveryStatus, Fai
 from ceptoar.escalation.models import Call, CallOutcome, FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus, with_status
 from ceptoar.exercises.models import Exercise, Inject
+from ceptoar.registry.models import OrganisationKind
 
 ACKNOWLEDGED = (ReceiptStatus.CONFIRMED, ReceiptStatus.CONFIRMED_LATE)
 MEMBER_GROUP = "member"
@@ -167,10 +168,12 @@ def compute(exercise: Exercise, now: datetime | None = None) -> dict:
     not_delivered = not_acknowledged = 0
     acknowledged_rows, unreached = [], []
     organisations = set()
+    hubs = _Hubs(nodes)
     order = tracking._GROUP_ORDER
     for row in _recipient_rows(ids).iterator(chunk_size=2000):
         node = nodes[row["alert_id"]]
         status = row["receipt_status"]
+        hubs.add(row, node)
         organisations.add(row["organisation_id"])
         _count(overall, status)
         sender = tracking.kind_group(node.origin_organisation.kind)
@@ -256,10 +259,76 @@ def compute(exercise: Exercise, now: datetime | None = None) -> dict:
         "slowest": slowest,
         "unreached": _unreached(unreached),
         "unreached_total": len(unreached),
+        "relay_time": hubs.relay_time(),
+        "relay_hubs": hubs.entries(),
         "escalations": _escalations(ids),
         "calls": _calls(ids),
         "wrong_contacts": _wrong_contacts(ids),
     }
+
+
+class _Hubs:
+    """The relaying hops of the exercise: how long each ministry, CEPTOAR and sub-group or relay hub took to
+    relay what it received (by hop), and per sub-group or relay hub its receipt, its relay and its members'
+    receipts under that relay."""
+
+    def __init__(self, nodes: dict) -> None:
+        self.nodes = nodes
+        # (alert received, relaying organisation) → its relay
+        self.relays = {(node.parent_id, node.origin_organisation_id): node for node in nodes.values()}
+        self.hubs: dict[tuple[int, int], dict] = {}
+        self.members: dict[tuple[int, int], dict] = defaultdict(lambda: _group("", ""))
+        self.relay_s: dict[str, list[float]] = defaultdict(list)
+        self.not_relayed: Counter = Counter()
+
+    def add(self, row: dict, node) -> None:
+        kind = row["organisation__kind"]
+        key = (row["alert_id"], row["organisation_id"])
+        if kind in tracking.RELAYING_KINDS and not node.no_onward_relay:
+            group = tracking.kind_group(kind)
+            relay = self.relays.get(key)
+            seconds = _seconds(node.published_at, relay.published_at) if relay is not None else None
+            if seconds is None:
+                self.not_relayed[group] += 1
+            else:
+                self.relay_s[group].append(seconds)
+            if group == "subgroup":
+                self.hubs[key] = {
+                    "code": row["organisation__code"],
+                    "organisation": row["organisation__name"],
+                    "ceptoar": node.ceptoar.name if node.ceptoar is not None else "",
+                    "status": row["receipt_status"],
+                    "ack_s": _seconds(node.published_at, row["acknowledgement__acknowledged_at"]),
+                    "relay_s": None if seconds is None else round(seconds, 1),
+                    "relayed_automatically": relay.relayed_automatically if relay is not None else None,
+                }
+        origin = node.origin_organisation
+        if origin.kind == OrganisationKind.SUBGROUP and node.parent_id is not None:
+            _count(self.members[(node.parent_id, origin.pk)], row["receipt_status"])
+
+    def relay_time(self) -> list[dict]:
+        order = tracking._GROUP_ORDER
+        groups = sorted(set(self.relay_s) | set(self.not_relayed), key=order.index)
+        return [
+            {"at": group, **distribution(self.relay_s[group], never=self.not_relayed[group])}
+            for group in groups
+        ]
+
+    def entries(self) -> list[dict]:
+        entries = []
+        for key, hub in sorted(self.hubs.items(), key=lambda item: (item[1]["ceptoar"], item[1]["code"])):
+            members = self.members.get(key) or _group("", "")
+            ack_s = hub["ack_s"]
+            entries.append(
+                {
+                    **hub,
+                    "ack_s": None if ack_s is None else round(ack_s, 1),
+                    "members": members["total"],
+                    "members_acknowledged": members["acknowledged"],
+                    "members_confirmed_rate": _rate(members["acknowledged"], members["total"]),
+                }
+            )
+        return entries
 
 
 def _inject_entry(inject: Inject, sub: tracking.Subtree, per_inject: dict) -> dict:

@@ -3,13 +3,14 @@ played by a random generator, to see what the measures of a real one look like a
 takes over the whole population (`ceptoar exercise run --simulate`).
 
 Everything the platform has is real: the hub plans, starts and sends the inject through the exercise
-services; the ministries and CEPTOARs relay it by standing relay rules; the deliveries are sent by the send
-tasks (the worker's own code) to a real SMTP server on loopback; escalation is the escalation job; the
-measures are the exercise's own. Only the members are simulated. Of each hop (hub → ministries, ministries →
-CEPTOARs, CEPTOARs → members …), exactly round(share × n) recipient organisations confirm receipt — chosen at
-random, spread over the CEPTOARs in proportion — after a log-normal delay; each either clicks the
-acknowledgement link of an e-mail it received (read from the SMTP server) or, when it has a user account,
-confirms on the portal. The others never answer, and escalation chases them.
+services; the ministries, the CEPTOARs and their sub-groups and relay hubs relay it by standing relay rules;
+the deliveries are sent by the send tasks (the worker's own code) to a real SMTP server on loopback;
+escalation is the escalation job; the measures are the exercise's own. Only the members are simulated. Of
+each hop (hub → ministries, ministries → CEPTOARs, CEPTOARs → relay hubs and members, relay hubs → members
+…), exactly round(share × n) recipient organisations confirm receipt — chosen at random, spread over the
+CEPTOARs in proportion — after a log-normal delay; each either clicks the acknowledgement link of an e-mail
+it received (read from the SMTP server) or, when it has a user account, confirms on the portal. The others
+never answer, and escalation chases them.
 
 Time is simulated: the drill runs on a clock that starts when the inject is published and jumps from one
 event (an acknowledgement, a due escalation step) to the next, so two simulated hours take seconds.
@@ -233,7 +234,7 @@ def simulate(
 
 def _send_drill(ceptoars: list[str] | None):
     """The hub plans a cross-sector exercise (all sectors, or the given CEPTOARs), starts it and sends its
-    one inject now; the ministries and CEPTOARs relay it by their standing rules."""
+    one inject now; the ministries, CEPTOARs and relay hubs relay it by their standing rules."""
     from django.utils import timezone
 
     from ceptoar.accounts.models import User
@@ -499,6 +500,11 @@ def _figures(exercise, tree_ids, *, ways, chosen, accepted, tasks, escalation_ru
             }
             for hop in measures["hops"]
         ],
+        "relay_time": [
+            {key: entry[key] for key in ("at", "count", "never", "median_s", "p90_s", "max_s")}
+            for entry in measures["relay_time"]
+        ],
+        "relay_hubs": measures["relay_hubs"],
         "by_ceptoar": {group["name"]: group["confirmed_rate"] for group in measures["by_ceptoar"]},
         "median_ack_s": measures["ack_time"]["median_s"],
         "p90_ack_s": measures["ack_time"]["p90_s"],

@@ -91,9 +91,7 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
     elif relayer.kind == OrganisationKind.CEPTOAR:
         candidates = [relayer]
     else:
-        return AudienceSpec(
-            organisations=list(parent_orgs.filter(memberships__via=relayer).values_list("code", flat=True))
-        )
+        return _subgroup_relay_audience(relayer, parent, parent_orgs)
     spec = AudienceSpec()
     in_parent = parent_orgs.values("pk")
     named_in_parent = set(parent.audience.ceptoars.values_list("pk", flat=True))
@@ -108,6 +106,22 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
         else:
             spec.organisations += list(family.filter(pk__in=in_parent).values_list("code", flat=True))
     return spec
+
+
+def _subgroup_relay_audience(relayer: Organisation, parent: Alert, parent_orgs) -> AudienceSpec:
+    """A sub-group or relay hub reaches exactly its members in the parent's audience: named as the
+    sub-group when the parent reaches it and all its members (one name instead of hundreds of members),
+    else one by one."""
+    members = parent_orgs.filter(memberships__via=relayer)
+    named = parent.audience.community or parent.audience.subgroups.filter(pk=relayer.pk).exists()
+    whole = parent_orgs.filter(pk=relayer.pk).exists() and not (
+        Organisation.objects.filter(memberships__via=relayer)
+        .exclude(pk__in=parent_orgs.values("pk"))
+        .exists()
+    )
+    if named or whole:
+        return AudienceSpec(subgroups=[relayer.code])
+    return AudienceSpec(organisations=list(members.values_list("code", flat=True)))
 
 
 @transaction.atomic

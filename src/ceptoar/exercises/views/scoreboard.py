@@ -124,6 +124,22 @@ def _distribution(figures: dict) -> dict:
     }
 
 
+def _relay_hubs(figures: dict) -> list[dict]:
+    """Each sub-group or relay hub: its receipt, how long it took to relay, its members' receipts. (An
+    exercise finished before hubs were hops kept no such figures.)"""
+    labels = dict(ReceiptStatus.choices)
+    return [
+        {
+            **hub,
+            "status_label": labels.get(hub["status"], hub["status"]),
+            "ack": format_duration(hub["ack_s"]),
+            "relay": format_duration(hub["relay_s"]),
+            "members_rate": format_rate(hub["members_confirmed_rate"]),
+        }
+        for hub in figures.get("relay_hubs", [])
+    ]
+
+
 def scoreboard(exercise: Exercise) -> dict | None:
     """The scoreboard's figures, ready for the template; None before the exercise starts."""
     if exercise.status == ExerciseStatus.PLANNED:
@@ -147,6 +163,7 @@ def scoreboard(exercise: Exercise) -> dict | None:
             for status, label in ReceiptStatus.choices
         ],
         "hops": [Row.of(hop, hop_label(hop["from"], hop["to"])) for hop in figures["hops"]],
+        "relay_hubs": _relay_hubs(figures),
         "sectors": [Row.of(group, group["name"]) for group in figures["by_sector"]],
         "ceptoars": [Row.of(group, group["name"]) for group in figures["by_ceptoar"]],
         "delivery_time": _distribution(figures["delivery_time"]),
