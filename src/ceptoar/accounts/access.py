@@ -225,11 +225,15 @@ _SENDER_KINDS = (
     OrganisationKind.MINISTRY,
     OrganisationKind.CEPTOAR,
     OrganisationKind.SUBGROUP,
+    # Councils and related bodies send only under agreements in force (`alerts.lateral`).
+    OrganisationKind.COUNCIL,
+    OrganisationKind.RELATED_BODY,
 )
 
 
 def can_send_alerts(user) -> bool:
-    """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward."""
+    """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; councils and related
+    bodies send to the parties of their agreements; members report upward."""
     return (
         is_active_member(user) and user.organisation.kind in _SENDER_KINDS and user.has_role(*_SENDER_ROLES)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ceptoar.alerts.lateral import lateral_recipients
 from ceptoar.alerts.models import Alert
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
@@ -19,6 +20,13 @@ def ceptoars_touched(audience_orgs: QuerySet[Organisation]) -> QuerySet[Organisa
 
 
 def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
+    """The organisations this alert goes to directly: down the sender's chain, and beyond it under the
+    agreements in force (a CEPTOAR, council or related body: `alerts.lateral`)."""
+    chain, lateral = chain_recipients(alert).values("pk"), lateral_recipients(alert).values("pk")
+    return Organisation.objects.filter(Q(pk__in=chain) | Q(pk__in=lateral))
+
+
+def chain_recipients(alert: Alert) -> QuerySet[Organisation]:
     """The organisations this alert goes to directly, by the sender's place in the chain.
 
     The hub sends to the ministries overseeing the CEPTOARs it concerns, a ministry to the CEPTOARs it
@@ -37,7 +45,8 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
         return audience_orgs.filter(memberships__ceptoar=sender)
     if sender.kind == OrganisationKind.SUBGROUP:
         return audience_orgs.filter(memberships__via=sender)
-    return audience_orgs.exclude(pk=sender.pk)
+    # A council or a related body has no chain below it: what it sends beyond itself is lateral.
+    return Organisation.objects.none()
 
 
 def relay_time(alert: Alert):

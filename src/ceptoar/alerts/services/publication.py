@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
+from ceptoar.alerts.lateral import onward_refusal
 from ceptoar.alerts.models import Alert, Recipient, RelayRule, Severity, Status
+from ceptoar.alerts.reach import require_reach
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
@@ -36,6 +38,8 @@ def submit(alert: Alert, user: User) -> Alert:
     if alert.status != Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted.")})
     if alert.requires_approval:
+        # Refused now rather than when the second person approves (publication asks again then).
+        require_reach(alert)
         alert.status = Status.AWAITING_APPROVAL
         alert.save(update_fields=["status", "updated_at"])
         return alert
@@ -43,6 +47,9 @@ def submit(alert: Alert, user: User) -> Alert:
 
 
 def _publish(alert: Alert) -> Alert:
+    # Nothing is accepted and then dropped: a send beyond the sender's chain without an agreement that
+    # covers it, or a ministry naming a CEPTOAR it does not oversee, is refused before anything is written.
+    require_reach(alert)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
     recipients = next_hop_recipients(alert)
@@ -122,6 +129,10 @@ def relay(
         raise ValidationError({"parent": _("Your organisation has already relayed this alert.")})
     if policy.relay_needs_approval(parent):
         raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
+    # What came under an agreement is relayed only while that agreement is in force and lets it.
+    refusal = onward_refusal(parent, relayer)
+    if refusal is not None:
+        raise ValidationError({"parent": refusal})
     tlp = tlp or parent.tlp
     spec = audience or default_relay_audience(relayer, parent)
     new_audience = build_audience(spec, tlp)
