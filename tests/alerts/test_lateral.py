@@ -54,7 +54,9 @@ def test_without_an_agreement_the_send_is_refused_naming_it_and_nothing_goes_out
     with pytest.raises(ValidationError) as error:
         publication.submit(alert, banks)
     messages = error.value.message_dict["audience"]
-    assert messages == [f"No agreement in force lets {org('banks').name} share with {org('electricity').name}."]
+    assert messages == [
+        f"No agreement in force lets {org('banks').name} share with {org('electricity').name}."
+    ]
     alert.refresh_from_db()
     assert alert.status == Status.DRAFT
     assert not Recipient.objects.filter(alert=alert).exists()
@@ -76,7 +78,9 @@ def test_with_an_agreement_the_receiving_ceptoar_is_delivered_acknowledges_and_i
     assert list(recipients.values_list("organisation__code", flat=True)) == ["electricity"]
     recipient = recipients.get()
     assert Delivery.objects.filter(recipient=recipient).exists()
-    assert FollowUp.objects.filter(recipient=recipient, step=Step.BACKUP, state=FollowUpState.PENDING).exists()
+    assert FollowUp.objects.filter(
+        recipient=recipient, step=Step.BACKUP, state=FollowUpState.PENDING
+    ).exists()
 
     # Unconfirmed, the backup step runs for it as for any recipient of the chain.
     run_due_follow_ups(now=alert.published_at + timedelta(days=1))
@@ -145,16 +149,22 @@ def test_a_member_of_another_ceptoar_is_reached_through_that_ceptoar():
     banks_to_electricity()
     banks = staff_of("banks")
     member = Membership.objects.filter(ceptoar__code="electricity").order_by("member__code").first().member
-    alert = publication.submit(lateral_draft(banks, audience=AudienceSpec(organisations=[member.code])), banks)
+    alert = publication.submit(
+        lateral_draft(banks, audience=AudienceSpec(organisations=[member.code])), banks
+    )
     assert set(hops.next_hop_recipients(alert).values_list("code", flat=True)) == {"electricity"}
     relayed = publication.relay(alert, staff_of("electricity"))
-    assert list(Recipient.objects.filter(alert=relayed).values_list("organisation_id", flat=True)) == [member.pk]
+    assert list(Recipient.objects.filter(alert=relayed).values_list("organisation_id", flat=True)) == [
+        member.pk
+    ]
 
 
 def test_the_own_members_need_no_agreement_and_others_in_one_audience_do():
     banks = staff_of("banks")
     own = publication.submit(lateral_draft(banks, audience=AudienceSpec(organisations=["banks-0001"])), banks)
-    assert list(Recipient.objects.filter(alert=own).values_list("organisation__code", flat=True)) == ["banks-0001"]
+    assert list(Recipient.objects.filter(alert=own).values_list("organisation__code", flat=True)) == [
+        "banks-0001"
+    ]
     with pytest.raises(ValidationError) as error:
         publication.submit(lateral_draft(banks, audience=AudienceSpec(ceptoars=["banks", "gas"])), banks)
     assert error.value.message_dict["audience"] == [
