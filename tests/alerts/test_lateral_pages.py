@@ -154,3 +154,31 @@ def test_the_relay_page_offers_the_receivers_own_family_when_the_agreement_allow
     )
     assert response.status_code == 302
     assert Alert.objects.get(parent=alert).origin_organisation.code == "electricity"
+
+
+def test_a_drafts_page_says_whom_it_reaches_before_it_is_published(client_as):
+    hub = client_as("demo-hub")
+    hub.post(reverse("alerts:new"), compose_data(action="draft", title="Draft for finance"))
+    alert = Alert.objects.get(title="Draft for finance")
+    html = hub.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert "Who receives it, and how" in html and "not in any CEPTOAR&#x27;s chain" in html
+
+
+def test_a_lateral_drafts_page_shows_the_refusal_and_publishing_it_is_refused(client_as, demo_user):
+    secretariat = client_as("demo-secretariat")
+    alert = drafts.create_draft(
+        demo_user("demo-secretariat"),
+        title="Draft for the gas sector",
+        body="",
+        category="malware",
+        severity="high",
+        tlp=Tlp.GREEN,
+        audience=AudienceSpec(ceptoars=["gas"]),
+    )
+    html = secretariat.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    refusal = f"No agreement in force lets {org('banks').name} share with {org('gas').name}."
+    assert "Refused: nothing will be sent" in html and refusal in html
+    response = secretariat.post(reverse("alerts:submit", args=[alert.pk]), follow=True)
+    assert refusal in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == Status.DRAFT
