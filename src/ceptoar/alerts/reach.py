@@ -189,7 +189,7 @@ def reach_of(
     if tlp in RULES_REQUIRED_TLPS and left:
         # AMBER reaches only organisations bound by their CEPTOAR's rules: the others do not see it at all.
         left = policy.organisations_bound_by_current_rules(left)
-    reach.visible_only = _visible_only(sender, left, not_relaying, lateral_flows, no_onward_relay)
+    reach.visible_only = _visible_only(sender, left, not_relaying, no_onward_relay)
     unreached_people = audience.people.filter(is_active=True).exclude(organisation_id__in=reached)
     if sender.kind not in LATERAL_SENDER_KINDS:
         unreached_people = unreached_people.exclude(organisation_id=sender.pk)
@@ -207,7 +207,7 @@ def reach_of(
     return reach
 
 
-def _visible_only(sender, left: set[int], not_relaying, lateral_flows, no_onward_relay) -> list[Group]:
+def _visible_only(sender, left: set[int], not_relaying, no_onward_relay) -> list[Group]:
     groups = []
     for relayer_id, below in not_relaying.items():
         ids = below & left
