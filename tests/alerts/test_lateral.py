@@ -244,3 +244,21 @@ def test_the_chain_below_a_lateral_receiver_is_not_cancelled_by_the_agreement():
         FollowUp.objects.filter(recipient__alert=relayed, step=Step.BACKUP).values_list("state", flat=True)
     )
     assert states == {FollowUpState.DONE}
+
+
+def test_tracking_says_why_a_lateral_receiver_has_not_relayed(client):
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from tests.signin import sign_in
+
+    agreement = banks_to_electricity(may_relay=False)
+    banks = staff_of("banks")
+    alert = publication.submit(lateral_draft(banks), banks)
+    with override_settings(CEPTOAR_MFA_REQUIRED=False):
+        sign_in(client, banks)
+        response = client.get(reverse("alerts:tracking", args=[alert.pk]))
+    assert response.status_code == 200
+    (row,) = response.context["summary"].pending_relays
+    assert row.recipient.organisation.code == "electricity"
+    assert "not relay them further" in row.blocked_reason and agreement.title in row.blocked_reason
