@@ -181,3 +181,14 @@ def test_the_preview_writes_nothing():
     before = Audience.objects.count()
     reach("nisc", community=True)
     assert Audience.objects.count() == before
+
+
+def test_a_council_sends_only_under_agreements_too():
+    refused = reach("ceptoar-council", ceptoars=["electricity"]).refused
+    assert refused == [
+        f"No agreement in force lets {org('ceptoar-council').name} share with {org('electricity').name}."
+    ]
+    in_force(["ceptoar-council", "electricity"], [term("ceptoar-council", "electricity", may_relay=True)])
+    result = reach("ceptoar-council", ceptoars=["electricity"])
+    assert result.delivered.names == [org("electricity").name] and not result.refused
+    assert [g.count for g in result.relayed_by] == [family_size("electricity") - 1]
