@@ -34,6 +34,19 @@ def compose_data(**overrides) -> dict:
     return data
 
 
+def post_confirmed(client, make_data):
+    """Post the compose page as a sender does who reads whom the alert reaches and publishes anyway: where the
+    page asks first (some organisations would only see it), post again with the confirmation it gave.
+    `make_data` makes the form's data each time (an uploaded file is read once)."""
+    from django.urls import reverse
+
+    response = client.post(reverse("alerts:new"), make_data())
+    reach = response.context.get("reach") if response.status_code == 200 and response.context else None
+    if reach is not None and reach.visible_only:
+        response = client.post(reverse("alerts:new"), {**make_data(), "reach_confirmed": reach.fingerprint})
+    return response
+
+
 def row_counts() -> tuple[int, int, int]:
     return Alert.objects.count(), Audience.objects.count(), AlertAttachment.objects.count()
 

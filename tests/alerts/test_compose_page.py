@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.sharing.models import Tlp
-from tests.alerts.pages import compose_data, pdf, row_counts
+from tests.alerts.pages import compose_data, pdf, post_confirmed, row_counts
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def english_and_media(english, settings, tmp_path):
 
 def test_published_alert_reaches_the_sector_and_no_one_else(client_as):
     hub = client_as("demo-hub")
-    response = hub.post(reverse("alerts:new"), compose_data(attachments=[pdf()]))
+    response = post_confirmed(hub, lambda: compose_data(attachments=[pdf()]))
     alert = Alert.objects.get(title=compose_data()["title"])
     assert response.status_code == 302 and response.url == reverse("alerts:detail", args=[alert.pk])
     assert alert.status == Status.PUBLISHED and alert.tlp == Tlp.AMBER
@@ -144,7 +144,7 @@ def test_a_second_person_approves_on_the_page(client_as, demo_user, settings):
 
     settings.CEPTOAR_MFA_REQUIRED = False  # the colleague created here has no authenticator
     hub = client_as("demo-hub")
-    hub.post(reverse("alerts:new"), compose_data(title="Needs a second pair of eyes", requires_approval="on"))
+    post_confirmed(hub, lambda: compose_data(title="Needs a second pair of eyes", requires_approval="on"))
     alert = Alert.objects.get(title="Needs a second pair of eyes")
     assert alert.status == Status.AWAITING_APPROVAL
     html = hub.get(reverse("alerts:detail", args=[alert.pk])).content.decode()

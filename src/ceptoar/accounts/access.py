@@ -260,7 +260,10 @@ _SENDER_KINDS = (
     OrganisationKind.MINISTRY,
     OrganisationKind.CEPTOAR,
     OrganisationKind.SUBGROUP,
+    # A council posts to its seats (`alerts.services.councils`); a related body sends only under agreements in
+    # force (`alerts.lateral`).
     OrganisationKind.COUNCIL,
+    OrganisationKind.RELATED_BODY,
 )
 # A council acts through its secretariat and coordinators (the people of the council organisation): they post
 # to its seats. A liaison or hub role held at a council gives no voice there.
@@ -269,7 +272,8 @@ _COUNCIL_SENDER_ROLES = _SECRETARIAT_ROLES
 
 def can_send_alerts(user) -> bool:
     """Alerts go down the chain: the hub, ministries, CEPTOARs and relay hubs send; members report upward.
-    A council's secretariat sends too, to the council's seats (`alerts.services.councils`)."""
+    A council's secretariat posts to the council's seats (`alerts.services.councils`); related bodies send to
+    the parties of their agreements (`alerts.lateral`)."""
     if not is_active_member(user) or user.organisation.kind not in _SENDER_KINDS:
         return False
     if user.organisation.kind == OrganisationKind.COUNCIL:

@@ -28,7 +28,8 @@ from ceptoar.agreements.models import (
     FlowKind,
     OriginatorDisclosure,
 )
-from ceptoar.registry.models import Organisation
+from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.sharing import policy
 from ceptoar.sharing.models import TLP_RANK, Tlp
 
 
@@ -158,3 +159,26 @@ def check_flow(
             code="not_covered",
         )
     return found
+
+
+# -- which sends are lateral ------------------------------------------------------------------------
+
+# The kinds of organisation whose sends beyond their own chain are lateral (the seeds' function ②): a
+# CEPTOAR, a council, a related body. The hub and the ministries send down the chain (their reach is
+# `alerts.reach`'s to explain); a sub-group relays for its CEPTOAR.
+LATERAL_SENDER_KINDS = frozenset(
+    {OrganisationKind.CEPTOAR, OrganisationKind.COUNCIL, OrganisationKind.RELATED_BODY}
+)
+
+
+def own_chain(sender: Organisation) -> QuerySet[Organisation]:
+    """The organisations a lateral sender reaches without an agreement: for a CEPTOAR, itself, its sub-groups
+    and its members (what an audience of that CEPTOAR expands to); for a council or a related body, itself."""
+    if sender.kind == OrganisationKind.CEPTOAR:
+        return policy.ceptoar_family(sender)
+    return Organisation.objects.filter(pk=sender.pk)
+
+
+def is_lateral(sender: Organisation, receiver_id: int) -> bool:
+    """Whether something `sender` sends to `receiver_id` goes beyond its own chain, under an agreement."""
+    return sender.kind in LATERAL_SENDER_KINDS and not own_chain(sender).filter(pk=receiver_id).exists()

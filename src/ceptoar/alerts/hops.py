@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from ceptoar.alerts.lateral import lateral_recipients
 from ceptoar.alerts.models import Alert
 from ceptoar.registry.models import CouncilSeat, Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
@@ -19,6 +20,16 @@ def ceptoars_touched(audience_orgs: QuerySet[Organisation]) -> QuerySet[Organisa
 
 
 def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
+    """The organisations this alert goes to directly: down the sender's chain, and beyond it under the
+    agreements in force (a CEPTOAR or related body: `alerts.lateral`). A post to a council goes to its seats,
+    under the council's own rules, not under agreements."""
+    if is_council_post(alert):
+        return council_recipients(alert)
+    chain, lateral = chain_recipients(alert).values("pk"), lateral_recipients(alert).values("pk")
+    return Organisation.objects.filter(Q(pk__in=chain) | Q(pk__in=lateral))
+
+
+def chain_recipients(alert: Alert) -> QuerySet[Organisation]:
     """The organisations this alert goes to directly, by the sender's place in the chain.
 
     The hub sends to the ministries overseeing the CEPTOARs it concerns, a ministry to the CEPTOARs it
@@ -26,8 +37,6 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     which it reaches the others (T-CEPTOAR's SG1–SG4, the water sector's hub cities), a sub-group or relay
     hub to its own members; each of them acknowledges and relays further down in its own name.
     """
-    if is_council_post(alert):
-        return council_recipients(alert)
     audience_orgs = policy.audience_organisations(alert.audience)
     sender = alert.origin_organisation
     if sender.kind == OrganisationKind.HUB:
@@ -42,7 +51,8 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
     if sender.kind == OrganisationKind.SUBGROUP:
         # Exactly the members this sub-group relays to that are in the audience.
         return audience_orgs.filter(memberships__via=sender)
-    return audience_orgs.exclude(pk=sender.pk)
+    # A related body has no chain below it: what it sends beyond itself is lateral (a council posts to its seats).
+    return Organisation.objects.none()
 
 
 def councils_named(audience) -> QuerySet[Organisation]:

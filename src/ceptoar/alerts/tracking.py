@@ -34,6 +34,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.accounts import access
+from ceptoar.agreements.flows import LATERAL_SENDER_KINDS
+from ceptoar.alerts.lateral import onward_refusal
 from ceptoar.alerts.models import Acknowledgement, Alert, Recipient
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.escalation.models import FollowUp, FollowUpState, Step
@@ -453,19 +455,30 @@ def pending_relays(sub: Subtree, now: datetime | None = None) -> list[PendingRel
         if (recipient.alert_id, recipient.organisation_id) in relayed:
             continue
         received = sub.nodes[recipient.alert_id]
+        blocked = (
+            gettext("waits for the originator's approval") if policy.relay_needs_approval(received) else ""
+        )
+        if not blocked and _beyond_senders_chain(received, recipient.organisation):
+            # Received under an agreement: it relays only if the agreement (still) lets it.
+            blocked = onward_refusal(received, recipient.organisation) or ""
         rows.append(
             PendingRelay(
                 recipient=recipient,
                 received=received,
                 waiting=now - received.published_at if received.published_at else None,
                 acknowledged=recipient.acknowledged,
-                blocked_reason=gettext("waits for the originator's approval")
-                if policy.relay_needs_approval(received)
-                else "",
+                blocked_reason=blocked,
             )
         )
     rows.sort(key=lambda row: (row.received.published_at, row.recipient.organisation.code))
     return rows
+
+
+def _beyond_senders_chain(received: Alert, organisation: Organisation) -> bool:
+    """A cheap first test, without a query, for a recipient that may have got `received` laterally: its sender
+    is a CEPTOAR, council or related body and the recipient is not one of its sub-groups."""
+    sender = received.origin_organisation
+    return sender.kind in LATERAL_SENDER_KINDS and organisation.parent_id != sender.pk
 
 
 # -- the organisations ----------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import DateTimeField, Exists, F, OuterRef, Value
 from django.utils import timezone
 
+from ceptoar.agreements import flows
+from ceptoar.agreements.models import FlowKind
 from ceptoar.alerts.models import Acknowledgement, Alert, Recipient, Status
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.channels.services.fanout import create_contact_deliveries
@@ -31,7 +33,7 @@ from ceptoar.escalation.models import (
     Step,
     default_plan,
 )
-from ceptoar.registry.models import ChannelKind, ContactRole
+from ceptoar.registry.models import ChannelKind, ContactRole, Membership
 from ceptoar.utilities.bulk import RandomUuid, insert_from_select
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ def _run_steps(follow_up_ids: list[int], now) -> int:
         | ~Exists(Alert.objects.filter(pk=OuterRef("recipient__alert_id"), status=Status.PUBLISHED))
     )
     stale.update(state=FollowUpState.CANCELLED, done_at=now, outcome="receipt confirmed or alert closed")
+    _cancel_beyond_agreements(follow_up_ids, now)
     # The claim: one conditional update. A row another worker or a receipt changed first is not ours.
     run_id = uuid.uuid4().hex
     FollowUp.objects.filter(pk__in=follow_up_ids, state=FollowUpState.PENDING).update(
@@ -131,6 +134,48 @@ def _run_steps(follow_up_ids: list[int], now) -> int:
                 )
     FollowUp.objects.bulk_create(next_rows, ignore_conflicts=True)
     return len(steps)
+
+
+def _cancel_beyond_agreements(follow_up_ids: list[int], now) -> int:
+    """Cancel, with the reason recorded, the steps for lateral recipients (a party beyond the sender's chain,
+    `alerts.lateral`) whose agreement no longer covers the alert: suspended, revoked, past its end date or
+    narrowed. Asked when the step is due, so that ending an agreement stops its escalation at once."""
+    sender = "recipient__alert__origin_organisation_id"
+    in_chain = Exists(
+        Membership.objects.filter(
+            ceptoar_id=OuterRef(sender), member_id=OuterRef("recipient__organisation_id")
+        )
+    )
+    rows = list(
+        FollowUp.objects.filter(
+            pk__in=follow_up_ids,
+            state=FollowUpState.PENDING,
+            recipient__alert__origin_organisation__kind__in=flows.LATERAL_SENDER_KINDS,
+        )
+        .exclude(in_chain)
+        .exclude(recipient__organisation_id=F(sender))
+        .exclude(recipient__organisation__parent_id=F(sender))
+        .values_list(
+            "pk", sender, "recipient__organisation_id", "recipient__alert__category", "recipient__alert__tlp"
+        )
+    )
+    uncovered: dict[str, list[int]] = defaultdict(list)
+    found: dict[tuple[int, int], flows.Flow | None] = {}
+    for pk, source_id, receiver_id, category, tlp in rows:
+        if (source_id, receiver_id) not in found:
+            found[source_id, receiver_id] = flows.flow(source_id, receiver_id)
+        flow = found[source_id, receiver_id]
+        if flow is None:
+            uncovered["cancelled: no agreement in force covers this flow any longer"].append(pk)
+        elif not flow.allows(FlowKind.ALERT, category, tlp):
+            missing = "; ".join(flow.shortfalls(FlowKind.ALERT, category, tlp))
+            uncovered[f"cancelled: the agreement no longer covers {missing}"[:300]].append(pk)
+    cancelled = 0
+    for outcome, pks in uncovered.items():
+        cancelled += FollowUp.objects.filter(pk__in=pks, state=FollowUpState.PENDING).update(
+            state=FollowUpState.CANCELLED, done_at=now, outcome=outcome
+        )
+    return cancelled
 
 
 def _send_step(step: str, follow_ups: list[FollowUp]) -> None:

@@ -7,10 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.agreements import flows
+from ceptoar.agreements.models import FlowKind
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.forms.audience import AudienceForm
 from ceptoar.alerts.forms.tlp import tlp_choices
 from ceptoar.alerts.models import Alert, Category, Severity
+from ceptoar.registry.models import Organisation
 from ceptoar.sharing.models import Tlp
 
 _URL = URLValidator(schemes=["http", "https"])
@@ -83,6 +86,47 @@ class AlertForm(AudienceForm):
         "references",
         "attachments",
     ]
+
+    def __init__(self, *args, sender: Organisation | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # What the agreements in force let this sender send beyond its own chain, one line per receiver.
+        self.agreement_terms: list[str] = []
+        self.agreement_terms_note = ""
+        if sender is not None and sender.kind in flows.LATERAL_SENDER_KINDS:
+            self._offer_agreed_receivers(sender)
+
+    def _offer_agreed_receivers(self, sender: Organisation) -> None:
+        """A CEPTOAR, council or related body is offered its own CEPTOAR and the CEPTOARs (and their
+        sub-groups) that an agreement in force lets it send alerts to; the terms are said beside them."""
+        agreed = {
+            receiver: flow
+            for receiver, flow in flows.flows_from(sender.pk).items()
+            if FlowKind.ALERT in flow.kinds
+        }
+        offered = set(agreed) | {sender.pk}
+        ceptoars, subgroups = self.fields["ceptoars"], self.fields["subgroups"]
+        ceptoars.queryset = ceptoars.queryset.filter(pk__in=offered)
+        subgroups.queryset = subgroups.queryset.filter(parent_id__in=offered)
+        refusal = _("No agreement in force lets your organisation send alerts to “%(value)s”.")
+        ceptoars.error_messages["invalid_choice"] = subgroups.error_messages["invalid_choice"] = refusal
+        names = dict(Organisation.objects.filter(pk__in=agreed).values_list("pk", "name"))
+        for receiver, flow in sorted(agreed.items(), key=lambda item: names[item[0]]):
+            self.agreement_terms.append(
+                _("%(receiver)s: %(categories)s, up to %(tlp)s; %(relay)s (%(agreements)s)")
+                % {
+                    "receiver": names[receiver],
+                    "categories": ", ".join(sorted(flows.category_label(c) for c in flow.categories)),
+                    "tlp": Tlp(flow.highest_tlp).label,
+                    "relay": _("it may relay to its members")
+                    if flow.may_relay
+                    else _("it may not relay to its members"),
+                    "agreements": ", ".join(a.title for a in flow.agreements),
+                }
+            )
+        self.agreement_terms_note = _(
+            "Beyond your own members you may send only what an agreement in force covers. Anything else is "
+            "refused when you publish, with the agreement it lacks."
+        )
 
     def clean_references(self) -> list[str]:
         references, errors = [], []

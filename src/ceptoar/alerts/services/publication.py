@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
+from ceptoar.alerts.lateral import onward_refusal
 from ceptoar.alerts.models import (
     Alert,
     Recipient,
@@ -23,6 +24,7 @@ from ceptoar.alerts.models import (
     Severity,
     Status,
 )
+from ceptoar.alerts.reach import require_reach
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
@@ -45,6 +47,8 @@ def submit(alert: Alert, user: User) -> Alert:
     if alert.status != Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted.")})
     if alert.requires_approval:
+        # Refused now rather than when the second person approves (publication asks again then).
+        require_reach(alert)
         alert.status = Status.AWAITING_APPROVAL
         alert.save(update_fields=["status", "updated_at"])
         return alert
@@ -56,6 +60,9 @@ def _publish(alert: Alert) -> Alert:
         # Seats change: whether the sender may post to a council is asked again when the post goes out. A
         # council's relay (of a hub alert to the whole community) goes to its own seats alone, as its posts do.
         councils.check_council_post(alert.origin_organisation, alert.tlp, alert.audience)
+    # Nothing is accepted and then dropped: a send beyond the sender's chain without an agreement that
+    # covers it, or a ministry naming a CEPTOAR it does not oversee, is refused before anything is written.
+    require_reach(alert)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
     recipients = next_hop_recipients(alert)
@@ -150,6 +157,10 @@ def relay(
     councils.check_relay(parent)
     if policy.relay_needs_approval(parent) and not _approved(parent, relayer):
         raise ValidationError({"parent": _("The originator must approve before this alert is relayed.")})
+    # What came under an agreement is relayed only while that agreement is in force and lets it.
+    refusal = onward_refusal(parent, relayer)
+    if refusal is not None:
+        raise ValidationError({"parent": refusal})
     tlp = tlp or parent.tlp
     spec = audience or default_relay_audience(relayer, parent)
     new_audience = build_audience(spec, tlp)

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
+from ceptoar.alerts.lateral import onward_refusal
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.registry.models import Organisation, Sector
@@ -129,7 +130,7 @@ def relay_refusal(alert: Alert, user, our_relay: Alert | None) -> str | None:
         return _("The originator has marked this item “no onward relay”: it may not be relayed.")
     if policy.relay_needs_approval(alert):
         return _("The originator must approve before this alert is relayed.")
-    return None
+    return onward_refusal(alert, user.organisation)
 
 
 def find_our_relay(alert: Alert, user, nodes: dict[int, Alert]) -> Alert | None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from ceptoar.accounts import access
 from ceptoar.alerts import hops, tracking
 from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, Status
+from ceptoar.alerts.reach import reach_of
 from ceptoar.alerts.rendering import envelope_title, render_markdown
 from ceptoar.alerts.services import acknowledgements, approval, closing, publication
 from ceptoar.alerts.views import relay_approval
@@ -111,6 +112,7 @@ def detail(request, pk):
     )
     for node in relays:
         node.may_open = node.pk in visible_ids
+    actions = _actions(alert, request.user, nodes)
     context = {
         "alert": alert,
         "content_readable": readable,
@@ -121,7 +123,18 @@ def detail(request, pk):
         "audience": describe_audience(alert.audience),
         "lineage": lineage if len(lineage) > 1 else [],
         "relays": relays,
-        "actions": _actions(alert, request.user, nodes),
+        "actions": actions,
+        # Before the draft is published (or approved), whom it reaches and how: visible means delivered,
+        # or said beforehand.
+        "reach": reach_of(
+            alert.origin_organisation,
+            alert.audience,
+            alert.tlp,
+            alert.category,
+            no_onward_relay=alert.no_onward_relay,
+        )
+        if actions["submit"] or actions["approve"]
+        else None,
         "audited": alert.tlp in AUDITED_TLPS,
         "can_track": tracking.can_track(request.user, alert),
         **_receipt_context(alert, request.user),
