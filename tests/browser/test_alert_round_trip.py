@@ -90,3 +90,92 @@ def test_publish_mail_link_acknowledge_and_tracking(browser, full_demo):
     assert sender.url.endswith(f"/alerts/{alert_id}/tracking/")
     for context in (sender_context, mailbox_context, member_context):
         context.close()
+
+
+def _mailbox_ack_link(mailbox, words: str) -> str:
+    """The acknowledgement link of the first e-mail in the demo mailbox matching `words`, waiting for the
+    worker to send it."""
+    deadline = time.monotonic() + 90
+    while True:
+        mailbox.goto("/demo/mailbox/?q=" + urllib.request.quote(words))
+        links = mailbox.locator("table.mailbox tbody a")
+        if links.count():
+            break
+        assert time.monotonic() < deadline, f"no e-mail matching {words!r} reached the demo mailbox"
+        time.sleep(1)
+    links.first.click()
+    return mailbox.locator("pre.mail-body a[href*='/alerts/ack/']").first.get_attribute("href")
+
+
+def _confirmed(page) -> int:
+    return int(
+        page.locator("#tracking-statuses .track-status-confirmed dd").inner_text().strip().replace(",", "")
+    )
+
+
+def test_lateral_alert_from_banks_to_securities_relayed_to_its_members_acknowledged_and_tracked(
+    browser, full_demo
+):
+    """Sharing by agreement: the banks CEPTOAR sends to the securities CEPTOAR under the finance liaison
+    agreement; securities confirms receipt in the portal and relays to its members; a member confirms from
+    its e-mail; both senders' tracking pages show the receipts."""
+    title = f"証券会社を狙うフィッシング {uuid.uuid4().hex[:6]}"
+    contexts = []
+
+    def page_for(username: str | None, *, totp: bool = True):
+        context = browser.new_context(base_url=full_demo, locale="en-US")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        if username:
+            _log_in(page, username, with_totp=totp)
+        return page
+
+    banks = page_for("demo-secretariat")
+    banks.goto("/alerts/new/")
+    # The compose page says what the agreement lets flow to securities before anything is sent.
+    assert "証券" in banks.locator("fieldset#audience").inner_text()
+    banks.fill("input[name=title]", title)
+    banks.fill("textarea[name=body]", "偽のログイン画面に誘導するメールが確認されています。")
+    banks.select_option("select[name=category]", "vulnerability")
+    banks.check("input[name=tlp][value=green]")
+    banks.check("input[name=ceptoars][value=securities]")
+    banks.locator("button[name=action][value=preview]").click()
+    banks.wait_for_load_state()
+    # The reach, before sending (pages are in Japanese): securities is delivered to now, and relays to its members.
+    reach = banks.locator("main").inner_text()
+    assert "ただちに配信され、受領確認まで追跡されます" in reach and "証券CEPTOAR が" in reach
+    banks.locator("button[name=action][value=publish]").click()
+    banks.wait_for_url(re.compile(r"/alerts/\d+/$"))
+    alert_id = re.search(r"/alerts/(\d+)/$", banks.url).group(1)
+
+    # The securities CEPTOAR's secretariat: the alert is delivered to it, it confirms and relays.
+    securities = page_for("demo-securities")
+    securities.goto(f"/alerts/{alert_id}/")
+    securities.locator("main form[action$='/acknowledge/'] button[type=submit]").click()
+    securities.wait_for_load_state()
+    assert "受領を確認しました" in securities.locator("main").inner_text()
+    securities.locator("a", has_text="自組織の送付先へ転送").click()
+    securities.wait_for_url(f"**/alerts/{alert_id}/relay/")
+    securities.locator("form.alert-form button[type=submit].primary").click()
+    securities.wait_for_url(re.compile(r"/alerts/\d+/$"))
+    relay_id = re.search(r"/alerts/(\d+)/$", securities.url).group(1)
+    assert relay_id != alert_id
+
+    # A securities member confirms from its e-mail, without logging in.
+    mailbox = page_for("demo-member", totp=False)
+    ack_link = _mailbox_ack_link(mailbox, f"{title} securities-0001.example.jp")
+    member = page_for(None)
+    member.goto(ack_link)
+    member.locator("main form button[type=submit]").click()
+    member.wait_for_load_state()
+    assert "受領を確認しました" in member.locator("main").inner_text()
+
+    # Tracking: the securities relay counts its member's receipt; the banks' alert counts securities'.
+    securities.goto(f"/alerts/{relay_id}/tracking/")
+    assert _confirmed(securities) >= 1
+    banks.goto(f"/alerts/{alert_id}/tracking/")
+    assert _confirmed(banks) >= 1
+    assert "証券" in banks.locator("main").inner_text()
+    for context in contexts:
+        context.close()

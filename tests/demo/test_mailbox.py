@@ -163,3 +163,22 @@ def test_linkify_escapes_and_stops_urls_at_japanese_punctuation():
         '<a href="http://b.example.jp/" rel="noopener noreferrer">http://b.example.jp/</a>&lt;/b&gt;、'
     )
     assert mailbox.linkify("javascript:alert(1) ftp://x") == "javascript:alert(1) ftp://x"
+
+
+def test_a_message_arriving_while_the_page_searches_is_not_an_error(maildir_sink, monkeypatch):
+    # The demo's mail server keeps writing while the page reads (a fan-out leaves thousands of messages): a
+    # message stored between two looks at the directory once made the search fail with a KeyError.
+    send_japanese(maildir_sink.port, "一通目", "本文\n")
+    scan = mailbox._entries
+    arrivals = iter(["二通目", "三通目"])
+
+    def scan_then_receive():
+        found = scan()
+        subject = next(arrivals, None)
+        if subject is not None:
+            send_japanese(maildir_sink.port, subject, "本文\n")
+        return found
+
+    monkeypatch.setattr(mailbox, "_entries", scan_then_receive)
+    assert [summary.subject for summary in mailbox.summaries(search="一通目")] == ["一通目"]
+    assert len(mailbox.summaries()) >= 1

@@ -167,17 +167,19 @@ def _summary(key: str, path: Path, stored_ns: int) -> Summary:
     return summary
 
 
-def list_keys() -> list[str]:
-    """Keys of every stored message, newest first."""
-    entries = _entries()
+def list_keys(entries: dict[str, tuple[Path, int]] | None = None) -> list[str]:
+    """Keys of every stored message (of one scan, `entries`, or a new one), newest first."""
+    entries = _entries() if entries is None else entries
     return sorted(entries, key=lambda key: (entries[key][1], key), reverse=True)
 
 
 def summaries(keys: list[str] | None = None, search: str = "") -> list[Summary]:
     """Summaries of the given keys (default: all), newest first, keeping those that match `search`
     (every word found in the sender, recipient, subject or Message-ID)."""
+    # One scan of the mailbox for both the keys and their files: the demo's mail server keeps writing while a
+    # page reads, and a message that arrived between two scans would have a key but no file here.
     entries = _entries()
-    ordered = list_keys() if keys is None else [key for key in keys if key in entries]
+    ordered = list_keys(entries) if keys is None else [key for key in keys if key in entries]
     found = []
     for key in ordered:
         try:
