@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from ceptoar.agreements import flows
+from ceptoar.agreements.models import FlowKind
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
-from ceptoar.registry.models import Organisation
+from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.sharing.models import Tlp
 from tests.agreements.helpers import in_force, staff_of, term
 from tests.alerts.pages import compose_data, row_counts
@@ -32,7 +34,11 @@ def test_a_ceptoar_is_offered_its_own_and_its_agreed_receivers_with_the_terms(cl
     agreement = in_force(["banks", "electricity"], [term("banks", "electricity", may_relay=False)])
     response = client_as("demo-secretariat").get(reverse("alerts:new"))
     form = response.context["form"]
-    assert set(form.fields["ceptoars"].queryset.values_list("code", flat=True)) == {"banks", "electricity"}
+    # Its own CEPTOAR, and those its agreements let it send alerts to (the demo's finance liaison ones too).
+    agreed = flows.receivers(org("banks").pk, FlowKind.ALERT).filter(kind=OrganisationKind.CEPTOAR)
+    expected = {"banks", *agreed.values_list("code", flat=True)}
+    assert "electricity" in expected
+    assert set(form.fields["ceptoars"].queryset.values_list("code", flat=True)) == expected
     html = response.content.decode()
     assert agreement.title in html and "up to TLP:AMBER" in html and "it may not relay" in html
 

@@ -155,15 +155,23 @@ def test_bad_input_names_the_field_and_writes_nothing(demo_user):
 
 def test_an_alert_shared_under_an_agreement_is_relayed_only_while_it_is_in_force(demo_user):
     electricity, gas = staff_of("electricity"), staff_of("gas")
+    agreement = in_force(
+        ["electricity", "gas"], [term("electricity", "gas", categories=["vulnerability"], may_relay=True)]
+    )
     alert = guarded_alert(electricity, tlp=Tlp.GREEN, audience=AudienceSpec(ceptoars=["electricity", "gas"]))
+    electricity_org = Organisation.objects.get(code="electricity")
+
+    # Asked after the agreement has ended: refused on the item, nothing written.
+    lifecycle.do_suspend(agreement, electricity, electricity_org, "見直し中")
     with pytest.raises(ValidationError) as error:
         relay_approval.do_ask(alert, gas)
     assert "no longer in force" in error.value.message_dict["parent"][0]
     assert not RelayApproval.objects.exists()
 
-    agreement = in_force(["electricity", "gas"], [term("electricity", "gas", categories=["vulnerability"])])
+    # Asked while in force, then the agreement ends before the originator decides: the grant is refused.
+    lifecycle.do_resume(agreement, electricity, electricity_org)
     request = relay_approval.do_ask(alert, gas, audience=AudienceSpec(ceptoars=["gas"]))
-    lifecycle.do_suspend(agreement, electricity, Organisation.objects.get(code="electricity"), "見直し中")
+    lifecycle.do_suspend(agreement, electricity, electricity_org, "見直し中")
     with pytest.raises(ValidationError) as error:
         relay_approval.do_grant(request, electricity)
     assert "parent" in error.value.message_dict

@@ -7,7 +7,8 @@ and any audience, which organisations that may see the alert (`sharing.policy`'s
   until it does they can see the alert on the portal, but have nothing delivered);
 - will only be able to see it (`visible_only`, each group with the reason);
 - are refused (`refused`): a send beyond the sender's chain without an agreement that covers it
-  (`alerts.lateral`), or a ministry naming a CEPTOAR outside its oversight.
+  (`alerts.lateral`), a ministry naming a CEPTOAR outside its oversight, or a post its council's rules refuse
+  (`alerts.services.councils`).
 
 The ministry's choice, decided here: a ministry that *names* a CEPTOAR, one of its sub-groups or one of its
 members outside its oversight is refused, with an error naming it, because nothing of its would carry the
@@ -36,6 +37,7 @@ from ceptoar.agreements.flows import LATERAL_SENDER_KINDS
 from ceptoar.alerts import lateral
 from ceptoar.alerts.hops import next_hop_recipients
 from ceptoar.alerts.models import Alert
+from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
@@ -126,10 +128,24 @@ def ministry_refusals(sender: Organisation, audience: Audience) -> list[str]:
     ]
 
 
+def council_refusals(alert: Alert) -> list[str]:
+    """A post to a council that its rules refuse (the sender holds no seat, an observer above GREEN, a
+    council naming more than itself): said in the preview too, in the words the publication would use."""
+    if alert.parent_id is not None or alert.audience.pk is None:
+        return []  # relays of council posts are refused on the relay itself
+    try:
+        councils.check_council_post(alert.origin_organisation, alert.tlp, alert.audience)
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
 def refusals_of(alert: Alert) -> list[str]:
-    return lateral.refusals(
-        alert.origin_organisation, alert.audience, alert.category, alert.tlp
-    ) + ministry_refusals(alert.origin_organisation, alert.audience)
+    return (
+        lateral.refusals(alert.origin_organisation, alert.audience, alert.category, alert.tlp)
+        + ministry_refusals(alert.origin_organisation, alert.audience)
+        + council_refusals(alert)
+    )
 
 
 def require_reach(alert: Alert) -> None:
