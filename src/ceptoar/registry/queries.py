@@ -69,23 +69,23 @@ def current_rules_subquery(ceptoar_ref: str = "ceptoar_id", today: datetime.date
     )
 
 
+def _without_current_acceptance(
+    rows: QuerySet, owner: str, party: str, today: datetime.date | None
+) -> QuerySet:
+    """`rows` (memberships or seats) whose `party` has not accepted the rules now in force at their `owner`."""
+    current = current_rules_subquery(owner, today)
+    accepted = RulesAcceptance.objects.filter(
+        organisation=OuterRef(party), rules_id=OuterRef("current_rules_id")
+    )
+    return rows.annotate(current_rules_id=current).exclude(current_rules_id=None).exclude(Exists(accepted))
+
+
 def memberships_without_current_acceptance(
     memberships: QuerySet[Membership] | None = None, today: datetime.date | None = None
 ) -> QuerySet[Membership]:
     """Memberships whose member has not accepted the rules now in force at that CEPTOAR."""
     memberships = Membership.objects.all() if memberships is None else memberships
-    current = current_rules_subquery("ceptoar_id", today)
-    return (
-        memberships.annotate(current_rules_id=current)
-        .exclude(current_rules_id=None)
-        .exclude(
-            Exists(
-                RulesAcceptance.objects.filter(
-                    organisation=OuterRef("member_id"), rules_id=OuterRef("current_rules_id")
-                )
-            )
-        )
-    )
+    return _without_current_acceptance(memberships, "ceptoar_id", "member_id", today)
 
 
 def seats_without_current_acceptance(
@@ -94,18 +94,7 @@ def seats_without_current_acceptance(
     """Council seats whose CEPTOAR has not accepted the council's rules now in force. The sharing policy
     does not ask this (councils' sharing is counted elsewhere); the freshness and rules pages do."""
     seats = CouncilSeat.objects.all() if seats is None else seats
-    current = current_rules_subquery("council_id", today)
-    return (
-        seats.annotate(current_rules_id=current)
-        .exclude(current_rules_id=None)
-        .exclude(
-            Exists(
-                RulesAcceptance.objects.filter(
-                    organisation=OuterRef("ceptoar_id"), rules_id=OuterRef("current_rules_id")
-                )
-            )
-        )
-    )
+    return _without_current_acceptance(seats, "council_id", "ceptoar_id", today)
 
 
 def latest_rules(owner: Organisation) -> HandlingRules | None:
