@@ -188,3 +188,39 @@ def test_a_lateral_drafts_page_shows_the_refusal_and_publishing_it_is_refused(cl
     assert refusal in response.content.decode()
     alert.refresh_from_db()
     assert alert.status == Status.DRAFT
+
+
+def test_a_marking_above_what_the_agreement_allows_is_refused_on_the_tlp_field(client_as):
+    # The demo's finance liaison agreement lets banks send alerts to securities up to TLP:AMBER.
+    before = row_counts()
+    response = client_as("demo-secretariat").post(
+        reverse("alerts:new"), compose_data(sectors=[], ceptoars=["securities"], tlp=Tlp.AMBER_STRICT)
+    )
+    assert response.status_code == 400 and row_counts() == before
+    assert response.context["form"].errors["tlp"] == [
+        f"The agreement with {org('securities').name} allows up to TLP:AMBER."
+    ]
+    # The same marking to the banks' own members is not the agreement's business.
+    own = client_as("demo-secretariat").post(
+        reverse("alerts:new"),
+        compose_data(sectors=[], ceptoars=["banks"], tlp=Tlp.AMBER_STRICT, action="preview"),
+    )
+    assert "tlp" not in own.context["form"].errors
+
+
+def test_a_related_body_is_offered_only_the_markings_its_agreements_allow(client):
+    # FISC has no members of its own: it sends only under agreements, here one up to TLP:GREEN.
+    in_force(["fisc", "electricity"], [term("fisc", "electricity", highest_tlp="green")])
+    fisc = staff_of("fisc")
+    sign_in(client, fisc)
+    form = client.get(reverse("alerts:new")).context["form"]
+    # The demo's FISC agreements let it send alerts to the finance CEPTOARs up to AMBER: the highest of all.
+    offered = [value for value, _label in form.fields["tlp"].choices]
+    assert offered == [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER]
+    response = client.post(
+        reverse("alerts:new"),
+        compose_data(sectors=[], ceptoars=["electricity"], tlp=Tlp.AMBER, action="preview"),
+    )
+    assert response.context["form"].errors["tlp"] == [
+        f"The agreement with {org('electricity').name} allows up to TLP:GREEN."
+    ]

@@ -13,8 +13,8 @@ from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.forms.audience import AudienceForm
 from ceptoar.alerts.forms.tlp import tlp_choices
 from ceptoar.alerts.models import Alert, Category, Severity
-from ceptoar.registry.models import Organisation
-from ceptoar.sharing.models import Tlp
+from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.sharing.models import TLP_RANK, Tlp
 
 _URL = URLValidator(schemes=["http", "https"])
 
@@ -92,17 +92,29 @@ class AlertForm(AudienceForm):
         # What the agreements in force let this sender send beyond its own chain, one line per receiver.
         self.agreement_terms: list[str] = []
         self.agreement_terms_note = ""
+        self.agreed: dict[int, flows.Flow] = {}
+        self.sender = sender
         if sender is not None and sender.kind in flows.LATERAL_SENDER_KINDS:
             self._offer_agreed_receivers(sender)
 
     def _offer_agreed_receivers(self, sender: Organisation) -> None:
         """A CEPTOAR, council or related body is offered its own CEPTOAR and the CEPTOARs (and their
         sub-groups) that an agreement in force lets it send alerts to; the terms are said beside them."""
-        agreed = {
+        agreed = self.agreed = {
             receiver: flow
             for receiver, flow in flows.flows_from(sender.pk).items()
             if FlowKind.ALERT in flow.kinds
         }
+        if sender.kind == OrganisationKind.RELATED_BODY:
+            # No members of its own: every alert it sends goes under an agreement, so the markings offered are
+            # those some agreement allows, and no more.
+            highest = max(
+                (flow.highest_tlp for flow in agreed.values()), key=TLP_RANK.__getitem__, default=None
+            )
+            if highest is not None:
+                self.fields["tlp"].choices = tlp_choices(maximum=highest)
+                if TLP_RANK[Tlp(self.fields["tlp"].initial)] > TLP_RANK[Tlp(highest)]:
+                    self.fields["tlp"].initial = highest
         offered = set(agreed) | {sender.pk}
         ceptoars, subgroups = self.fields["ceptoars"], self.fields["subgroups"]
         ceptoars.queryset = ceptoars.queryset.filter(pk__in=offered)
@@ -127,6 +139,37 @@ class AlertForm(AudienceForm):
             "Beyond your own members you may send only what an agreement in force covers. Anything else is "
             "refused when you publish, with the agreement it lacks."
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_tlp_against_agreements(cleaned)
+        return cleaned
+
+    def _check_tlp_against_agreements(self, cleaned: dict) -> None:
+        """A marking above what the agreement with a ticked CEPTOAR (or its sub-group) allows is refused on
+        the TLP field, naming the receiver and its limit (publication would refuse it too, on the audience)."""
+        tlp = cleaned.get("tlp")
+        if not self.agreed or tlp not in TLP_RANK:
+            return
+        ticked = {ceptoar.pk for ceptoar in cleaned.get("ceptoars") or []}
+        ticked |= {subgroup.parent_id for subgroup in cleaned.get("subgroups") or []}
+        over = [
+            (receiver, flow)
+            for receiver, flow in self.agreed.items()
+            if receiver in ticked and TLP_RANK[Tlp(tlp)] > TLP_RANK[Tlp(flow.highest_tlp)]
+        ]
+        if over:
+            names = dict(
+                Organisation.objects.filter(pk__in=[r for r, _flow in over]).values_list("pk", "name")
+            )
+            self.add_error(
+                "tlp",
+                [
+                    _("The agreement with %(receiver)s allows up to %(highest)s.")
+                    % {"receiver": names[receiver], "highest": Tlp(flow.highest_tlp).label}
+                    for receiver, flow in sorted(over, key=lambda item: names[item[0]])
+                ],
+            )
 
     def clean_references(self) -> list[str]:
         references, errors = [], []

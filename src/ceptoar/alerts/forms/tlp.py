@@ -23,11 +23,13 @@ def _tlp_label(value: str, label: str):
     return format_html('<span class="tlp tlp-{}">{}</span> {}', value, label, TLP_EXPLANATIONS[value])
 
 
-def tlp_choices(minimum: str | None = None) -> list[tuple[str, object]]:
-    """TLP levels as radio choices with their explanation, from `minimum` up (a relay may only raise)."""
+def tlp_choices(minimum: str | None = None, maximum: str | None = None) -> list[tuple[str, object]]:
+    """TLP levels as radio choices with their explanation, from `minimum` up (a relay may only raise) and up
+    to `maximum` (what the agreements of a sender without members of its own allow)."""
     floor = TLP_RANK[Tlp(minimum)] if minimum else 0
+    ceiling = TLP_RANK[Tlp(maximum)] if maximum else TLP_RANK[Tlp.RED]
     return [
         (value, lazy(_tlp_label, SafeString)(value, label))
         for value, label in Tlp.choices
-        if TLP_RANK[Tlp(value)] >= floor
+        if floor <= TLP_RANK[Tlp(value)] <= ceiling
     ]
