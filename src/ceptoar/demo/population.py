@@ -149,6 +149,7 @@ class _Builder:
         self._relay_rules()
         # Through the agreements' own services, so they need the users above to sign them.
         load_demo_agreements()
+        self._council_rules()
         self.summary.organisations = len(self.orgs)
         self.summary.members = len(members)
         self.summary.users = list(DEMO_ACCOUNTS)
@@ -426,6 +427,32 @@ class _Builder:
                 )
         RulesAcceptance.objects.bulk_create(acceptances, batch_size=5000)
 
+    def _council_rules(self) -> None:
+        """Each council's own handling rules, accepted by every CEPTOAR holding a seat (member or observer).
+        Made last and without the random stream, so that nothing before it changes."""
+        primary_names = dict(
+            Contact.objects.filter(role=ContactRole.PRIMARY).values_list("organisation_id", "name")
+        )
+        for code, name, _name_en in (seed_map.CEPTOAR_COUNCIL, seed_map.FINANCE_COUNCIL):
+            council = self.orgs[code]
+            rules = HandlingRules.objects.create(
+                ceptoar=council,
+                version=1,
+                enacted_on=seed_map.MAP_DATE,
+                title=f"{name} 情報取扱いルール",
+                text=_council_rules_text(name),
+                highest_tlp_shared="amber",
+            )
+            RulesAcceptance.objects.bulk_create(
+                RulesAcceptance(
+                    organisation=seat.ceptoar,
+                    rules=rules,
+                    accepted_on=seed_map.MAP_DATE + datetime.timedelta(days=30),
+                    accepted_by_name=primary_names.get(seat.ceptoar_id, ""),
+                )
+                for seat in CouncilSeat.objects.filter(council=council).select_related("ceptoar")
+            )
+
     # -- people ------------------------------------------------------------------------------
     def _users(self) -> None:
         from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
@@ -502,6 +529,15 @@ def _admin_groups() -> dict:
         Permission.objects.filter(content_type__app_label__in=apps, codename__startswith="view_")
     )
     return {"registry keepers": keepers, "auditors": auditors}
+
+
+def _council_rules_text(council_name: str) -> str:
+    return (
+        f"第1条 (目的) 本ルールは、{council_name}の場で共有される情報の取扱いを定める。\n"
+        "第2条 (情報の区分) 共有される情報には TLP 2.0 を付す。当会の場で共有できるのは TLP:AMBER までとする。\n"
+        "第3条 (オブザーバー) オブザーバーは情報を受け取り、TLP:CLEAR 又は TLP:GREEN の情報に限り投稿できる。\n"
+        "第4条 (転送) 当会の場で共有された情報は、投稿元の同意なく構成員へ転送しない。\n"
+    )
 
 
 def _rules_text(ceptoar_name: str, version: int) -> str:
