@@ -152,3 +152,20 @@ def test_two_agreements_in_force_on_one_direction_bind_by_the_narrower_terms():
     assert found.is_combined and set(found.agreements) == {first, second}
     assert found.kinds == {"alert"} and found.categories == {"malware"}
     assert found.highest_tlp == "green" and not found.may_relay
+
+
+def test_a_rules_version_published_ahead_does_not_yet_limit_the_tlp():
+    rules = HandlingRules.objects.filter(ceptoar=org("gas")).order_by("-version").first()
+    HandlingRules.objects.create(
+        ceptoar=org("gas"),
+        version=rules.version + 1,
+        title="改定版",
+        text="本文",
+        enacted_on=timezone.localdate() + datetime.timedelta(days=30),
+        highest_tlp_shared="green",
+    )
+    agreement = lifecycle.do_propose(
+        staff_of("electricity"),
+        spec(["electricity", "gas"], [term("electricity", "gas", highest_tlp="amber")]),
+    )
+    assert agreement.terms.get().highest_tlp == "amber"

@@ -27,7 +27,8 @@ from ceptoar.agreements.models import (
     FlowKind,
     OriginatorDisclosure,
 )
-from ceptoar.registry.models import HandlingRules, Organisation
+from ceptoar.registry import queries
+from ceptoar.registry.models import Organisation
 from ceptoar.sharing.models import TLP_RANK, Tlp
 
 Action = AgreementEvent.Action
@@ -74,7 +75,8 @@ def _record(agreement: Agreement, action: str, *, user=None, organisation=None, 
 def _highest_tlp_allowed(organisation: Organisation) -> str | None:
     """The highest marking the handling rules now in force at `organisation` (a CEPTOAR or a council) let it
     share under an agreement; None where it has no rules (a related body, a ministry)."""
-    rules = HandlingRules.objects.filter(ceptoar=organisation).order_by("-version").first()
+    # In force today: a version published ahead does not bind yet.
+    rules = queries.current_rules(organisation)
     return rules.highest_tlp_shared if rules is not None else None
 
 
