@@ -9,7 +9,7 @@ import pytest
 from ceptoar.alerts.reach import preview_reach
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.registry.models import CouncilSeat, Membership, Organisation, OrganisationKind, Oversight
-from ceptoar.sharing import policy
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing.models import Tlp
 from tests.agreements.helpers import in_force, staff_of, term
 
@@ -25,7 +25,7 @@ def reach(sender: str, tlp: str = Tlp.GREEN, category: str = "malware", **audien
 
 
 def family_size(*codes: str) -> int:
-    return sum(policy.ceptoar_family(org(code)).count() for code in codes)
+    return sum(ceptoar_family(org(code)).count() for code in codes)
 
 
 def accounted(result) -> int:

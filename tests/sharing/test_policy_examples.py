@@ -14,6 +14,7 @@ from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.alerts.models import Alert, Category, Status
 from ceptoar.registry import queries
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Sector
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS, Audience, AuditEntry, Tlp
 
@@ -239,7 +240,7 @@ def test_ceptoar_audience_reaches_the_ceptoar_its_subgroups_and_members(demo_use
         | set(t_ceptoar.member_links.values_list("member_id", flat=True))
     )
     assert reached == expected and len(expected) > 5
-    assert set(policy.ceptoar_family(t_ceptoar).values_list("pk", flat=True)) == expected
+    assert set(ceptoar_family(t_ceptoar).values_list("pk", flat=True)) == expected
 
 
 # -- one query, no duplicates ----------------------------------------------------------------------

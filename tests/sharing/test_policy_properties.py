@@ -33,6 +33,7 @@ from ceptoar.registry.models import (
     RulesAcceptance,
     Sector,
 )
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Audience
 
@@ -448,7 +449,7 @@ def test_audience_expansion_and_relays_match_the_oracle(plan: Plan):
             if org.kind == "ceptoar":
                 alone = Item("green", "published", 0, 0, False, *[frozenset()] * 5, False)
                 alone.ceptoars = frozenset({index})
-                family = policy.ceptoar_family(built.orgs[index]).values_list("pk", flat=True)
+                family = ceptoar_family(built.orgs[index]).values_list("pk", flat=True)
                 assert {org_index.get(pk, -1) for pk in family} == oracle.expand(alone)
         for (parent, parent_alert), (child, child_alert) in product(
             list(zip(plan.items, built.alerts, strict=True))[:3], repeat=2

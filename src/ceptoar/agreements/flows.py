@@ -29,7 +29,7 @@ from ceptoar.agreements.models import (
     OriginatorDisclosure,
 )
 from ceptoar.registry.models import Organisation, OrganisationKind
-from ceptoar.sharing import policy
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing.models import TLP_RANK, Tlp
 
 
@@ -175,7 +175,7 @@ def own_chain(sender: Organisation) -> QuerySet[Organisation]:
     """The organisations a lateral sender reaches without an agreement: for a CEPTOAR, itself, its sub-groups
     and its members (what an audience of that CEPTOAR expands to); for a council or a related body, itself."""
     if sender.kind == OrganisationKind.CEPTOAR:
-        return policy.ceptoar_family(sender)
+        return ceptoar_family(sender)
     return Organisation.objects.filter(pk=sender.pk)
 
 

@@ -40,6 +40,7 @@ from ceptoar.alerts.models import Alert
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import RULES_REQUIRED_TLPS, Audience, Tlp
 
@@ -98,7 +99,7 @@ def _downstream(relayer: Organisation) -> Q:
             | Q(pk__in=Membership.objects.filter(ceptoar_id__in=ceptoars).values("member_id"))
         )
     if relayer.kind == OrganisationKind.CEPTOAR:
-        return Q(pk__in=policy.ceptoar_family(relayer).values("pk"))
+        return Q(pk__in=ceptoar_family(relayer).values("pk"))
     if relayer.kind == OrganisationKind.SUBGROUP:
         return Q(pk=relayer.pk) | Q(pk__in=Membership.objects.filter(via=relayer).values("member_id"))
     return Q(pk__in=[])

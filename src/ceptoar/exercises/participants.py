@@ -12,6 +12,7 @@ from ceptoar.alerts import hops
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.exercises.models import Exercise, ExerciseStatus, ParticipantRole
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import policy
 
 
@@ -35,7 +36,7 @@ def _organiser_reach(organiser: Organisation) -> QuerySet[Organisation] | None:
             | Q(parent__in=ceptoars.values("pk"))
             | Q(pk__in=Membership.objects.filter(ceptoar__in=ceptoars.values("pk")).values("member_id"))
         )
-    return policy.ceptoar_family(organiser)
+    return ceptoar_family(organiser)
 
 
 def check_participants(organiser: Organisation, spec: AudienceSpec) -> None:

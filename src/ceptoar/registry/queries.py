@@ -143,3 +143,12 @@ def relay_paths(ceptoar: Organisation) -> list[RelayPath]:
 def next_contact_position(organisation: Organisation) -> int:
     last = organisation.contacts.aggregate(last=Max("position"))["last"]
     return (last or 0) + 1
+
+
+def ceptoar_family(ceptoar: Organisation) -> QuerySet[Organisation]:
+    """What an audience of this one CEPTOAR expands to: the CEPTOAR, its sub-groups and its members."""
+    return Organisation.objects.filter(
+        Q(pk=ceptoar.pk)
+        | Q(parent_id=ceptoar.pk)
+        | Q(pk__in=Membership.objects.filter(ceptoar_id=ceptoar.pk).values("member_id"))
+    )

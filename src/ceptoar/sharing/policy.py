@@ -544,15 +544,6 @@ def _expansion(audience_id: int) -> Q:
     )
 
 
-def ceptoar_family(ceptoar: Organisation) -> QuerySet[Organisation]:
-    """What an audience of this one CEPTOAR expands to: the CEPTOAR, its sub-groups and its members."""
-    return Organisation.objects.filter(
-        Q(pk=ceptoar.pk)
-        | Q(parent_id=ceptoar.pk)
-        | Q(pk__in=Membership.objects.filter(ceptoar_id=ceptoar.pk).values("member_id"))
-    )
-
-
 def audience_organisations(audience: Audience) -> QuerySet[Organisation]:
     """Every organisation the audience expands to (not its named people), as one query."""
     if audience.community:

@@ -32,6 +32,7 @@ from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.escalation import services as escalation
 from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import Tlp
 from ceptoar.utilities.bulk import insert_from_select
@@ -103,7 +104,7 @@ def default_relay_audience(relayer: Organisation, parent: Alert) -> AudienceSpec
     in_parent = parent_orgs.values("pk")
     named_in_parent = set(parent.audience.ceptoars.values_list("pk", flat=True))
     for ceptoar in candidates:
-        family = policy.ceptoar_family(ceptoar)
+        family = ceptoar_family(ceptoar)
         if (
             parent.audience.community
             or ceptoar.pk in named_in_parent
