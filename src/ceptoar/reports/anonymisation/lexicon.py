@@ -27,6 +27,10 @@ LEGAL_FORM_FAMILIES = (
     ("地方独立行政法人", "独立行政法人", "(地独)", "(独)"),
 )
 LEGAL_FORMS = tuple(form for family in LEGAL_FORM_FAMILIES for form in family if not form.startswith("("))
+# 一般社団法人 before 社団法人: the longest form a name starts or ends with is its form.
+_FORMS_LONGEST_FIRST = sorted(
+    ((form, family) for family in LEGAL_FORM_FAMILIES for form in family), key=lambda pair: -len(pair[0])
+)
 # The end of an organisation's own name, after which a department may follow without a space
 # (全国銀行協会事務システム部, 国土交通省鉄道局危機管理室) …
 ORGANISATION_ENDINGS = (
@@ -84,18 +88,17 @@ def organisation_variants(name: str) -> set[str]:
     """The ways a member writes an organisation's name: as registered, without its legal form, and with
     any legal form of its family (株式会社, （株）, ㈱ …; 社団法人, 一般社団法人, （一社） …) before or after."""
     name = name.strip()
-    variants = {name}
-    for family in LEGAL_FORM_FAMILIES:
-        for form in sorted(family, key=len, reverse=True):
-            core = name.removeprefix(form) if name.startswith(form) else name.removesuffix(form)
-            core = core.strip()
-            if core == name or len(core) < MIN_TERM_LENGTH:
-                continue
-            variants.add(core)
-            for other in family:
-                variants.update({f"{other}{core}", f"{core}{other}"})
-            return variants
-    return variants
+    for form, family in _FORMS_LONGEST_FIRST:
+        if name.startswith(form):
+            core = name.removeprefix(form).strip()
+        elif name.endswith(form):
+            core = name.removesuffix(form).strip()
+        else:
+            continue
+        if len(core) < MIN_TERM_LENGTH:
+            continue
+        return {name, core} | {f"{other}{core}" for other in family} | {f"{core}{other}" for other in family}
+    return {name}
 
 
 def parent_names(name: str) -> set[str]:
@@ -236,7 +239,8 @@ class Lexicon:
         service, a shared hosting) and names nobody."""
         owners: dict[str, set[str]] = {}
         for code, address in addresses:
-            domain = fold(address.rpartition("@")[2]).strip().strip(".")
+            domain = address.rpartition("@")[2].strip().strip(".")
+            domain = domain.lower() if domain.isascii() else fold(domain)
             if "." in domain:
                 owners.setdefault(domain, set()).add(code)
         for domain, codes in owners.items():
