@@ -1,9 +1,11 @@
-"""`ceptoar anonymize FILE [--json] [--reporter CODE]` against the demo registry in the test database."""
+"""`ceptoar anonymize FILE [--json] [--reporter CODE]` and `ceptoar anonymize --score PATH…` against the demo
+registry in the test database."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -84,3 +86,30 @@ def test_an_unknown_reporter_is_refused(report_file):
     path, *_ = report_file
     with translation.override("en"), pytest.raises(CommandError, match="no-such-org"):
         call_command("anonymize", str(path), "--reporter", "no-such-org")
+
+
+def test_score_prints_recall_and_precision_of_labelled_files(db, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "one.txt").write_text(
+        "reporter: gas-0003\n\n⟦org:{gas-0003.short}⟧の⟦contact:{gas-0003#1}⟧です。"
+        "⟦person:TANAKA Hiroshi⟧ が ⟦host:vpn.example-gas.co.jp⟧ を停止。www.example.com は無関係。\n",
+        encoding="utf-8",
+    )
+    printed = run("--score", str(tmp_path))
+    assert printed.startswith("1 labelled files\n")
+    assert re.search(r"^overall +4 +4 +1\.000$", printed, re.M)
+    assert re.search(r"^names +2 +1\.000  \(contact \+ person\)$", printed, re.M)
+    assert "precision 4/4 = 1.000" in printed
+
+
+def test_score_names_a_file_with_a_bad_label(db, tmp_path):
+    (tmp_path / "bad.txt").write_text("reporter: -\n\n⟦nickname:タナカ⟧ です\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="bad.txt: unknown label kind 'nickname'"):
+        run("--score", str(tmp_path / "bad.txt"))
+    with pytest.raises(CommandError, match="no-such-dir: no such file or directory"):
+        run("--score", str(tmp_path / "no-such-dir"))
+
+
+def test_without_a_file_or_score_the_command_says_what_it_needs(db):
+    with pytest.raises(CommandError, match="Name a text file to anonymise"):
+        run()

@@ -136,7 +136,7 @@ _FQDN = re.compile(
     r"(?![A-Za-z0-9_@-]|\.[A-Za-z0-9])"
 )
 _LABEL = re.compile(
-    r"(?<![A-Za-z0-9_.@/-])[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*(?![A-Za-z0-9_@-]|\.[A-Za-z0-9])"
+    r"(?<![A-Za-z0-9_.@/#-])[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*(?![A-Za-z0-9_@-]|\.[A-Za-z0-9])"
 )
 # Names only an internal resolver answers for.
 INTERNAL_SUFFIXES = (
@@ -166,6 +166,53 @@ _HOST_CONTEXT = re.compile(r"(?:サーバ|ホスト|端末|パソコン|コン�
 _UPPER_HOST = re.compile(r"^[A-Z]+(?:-[A-Z0-9]+){2,}$")
 
 
+# Names reserved for documentation and tests (RFC 2606, RFC 6761; JPRS's example.jp and example.co.jp …): a
+# text written with them is an illustration, and an indicator is often defanged to them. Only these: a
+# name that merely contains "example" (example-bank.co.jp) is an ordinary, registrable domain.
+DOCUMENTATION_DOMAINS = ("example.com", "example.net", "example.org", "example.jp")
+DOCUMENTATION_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
+# Japanese attributive second-level domains: each is registered to one Japanese organisation (co: a
+# company, or: an association, ac: a university, lg: a local government, go: a ministry …), so a host
+# under one names that organisation — a member, its partner or its municipality — and is replaced even
+# when the registry does not know the domain. Government web sites (www.soumu.go.jp) are public and stay,
+# as do the sites of the bodies that publish advisories (PUBLISHERS); other hosts under go.jp are a
+# ministry's own systems.
+ATTRIBUTIVE_JP = frozenset({"co", "or", "ac", "ad", "ed", "go", "gr", "lg", "ne"})
+GEOGRAPHIC_JP = frozenset({"pref", "city", "town", "vill"})  # city.example-shi.saitama.jp, pref.…jp
+PUBLISHERS = frozenset({"jpcert.or.jp", "jc3.or.jp", "nic.ad.jp", "jprs.co.jp"})
+
+
+def is_documentation_domain(host: str) -> bool:
+    host = host.lower().strip(".")
+    if host.endswith(DOCUMENTATION_SUFFIXES) or host in DOCUMENTATION_SUFFIXES:
+        return True
+    labels = host.split(".")
+    # example.com, x.example.com, example.co.jp, x.example.lg.jp
+    return any(
+        ".".join(labels[i:]) in DOCUMENTATION_DOMAINS
+        or (labels[i] == "example" and labels[i + 1 :] in ([a, "jp"] for a in ATTRIBUTIVE_JP))
+        for i in range(len(labels))
+    )
+
+
+def japanese_organisation_domain(host: str) -> str | None:
+    """The organisation's own domain (example-bank.co.jp) when `host` lies under an attributive or a
+    local government's geographic Japanese domain that does not publish advisories."""
+    labels = host.lower().strip(".").split(".")
+    if len(labels) >= 3 and labels[-1] == "jp" and labels[-2] in ATTRIBUTIVE_JP:
+        # city.example.lg.jp, pref.example.lg.jp: a local government's domain has four labels.
+        registered = ".".join(labels[-4:] if labels[-2] == "lg" and len(labels) >= 4 else labels[-3:])
+        if registered in PUBLISHERS:
+            return None
+        if labels[-2] == "go" and (len(labels) == 3 or (len(labels) == 4 and labels[0] == "www")):
+            return None
+        return registered
+    if len(labels) >= 3 and labels[-1] == "jp" and any(label in GEOGRAPHIC_JP for label in labels[:-2]):
+        first = next(i for i, label in enumerate(labels) if label in GEOGRAPHIC_JP)
+        return ".".join(labels[first:])
+    return None
+
+
 @dataclass(frozen=True)
 class HostClass:
     kind: str  # "hostname", "domain", "ip_address" or KEEP
@@ -186,6 +233,11 @@ def classify_host(host: str, lexicon: Lexicon, reporter: str | None) -> HostClas
         entry = lexicon.organisations.get(code)
         if entry is not None and entry.public and code != reporter:
             return HostClass(KEEP, host)
+        return HostClass("domain" if host == domain else "hostname", host)
+    if is_documentation_domain(host):
+        return HostClass(KEEP, host)
+    domain = japanese_organisation_domain(host)
+    if domain is not None:
         return HostClass("domain" if host == domain else "hostname", host)
     return HostClass(KEEP, host)
 

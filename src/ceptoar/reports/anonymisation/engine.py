@@ -17,6 +17,7 @@ import string
 from dataclasses import dataclass, field
 
 from ceptoar.reports.anonymisation.detectors import KEEP, Candidate, find_patterns
+from ceptoar.reports.anonymisation.latin import TITLES_BEFORE
 from ceptoar.reports.anonymisation.lexicon import Lexicon
 from ceptoar.reports.anonymisation.persons import find_persons, starts_with_honorific_or_title
 from ceptoar.reports.anonymisation.text import fold, fold_width
@@ -132,7 +133,11 @@ class _Namer:
             identity = identities.get(candidate.identity, candidate.identity)
             base = self.names.get(identity) or self._next(candidate.kind, identity)
             replacement = base
-            if candidate.kind == "person" and not starts_with_honorific_or_title(self.text[candidate.end :]):
+            if (
+                candidate.kind == "person"
+                and not starts_with_honorific_or_title(self.text[candidate.end :])
+                and not TITLES_BEFORE.search(self.text[max(0, candidate.start - 6) : candidate.start])
+            ):
                 replacement = f"{base}氏"
             redactions.append(
                 Redaction(

@@ -9,31 +9,47 @@ slices is looked up, so the cost grows with the text, not with the registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ceptoar.reports.anonymisation.text import fold, is_ascii_word_char
 
-# The legal forms a member may leave out or abbreviate when it names itself or another member.
-LEGAL_FORMS = (
-    "株式会社",
-    "有限会社",
-    "合同会社",
-    "一般社団法人",
-    "公益社団法人",
-    "社団法人",
-    "一般財団法人",
-    "公益財団法人",
-    "財団法人",
-    "独立行政法人",
-    "地方独立行政法人",
+# The legal forms a member may leave out, abbreviate or write in today's form when it names itself or
+# another member, by family: a 社団法人 of the registry became a 一般社団法人 or 公益社団法人 in 2008, and
+# members write either, or (一社), or nothing.
+LEGAL_FORM_FAMILIES = (
+    ("株式会社", "(株)", "㈱"),
+    ("有限会社", "(有)", "㈲"),
+    ("合同会社", "(同)"),
+    ("一般社団法人", "公益社団法人", "社団法人", "(一社)", "(公社)", "(社)"),
+    ("一般財団法人", "公益財団法人", "財団法人", "(一財)", "(公財)", "(財)"),
+    ("地方独立行政法人", "独立行政法人", "(地独)", "(独)"),
 )
-ABBREVIATIONS = {
-    "株式会社": ("(株)", "㈱"),
-    "有限会社": ("(有)", "㈲"),
-    "社団法人": ("(社)",),
-    "財団法人": ("(財)",),
-}
+LEGAL_FORMS = tuple(form for family in LEGAL_FORM_FAMILIES for form in family if not form.startswith("("))
+# 一般社団法人 before 社団法人: the longest form a name starts or ends with is its form.
+_FORMS_LONGEST_FIRST = sorted(
+    ((form, family) for family in LEGAL_FORM_FAMILIES for form in family), key=lambda pair: -len(pair[0])
+)
+# The end of an organisation's own name, after which a department may follow without a space
+# (全国銀行協会事務システム部, 国土交通省鉄道局危機管理室) …
+ORGANISATION_ENDINGS = (
+    "協会",
+    "連合会",
+    "連盟",
+    "機構",
+    "センター",
+    "省",
+    "庁",
+    "局",
+    "組合",
+    "公社",
+    "事業団",
+    "企業団",
+)
+# … and the end of a department's name.
+DEPARTMENT_ENDINGS = ("部", "課", "室", "グループ", "係", "班", "チーム", "局")
+MIN_HEAD_LENGTH = 4
 # The structure of information sharing itself: the hub, the ministries, the CEPTOARs and councils. Like every
 # registry organisation their names are replaced, but by what they are (〔所管省庁1〕, 〔セプター1〕) rather
 # than A社, so that "reported to the ministry" still reads; their public domains and URLs are kept.
@@ -69,20 +85,42 @@ class OrganisationEntry:
 
 
 def organisation_variants(name: str) -> set[str]:
-    """The ways a member writes an organisation's name: as registered, without its legal form, and
-    with the legal form abbreviated, before or after the name."""
-    variants = {name}
-    for form in LEGAL_FORMS:
-        for core in (name.removeprefix(form), name.removesuffix(form)):
-            core = core.strip()
-            if core == name or len(core) < MIN_TERM_LENGTH:
-                continue
-            variants.add(core)
-            variants.update({f"{form}{core}", f"{core}{form}"})
-            for short in ABBREVIATIONS.get(form, ()):
-                variants.update({f"{short}{core}", f"{core}{short}"})
-            break
-    return variants
+    """The ways a member writes an organisation's name: as registered, without its legal form, and with
+    any legal form of its family (株式会社, （株）, ㈱ …; 社団法人, 一般社団法人, （一社） …) before or after."""
+    name = name.strip()
+    for form, family in _FORMS_LONGEST_FIRST:
+        if name.startswith(form):
+            core = name.removeprefix(form).strip()
+        elif name.endswith(form):
+            core = name.removesuffix(form).strip()
+        else:
+            continue
+        if len(core) < MIN_TERM_LENGTH:
+            continue
+        return {name, core} | {f"{other}{core}" for other in family} | {f"{core}{other}" for other in family}
+    return {name}
+
+
+def parent_names(name: str) -> set[str]:
+    """The names of the body a registry entry is a department of, as members write them when they mean
+    the body: "社団法人日本ガス協会 保安技術グループ" → 社団法人日本ガス協会; "全国銀行協会事務システム部" →
+    全国銀行協会; "国土交通省鉄道局危機管理室" → 国土交通省鉄道局, 国土交通省; the short name recorded in
+    brackets, "… (NISC)" → NISC and the name without it."""
+    name = name.strip()
+    heads: set[str] = set()
+    bracketed = re.fullmatch(r"(?P<long>.+?)\s*[(（](?P<short>[^()（）]+)[)）]", name)
+    if bracketed:
+        heads.update({bracketed.group("long").strip(), bracketed.group("short").strip()})
+        name = bracketed.group("long").strip()
+    segments = name.split()
+    for count in range(1, len(segments)):
+        heads.add(" ".join(segments[:count]))
+    first = segments[0] if segments else name
+    for match in re.finditer("|".join(ORGANISATION_ENDINGS), first):
+        head, rest = first[: match.end()], first[match.end() :]
+        if rest and rest.endswith(DEPARTMENT_ENDINGS):
+            heads.add(head)
+    return {head for head in heads if len(head) >= MIN_HEAD_LENGTH}
 
 
 def person_variants(name: str) -> set[str]:
@@ -103,6 +141,7 @@ class Lexicon:
 
     def __init__(self) -> None:
         self._terms: dict[str, Term] = {}
+        self._derived: set[str] = set()  # keys that are a department's parent body, not a registered name
         self._lengths: dict[str, set[int]] = {}
         self._sorted_lengths: dict[str, tuple[int, ...]] = {}
         self.domains: dict[str, str] = {}  # folded domain → organisation code
@@ -127,6 +166,11 @@ class Lexicon:
         organisation = Term("organisation", f"org:{code}", code, public)
         for variant in organisation_variants(name.strip()):
             self._add(variant, organisation)
+        # A department's parent body is found as the department, but never takes a name over from an
+        # organisation registered under it (国土交通省 stays the ministry).
+        for head in parent_names(name):
+            for variant in organisation_variants(head):
+                self._add(variant, organisation, derived=True)
         if name_en.strip():
             self._add(name_en.strip(), organisation)
         if domain.strip():
@@ -147,15 +191,24 @@ class Lexicon:
         if entry is not None:
             entry.people.append(identity)
 
-    def _add(self, text: str, term: Term) -> None:
+    def _add(self, text: str, term: Term, *, derived: bool = False) -> None:
         key = fold(text)
         if len(key) < MIN_TERM_LENGTH:
             return
         # A name that is also another organisation's full name keeps its first owner; persons never
-        # take over an organisation's name.
+        # take over an organisation's name; a derived name (a department's parent) gives way to any
+        # name registered as such, and keeps its first owner among derived ones.
         existing = self._terms.get(key)
-        if existing is not None and (existing.kind == "organisation" or existing.kind == term.kind):
-            return
+        if existing is not None:
+            if derived:
+                return
+            replaceable = key in self._derived and term.kind == "organisation"
+            if not replaceable and (existing.kind == "organisation" or existing.kind == term.kind):
+                return
+        if derived:
+            self._derived.add(key)
+        else:
+            self._derived.discard(key)
         self._terms[key] = term
         self._lengths.setdefault(key[:2], set()).add(len(key))
         self._sorted_lengths.pop(key[:2], None)
@@ -163,7 +216,7 @@ class Lexicon:
     @classmethod
     def from_registry(cls) -> Lexicon:
         """Every organisation, its English name, domain and postal address, and every person contact."""
-        from ceptoar.registry.models import Contact, ContactKind, Organisation
+        from ceptoar.registry.models import Contact, ContactChannel, ContactKind, Organisation
 
         lexicon = cls()
         fields = ("code", "name", "name_en", "domain", "postal_address", "kind")
@@ -174,7 +227,25 @@ class Lexicon:
         contacts = Contact.objects.filter(kind=ContactKind.PERSON).values_list("organisation__code", "name")
         for code, name in contacts.iterator(chunk_size=5000):
             lexicon.add_contact(code, name)
+        lexicon.add_channel_domains(
+            ContactChannel.objects.filter(kind="email").values_list("contact__organisation__code", "value")
+        )
         return lexicon
+
+    def add_channel_domains(self, addresses) -> None:
+        """The domains of the registry's e-mail addresses, as (organisation code, address) pairs: an
+        organisation may mail from a domain other than the one recorded as its own (a group's shared
+        domain, an older one). A domain used by more than one organisation is a provider's (a free-mail
+        service, a shared hosting) and names nobody."""
+        owners: dict[str, set[str]] = {}
+        for code, address in addresses:
+            domain = address.rpartition("@")[2].strip().strip(".")
+            domain = domain.lower() if domain.isascii() else fold(domain)
+            if "." in domain:
+                owners.setdefault(domain, set()).add(code)
+        for domain, codes in owners.items():
+            if len(codes) == 1 and domain not in self.domains:
+                self.domains[domain] = next(iter(codes))
 
     # -- searching -----------------------------------------------------------------------------
     def _lengths_for(self, prefix: str) -> tuple[int, ...]:

@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ceptoar.reports.anonymisation.detectors import Candidate
+from ceptoar.reports.anonymisation.latin import HONORIFICS_AFTER, find_latin_names
+from ceptoar.reports.anonymisation.romaji import name_list
 
 HONORIFICS = ("さん", "様", "さま", "氏", "殿", "くん", "君", "ちゃん")
 TITLES = (
     "部長",
     "副部長",
+    "本部長",
     "課長",
     "課長補佐",
     "係長",
@@ -45,6 +48,11 @@ TITLES = (
     "場長",
     "駅長",
     "助役",
+    "教授",
+    "准教授",
+    "助教",
+    "指令長",
+    "技師長",
     "先生",
     "医師",
     "看護師",
@@ -62,6 +70,8 @@ TITLES = (
     "町長",
     "村長",
 )
+# 副所長, 副センター長 …: a deputy of any of them.
+TITLES += tuple(f"副{title}" for title in TITLES if not title.startswith("副"))
 # Words after which a name follows: "担当者：山内", "報告者 山内".
 NAME_LABELS = ("担当者", "報告者", "連絡者", "記入者", "作成者", "発見者", "対応者", "責任者", "氏名", "担当")
 FOLLOWERS = HONORIFICS + TITLES
@@ -91,10 +101,12 @@ PLACE_SUFFIXES = (
     "団地",
 )
 PERSON_PRIORITY = 3
+# Words that come before a title and are not names: 前部長 (the former head), 各課長, 副所長, 本部長.
+TITLE_MODIFIERS = frozenset("前元全各副新旧現同当本総次代故両諸正主上下大小")
 
 
 def starts_with_honorific_or_title(text: str) -> bool:
-    return text.lstrip(" ").startswith(FOLLOWERS)
+    return text.lstrip(" ").startswith(FOLLOWERS) or HONORIFICS_AFTER.match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -146,15 +158,15 @@ def tokenise(text: str) -> list[Token]:
 
 def find_persons(text: str) -> list[Candidate]:
     """Person-name candidates in `text` (already width-folded)."""
-    return list(_find_with_analyser(text))
+    tokens = tokenise(text)
+    return [*_find_with_analyser(text, tokens), *_find_one_kanji_names(text, tokens), *find_latin_names(text)]
 
 
 def _candidate(text: str, start: int, end: int) -> Candidate:
     return Candidate(start, end, "person", "person:" + "".join(text[start:end].split()), PERSON_PRIORITY)
 
 
-def _find_with_analyser(text: str) -> Iterator[Candidate]:
-    tokens = tokenise(text)
+def _find_with_analyser(text: str, tokens: list[Token]) -> Iterator[Candidate]:
     first = 0
     while first < len(tokens):
         token = tokens[first]
@@ -203,3 +215,24 @@ def _after_name_label(tokens: list[Token], index: int, text: str) -> bool:
         return False
     label_end = tokens[previous].end
     return text[:label_end].endswith(NAME_LABELS)
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\u30a0" <= char <= "\u30ff" or char == "々"
+
+
+def _find_one_kanji_names(text: str, tokens: list[Token]) -> Iterator[Candidate]:
+    """Family names of one kanji (林, 森, 関, 原) before an honorific or a title: the analyser reads many of
+    them as ordinary words (林 a wood, 原 a prefix) or splits the title differently (東|主任, 林|係|長).
+    Kept only when the kanji is not the end of a longer word (森林課長) and, before さん or 様, when the
+    analyser itself reads it as a name (奥さん and 神様 are words)."""
+    _, _, one_kanji = name_list()
+    person_tokens = {token.start for token in tokens if token.is_person_name and token.end == token.start + 1}
+    for position, char in enumerate(text):
+        if char not in one_kanji or char in TITLE_MODIFIERS:
+            continue
+        if position > 0 and _is_cjk(text[position - 1]):
+            continue
+        after = text[position + 1 :]
+        if after.startswith(TITLES) or (after.startswith(HONORIFICS) and position in person_tokens):
+            yield _candidate(text, position, position + 1)
