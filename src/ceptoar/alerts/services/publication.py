@@ -24,6 +24,7 @@ from ceptoar.alerts.models import (
     Severity,
     Status,
 )
+from ceptoar.alerts.preview import require_preview
 from ceptoar.alerts.reach import require_reach
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
@@ -41,12 +42,15 @@ SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity
 
 
 @transaction.atomic
-def submit(alert: Alert, user: User) -> Alert:
-    """Publish now, or hand to a second person when the alert asks for approval."""
+def submit(alert: Alert, user: User, *, confirm: str | None = None) -> Alert:
+    """Publish now, or hand to a second person when the alert asks for approval. `confirm` is the token of
+    the preview the sender confirmed (`alerts.preview`): refused, with nothing written, if the draft or
+    whom it reaches has changed since."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     require_own_draft(alert, user)
     if alert.status != Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted.")})
+    require_preview(alert, confirm)
     if alert.requires_approval:
         # Refused now rather than when the second person approves (publication asks again then).
         require_reach(alert)
