@@ -382,6 +382,7 @@ PAGES = {
     "alerts:submit": lambda w: {"pk": w.draft},
     "alerts:approve": lambda w: {"pk": w.awaiting_alert},
     "alerts:close": lambda w: {"pk": w.alert},
+    "alerts:correct": lambda w: {"pk": w.alert},
     "reports:list": {},
     "reports:new": {},
     "reports:detail": lambda w: {"pk": w.report},

@@ -24,10 +24,10 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ceptoar.alerts.hops import publication_recipients
 from ceptoar.alerts.models import Alert
 from ceptoar.alerts.reach import Reach, reach_of
 from ceptoar.channels import registry as channel_registry
-from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import POC_ROLES, ContactChannel, Organisation, OrganisationKind
 from ceptoar.sharing.models import Tlp
 
@@ -122,6 +122,8 @@ def _content(alert: Alert) -> list:
         alert.relay_needs_originator_approval,
         alert.requires_approval,
         alert.references,
+        alert.corrects_id,
+        alert.correction_note,
         sorted(alert.attachments.values_list("sha256", "name")),
         [
             audience.community,
@@ -157,14 +159,10 @@ def preview_send(alert: Alert) -> SendPreview:
         alert.category,
         no_onward_relay=alert.no_onward_relay,
     )
-    if alert.exercise_id is not None:
-        # An exercise reaches its participants and no one else (`services.publication._publish`).
-        taking_part = set(
-            Participant.objects.filter(exercise_id=alert.exercise_id).values_list(
-                "organisation_id", flat=True
-            )
-        )
-        reach.delivered_ids &= taking_part
+    if alert.exercise_id is not None or alert.corrects_id is not None:
+        # Exactly the rows the publication will write (an exercise's participants, a correction's original
+        # recipients): what is left out is no longer delivered now.
+        reach.delivered_ids &= set(publication_recipients(alert).values_list("pk", flat=True))
     delivered, relayed, visible = (
         _by_kind(reach.delivered_ids),
         _by_kind(reach.relayed_ids),

@@ -3,6 +3,7 @@ from django.urls import path
 from ceptoar.alerts.views import (
     acknowledgement,
     compose,
+    correction,
     detail,
     inbox,
     relay,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("<int:pk>/approve/", sending.approve, name="approve"),
     path("<int:pk>/withdraw/", sending.withdraw, name="withdraw"),
     path("<int:pk>/close/", sending.close, name="close"),
+    path("<int:pk>/correct/", correction.correct, name="correct"),
     path("<int:pk>/relay/", relay.relay, name="relay"),
     path("<int:pk>/relay/ask/", relay_approval.ask, name="relay_approval_ask"),
     path("relay-approvals/<int:pk>/decide/", relay_approval.decide, name="relay_approval_decide"),

@@ -16,6 +16,7 @@ from ceptoar.alerts.rendering import render_markdown
 from ceptoar.alerts.services import acknowledgements
 from ceptoar.alerts.views import relay_approval
 from ceptoar.alerts.views.common import (
+    correction_links,
     describe_audience,
     family_tree,
     find_our_relay,
@@ -80,6 +81,7 @@ def _actions(alert: Alert, user, nodes: dict[int, Alert]) -> dict:
         and user.pk == alert.author_id,
         "withdraw": ours and alert.status == Status.AWAITING_APPROVAL and user.pk == alert.author_id,
         "close": ours and alert.status == Status.PUBLISHED,
+        "correct": ours and alert.parent_id is None and alert.status in policy.SHARED_ALERT_STATUSES,
         "relay": sender and refusal is None,
         "relay_refusal": refusal if sender and alert.status == Status.PUBLISHED and not ours else None,
         "our_relay": our_relay,
@@ -133,6 +135,7 @@ def detail(request, pk):
         if actions["submit"] or actions["approve"]
         else None,
         "audited": alert.tlp in AUDITED_TLPS,
+        "correction": correction_links(request.user, alert),
         "can_track": tracking.can_track(request.user, alert),
         **_receipt_context(alert, request.user),
         **relay_approval.panel(alert, request.user),
