@@ -35,16 +35,23 @@ def compose_data(**overrides) -> dict:
 
 
 def post_confirmed(client, make_data):
-    """Post the compose page as a sender does who reads whom the alert reaches and publishes anyway: where the
-    page asks first (some organisations would only see it), post again with the confirmation it gave.
-    `make_data` makes the form's data each time (an uploaded file is read once)."""
+    """Post the compose page as a sender does who checks the send preview and confirms it: "Check and
+    publish" saves the draft and opens its preview; the preview's button posts its token. Returns the
+    confirmation's response (a redirect to the alert). `make_data` makes the form's data."""
     from django.urls import reverse
 
     response = client.post(reverse("alerts:new"), make_data())
-    reach = response.context.get("reach") if response.status_code == 200 and response.context else None
-    if reach is not None and reach.visible_only:
-        response = client.post(reverse("alerts:new"), {**make_data(), "reach_confirmed": reach.fingerprint})
-    return response
+    if response.status_code != 302 or "/submit/" not in response.url:
+        return response
+    preview = client.get(response.url)
+    return client.post(response.url, {"token": preview.context["preview"].token})
+
+
+def confirm_send(client, url: str):
+    """Open a send preview (`alerts:submit` or `alerts:approve`) and confirm what it shows."""
+    preview = client.get(url)
+    assert preview.status_code == 200, preview.status_code
+    return client.post(url, {"token": preview.context["preview"].token})
 
 
 def row_counts() -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.sharing.models import Tlp
-from tests.alerts.pages import compose_data, pdf, post_confirmed, row_counts
+from tests.alerts.pages import compose_data, confirm_send, pdf, post_confirmed, row_counts
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +60,9 @@ def test_a_draft_stays_inside_the_sending_organisation(client_as):
     assert member.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
     assert "Draft only" not in member.get(reverse("alerts:inbox")).content.decode()
 
-    # Publishing it from its page sends it.
+    # Publishing it from its page, once its preview is confirmed, sends it.
     hub = client_as("demo-hub")
-    hub.post(reverse("alerts:submit", args=[alert.pk]))
+    confirm_send(hub, reverse("alerts:submit", args=[alert.pk]))
     alert.refresh_from_db()
     assert alert.status == Status.PUBLISHED
     assert client_as("demo-member").get(reverse("alerts:detail", args=[alert.pk])).status_code == 200
@@ -150,7 +150,8 @@ def test_a_second_person_approves_on_the_page(client_as, demo_user, settings):
     html = hub.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     assert "another person of your organisation must approve" in html
     assert reverse("alerts:approve", args=[alert.pk]) not in html
-    hub.post(reverse("alerts:approve", args=[alert.pk]))
+    assert hub.get(reverse("alerts:approve", args=[alert.pk])).status_code == 302
+    hub.post(reverse("alerts:approve", args=[alert.pk]), {"token": "anything"})
     alert.refresh_from_db()
     assert alert.status == Status.AWAITING_APPROVAL  # the author cannot approve
 
@@ -161,10 +162,10 @@ def test_a_second_person_approves_on_the_page(client_as, demo_user, settings):
         reverse("alerts:approve", args=[alert.pk])
         in hub.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
     )
-    hub.post(reverse("alerts:approve", args=[alert.pk]))
+    confirm_send(hub, reverse("alerts:approve", args=[alert.pk]))
     alert.refresh_from_db()
     assert alert.status == Status.PUBLISHED and alert.approved_by == colleague
 
-    hub.post(reverse("alerts:close", args=[alert.pk]))
+    hub.post(reverse("alerts:close", args=[alert.pk]), {"confirm": "close"})
     alert.refresh_from_db()
     assert alert.status == Status.CLOSED

@@ -64,27 +64,19 @@ def test_a_ceptoar_naming_another_sectors_member_is_refused_with_the_missing_agr
 
 def test_publish_first_shows_who_only_sees_it_then_publishes_once_confirmed(client_as):
     hub = client_as("demo-hub")
-    before = row_counts()
     response = hub.post(reverse("alerts:new"), compose_data(attachments=[]))
-    assert response.status_code == 200 and row_counts() == before  # nothing sent yet
-    html = response.content.decode()
-    assert "not in any CEPTOAR&#x27;s chain" in html and org("fisc").name in html
-    reach = response.context["reach"]
-    assert reach.fingerprint in html
-
-    # A confirmation of another audience does not count: the page asks again.
-    changed = compose_data(sectors=["finance", "electricity"], reach_confirmed=reach.fingerprint)
-    assert hub.post(reverse("alerts:new"), changed).status_code == 200
-    assert row_counts() == before
-
-    response = hub.post(reverse("alerts:new"), compose_data(reach_confirmed=reach.fingerprint))
     alert = Alert.objects.get(title=compose_data()["title"])
+    assert response.status_code == 302 and response.url == reverse("alerts:submit", args=[alert.pk])
+    assert alert.status == Status.DRAFT and not alert.recipients.exists()  # nothing sent yet
+    page = hub.get(response.url)
+    html = page.content.decode()
+    assert "not in any CEPTOAR&#x27;s chain" in html and org("fisc").name in html
+    token = page.context["preview"].token
+    assert token in html
+
+    response = hub.post(response.url, {"token": token})
+    alert.refresh_from_db()
     assert response.status_code == 302 and alert.status == Status.PUBLISHED
-
-
-def test_an_audience_delivered_in_full_publishes_at_once(client_as):
-    response = client_as("demo-hub").post(reverse("alerts:new"), compose_data(sectors=[], ceptoars=["banks"]))
-    assert response.status_code == 302
 
 
 def test_the_preview_button_shows_the_reach_and_sends_nothing(client_as):

@@ -44,6 +44,9 @@ def test_publish_mail_link_acknowledge_and_tracking(browser, full_demo):
     sender.check("input[name=tlp][value=green]")
     sender.fill("textarea[name=organisations]", "banks-0001")
     sender.locator("button[name=action][value=publish]").click()
+    # Saved as a draft; its send preview says who gets it, and the second click publishes.
+    sender.wait_for_url(re.compile(r"/alerts/\d+/submit/$"))
+    sender.locator("#confirm-send").click()
     sender.wait_for_url(re.compile(r"/alerts/\d+/$"))
     alert_id = re.search(r"/alerts/(\d+)/$", sender.url).group(1)
 
@@ -146,6 +149,9 @@ def test_lateral_alert_from_banks_to_securities_relayed_to_its_members_acknowled
     reach = banks.locator("main").inner_text()
     assert "ただちに配信され、受領確認まで追跡されます" in reach and "証券CEPTOAR が" in reach
     banks.locator("button[name=action][value=publish]").click()
+    # Saved as a draft; its send preview says who gets it, and the second click publishes.
+    banks.wait_for_url(re.compile(r"/alerts/\d+/submit/$"))
+    banks.locator("#confirm-send").click()
     banks.wait_for_url(re.compile(r"/alerts/\d+/$"))
     alert_id = re.search(r"/alerts/(\d+)/$", banks.url).group(1)
 

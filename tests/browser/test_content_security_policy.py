@@ -211,6 +211,9 @@ def test_a_live_tracking_page_updates_itself_within_the_policy(watched):
     page.check("input[name=tlp][value=green]")
     page.fill("textarea[name=organisations]", "banks-0001")
     page.locator("button[name=action][value=publish]").click()
+    # Saved as a draft; its send preview says who gets it, and the second click publishes.
+    page.wait_for_url(re.compile(r"/alerts/\d+/submit/$"))
+    page.locator("#confirm-send").click()
     page.wait_for_url(re.compile(r"/alerts/\d+/$"))
     session.assert_clean()
     alert_id = re.search(r"/alerts/(\d+)/$", page.url).group(1)

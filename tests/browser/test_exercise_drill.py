@@ -84,6 +84,8 @@ def test_drill_scoreboard_and_after_action_report(browser, served_demo):
 
     # -- 5. The drill ends; the after-action report and its PDF ----------------------------------------
     secretariat.locator("#finish-exercise").click()
+    secretariat.wait_for_url("**/finish/")
+    secretariat.locator("#confirm-finish").click()
     secretariat.wait_for_url(detail_url)
     expect(secretariat.locator("#exercise-status")).to_have_text("終了")
     expect(secretariat.locator("#flagged-contacts")).to_be_visible()

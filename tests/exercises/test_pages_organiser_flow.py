@@ -70,7 +70,9 @@ def test_plan_start_send_and_finish_through_the_pages(client_as):
     assert Alert.objects.filter(exercise=exercise).count() == 1
 
     # End: the final figures are kept and shown.
-    response = client.post(reverse("exercises:finish", args=[exercise.pk]))
+    page = client.get(reverse("exercises:finish", args=[exercise.pk])).content.decode()
+    assert "1 open alert of the exercise is closed." in page
+    response = client.post(reverse("exercises:finish", args=[exercise.pk]), {"confirm": "finish"})
     assert response.status_code == 302
     exercise.refresh_from_db()
     assert exercise.status == ExerciseStatus.FINISHED and exercise.final_measures is not None

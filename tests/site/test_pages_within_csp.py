@@ -31,7 +31,7 @@ from ceptoar.agreements.models import Agreement
 from ceptoar.agreements.services import lifecycle
 from ceptoar.alerts.links import make_ack_token
 from ceptoar.alerts.models import AlertAttachment, RelayRule
-from ceptoar.alerts.services import publication, relay_approval
+from ceptoar.alerts.services import drafts, publication, relay_approval
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
@@ -235,6 +235,29 @@ def world(demo_user, settings, tmp_path) -> World:
     relay_approval.do_refuse(refused, hub, reason="公表まで待ってください。")
     relay_approval.do_ask(guarded, demo_user("demo-ministry"), note="至急")
     ids["guarded"] = guarded.pk
+    # A draft of the hub's (its send preview) and one a colleague wrote, awaiting the hub's approval.
+    ids["draft"] = drafts.create_draft(
+        hub,
+        title="下書き",
+        body="",
+        category="malware",
+        severity="high",
+        tlp="green",
+        audience=AudienceSpec(ceptoars=["banks"]),
+    ).pk
+    colleague = User.objects.create_user("csp-hub-colleague", organisation=hub.organisation)
+    RoleGrant.objects.create(user=colleague, role=Role.HUB_STAFF)
+    awaiting_alert = drafts.create_draft(
+        colleague,
+        title="承認待ち",
+        body="",
+        category="malware",
+        severity="high",
+        tlp="green",
+        audience=AudienceSpec(ceptoars=["banks"]),
+        requires_approval=True,
+    )
+    ids["awaiting_alert"] = publication.submit(awaiting_alert, colleague).pk
 
     # Reports: a draft being written, a sent one, one in the case review, one published as a case.
     draft_report = start_report(member, Organisation.objects.get(code="banks"))
@@ -355,6 +378,11 @@ PAGES = {
     "alerts:relay": lambda w: {"pk": w.alert},
     "alerts:tracking": lambda w: {"pk": w.alert},
     "alerts:ack_link": lambda w: {"token": w.ack_token},
+    # The confirmation pages of publishing, approving and closing (the action itself is their POST).
+    "alerts:submit": lambda w: {"pk": w.draft},
+    "alerts:approve": lambda w: {"pk": w.awaiting_alert},
+    "alerts:close": lambda w: {"pk": w.alert},
+    "alerts:correct": lambda w: {"pk": w.alert},
     "reports:list": {},
     "reports:new": {},
     "reports:detail": lambda w: {"pk": w.report},
@@ -382,6 +410,7 @@ PAGES = {
     "exercises:inject_new": lambda w: {"pk": w.planned},
     "exercises:inject_edit": lambda w: {"pk": w.planned, "inject_pk": w.planned_inject},
     "exercises:report": lambda w: {"pk": w.finished},
+    "exercises:finish": lambda w: {"pk": w.running},  # asks for confirmation
     "sharing:audit": {},
     "agreements:list": {},
     "agreements:new": {},
@@ -417,9 +446,7 @@ FRAGMENTS = {
 # one of the pages above, or one of them with the form's errors.
 ACTIONS = [
     "alerts:relay_rule_deactivate",
-    "alerts:submit",
-    "alerts:approve",
-    "alerts:close",
+    "alerts:withdraw",
     "alerts:acknowledge",
     "registry:contact_verify",
     "registry:rules_accept",
@@ -434,7 +461,6 @@ ACTIONS = [
     "reports:analysis_share",
     "analysis:summary_publish",
     "exercises:start",
-    "exercises:finish",
     "exercises:inject_delete",
     "exercises:inject_send",
     "escalation:log_call",

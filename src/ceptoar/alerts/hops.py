@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from ceptoar.alerts.lateral import lateral_recipients
-from ceptoar.alerts.models import Alert
+from ceptoar.alerts.models import Alert, Recipient
+from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import CouncilSeat, Membership, Organisation, OrganisationKind, Oversight
 from ceptoar.sharing import policy
 
@@ -27,6 +28,22 @@ def next_hop_recipients(alert: Alert) -> QuerySet[Organisation]:
         return council_recipients(alert)
     chain, lateral = chain_recipients(alert).values("pk"), lateral_recipients(alert).values("pk")
     return Organisation.objects.filter(Q(pk__in=chain) | Q(pk__in=lateral))
+
+
+def publication_recipients(alert: Alert) -> QuerySet[Organisation]:
+    """The organisations publishing `alert` writes recipient rows for (and the send preview counts): its
+    next hop, narrowed for an exercise's traffic to the exercise's participants, and for a correction to
+    the organisations the corrected alert went to — the same recipients, never more."""
+    recipients = next_hop_recipients(alert)
+    if alert.exercise_id is not None:
+        recipients = recipients.filter(
+            pk__in=Participant.objects.filter(exercise_id=alert.exercise_id).values("organisation_id")
+        )
+    if alert.corrects_id is not None:
+        recipients = recipients.filter(
+            pk__in=Recipient.objects.filter(alert_id=alert.corrects_id).values("organisation_id")
+        )
+    return recipients
 
 
 def chain_recipients(alert: Alert) -> QuerySet[Organisation]:

@@ -33,6 +33,11 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+# Put before the title of a correction (訂正版) when it is written, so every page, list, e-mail subject and
+# relay of it says so without each of them knowing about corrections (as an exercise's mark does).
+CORRECTION_MARK = "【訂正】"
+
+
 class Alert(models.Model):
     """One alert as one organisation sends it. A relay is a new Alert whose `parent` is what it relays."""
 
@@ -96,6 +101,17 @@ class Alert(models.Model):
     )
     relay_note = models.TextField(_("relay note"), blank=True)
     relayed_automatically = models.BooleanField(_("relayed by a relay rule"), default=False)
+    # A correction (訂正版): a new alert replacing a published one of the same sender, delivered to the
+    # organisations that one went to (`alerts.services.corrections`).
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    correction_note = models.TextField(_("what was corrected"), blank=True)
     # Set on an exercise's injects and inherited by every relay of them: exercise traffic is kept apart
     # from live figures and reaches only the exercise's participants.
     exercise = models.ForeignKey(
@@ -115,6 +131,11 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_correction(self) -> bool:
+        """A correction (訂正版) or a relay of one: its title carries the mark (relays copy the title)."""
+        return self.title.startswith(CORRECTION_MARK)
 
     @property
     def hop(self) -> int:

@@ -16,14 +16,12 @@ alert there (that CEPTOAR's ministry relays only what reaches it). A ministry wr
 the community is not refused for the CEPTOARs of other ministries within it: those are said beforehand as
 visible only, and the sender decides.
 
-Publication asks `require_reach` (refusals) and the compose page asks `preview_reach` and, when some
-organisations would only see the alert, has the sender confirm that before it publishes.
+Publication asks `require_reach` (refusals); the compose page asks `preview_reach`, and the send preview
+(`alerts.preview`) asks `reach_of` for a saved draft and has the sender confirm it before it publishes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -68,7 +66,11 @@ class Reach:
     visible_only: list[Group] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     people_notified: int = 0
-    fingerprint: str = ""
+    # The organisations behind the groups, for the send preview's counts by kind (`alerts.preview`).
+    delivered_ids: set[int] = field(default_factory=set)
+    relayed_ids: set[int] = field(default_factory=set)
+    visible_only_ids: set[int] = field(default_factory=set)
+    visible_only_people: int = 0
 
     @property
     def visible_only_count(self) -> int:
@@ -163,6 +165,7 @@ def reach_of(
     alert = Alert(origin_organisation=sender, audience=audience, tlp=tlp, category=category)
     reach = Reach(refused=refusals_of(alert))
     delivered = _ids(next_hop_recipients(alert))
+    reach.delivered_ids = delivered
     if delivered:
         reach.delivered = _group(delivered, _("Delivered now and tracked: they confirm receipt."))
     if tlp == Tlp.RED:
@@ -206,6 +209,8 @@ def reach_of(
     if tlp in RULES_REQUIRED_TLPS and left:
         # AMBER reaches only organisations bound by their CEPTOAR's rules: the others do not see it at all.
         left = policy.organisations_bound_by_current_rules(left)
+    reach.relayed_ids = reached - delivered
+    reach.visible_only_ids = set(left)
     reach.visible_only = _visible_only(sender, left, not_relaying, no_onward_relay)
     unreached_people = audience.people.filter(is_active=True).exclude(organisation_id__in=reached)
     if sender.kind not in LATERAL_SENDER_KINDS:
@@ -213,6 +218,7 @@ def reach_of(
     else:
         unreached_people = unreached_people.exclude(organisation__in=flows.own_chain(sender))
     people = list(unreached_people.order_by("username"))
+    reach.visible_only_people = len(people)
     if people:
         reach.visible_only.append(
             Group(
@@ -276,13 +282,6 @@ def _visible_only(sender, left: set[int], not_relaying, no_onward_relay) -> list
     return groups
 
 
-def _fingerprint(sender: Organisation, spec: AudienceSpec, tlp: str, category: str, no_onward_relay) -> str:
-    """What the sender confirmed: the same audience, marking, category and relay caveat, or it is asked
-    again (not a secret: it only ties a confirmation to what was shown)."""
-    text = json.dumps([sender.pk, spec.__dict__, tlp, category, bool(no_onward_relay)], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 def preview_reach(
     sender: Organisation, spec: AudienceSpec, tlp: str, category: str, *, no_onward_relay: bool = False
 ) -> Reach:
@@ -293,5 +292,4 @@ def preview_reach(
         reach = reach_of(sender, audience, tlp, category, no_onward_relay=no_onward_relay)
         # The audience rows were needed only to ask the policy: nothing of the preview is kept.
         transaction.set_rollback(True)
-    reach.fingerprint = _fingerprint(sender, spec, tlp, category, no_onward_relay)
     return reach

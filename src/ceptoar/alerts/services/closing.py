@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
-from ceptoar.alerts.models import Alert, Status
+from ceptoar.alerts.models import Acknowledgement, Alert, Recipient, Status
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.escalation import services as escalation
+from ceptoar.escalation.models import FollowUp, FollowUpState
+
+
+@dataclass
+class ClosingSummary:
+    """What closing will do, for the confirmation page: said in counts before the click."""
+
+    recipients: int
+    acknowledged: int
+    pending_steps: int
+    organisations_chased: int
+
+    @property
+    def unacknowledged(self) -> int:
+        return self.recipients - self.acknowledged
+
+
+def closing_summary(alert: Alert) -> ClosingSummary:
+    pending = FollowUp.objects.filter(recipient__alert=alert, state=FollowUpState.PENDING)
+    return ClosingSummary(
+        recipients=Recipient.objects.filter(alert=alert).count(),
+        acknowledged=Acknowledgement.objects.filter(recipient__alert=alert).count(),
+        pending_steps=pending.count(),
+        organisations_chased=pending.values("recipient_id").distinct().count(),
+    )
 
 
 @transaction.atomic

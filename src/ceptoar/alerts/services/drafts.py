@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
 from ceptoar.alerts.attachments import check_attachment
-from ceptoar.alerts.models import Alert, AlertAttachment
+from ceptoar.alerts.models import Alert, AlertAttachment, Status
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
+from ceptoar.sharing.models import AuditEntry
 
 
 @transaction.atomic
@@ -71,3 +72,26 @@ def require_own_draft(alert: Alert, user: User) -> None:
     """Submitting, approving and closing are for the sending organisation's senders only."""
     if alert.origin_organisation_id != user.organisation_id or not access.can_send_alerts(user):
         raise PermissionDenied(_("Only the sending organisation may change this alert."))
+
+
+@transaction.atomic
+def withdraw(alert: Alert, user: User) -> Alert:
+    """The author takes a draft back from approval: it is a draft again, nobody can approve it until it is
+    sent again, and the audit log keeps who withdrew it and when."""
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    require_own_draft(alert, user)
+    if alert.author_id != user.pk:
+        raise PermissionDenied(_("Only the author may withdraw this alert from approval."))
+    if alert.status != Status.AWAITING_APPROVAL:
+        raise ValidationError({"status": _("Only an alert awaiting approval can be withdrawn.")})
+    alert.status = Status.DRAFT
+    alert.save(update_fields=["status", "updated_at"])
+    AuditEntry.objects.create(
+        user=user,
+        organisation_id=user.organisation_id,
+        action="withdrawn_from_approval",
+        item_type=alert._meta.label_lower,
+        item_id=alert.pk,
+        tlp=alert.tlp,
+    )
+    return alert

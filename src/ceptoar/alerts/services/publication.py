@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.accounts.models import User
-from ceptoar.alerts.hops import ceptoars_touched, next_hop_recipients
+from ceptoar.alerts.hops import ceptoars_touched, publication_recipients
 from ceptoar.alerts.lateral import onward_refusal
 from ceptoar.alerts.models import (
     Alert,
@@ -24,13 +24,13 @@ from ceptoar.alerts.models import (
     Severity,
     Status,
 )
+from ceptoar.alerts.preview import require_preview
 from ceptoar.alerts.reach import require_reach
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.escalation import services as escalation
-from ceptoar.exercises.models import Participant
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import audit, policy
@@ -41,12 +41,15 @@ SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity
 
 
 @transaction.atomic
-def submit(alert: Alert, user: User) -> Alert:
-    """Publish now, or hand to a second person when the alert asks for approval."""
+def submit(alert: Alert, user: User, *, confirm: str | None = None) -> Alert:
+    """Publish now, or hand to a second person when the alert asks for approval. `confirm` is the token of
+    the preview the sender confirmed (`alerts.preview`): refused, with nothing written, if the draft or
+    whom it reaches has changed since."""
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     require_own_draft(alert, user)
     if alert.status != Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted.")})
+    require_preview(alert, confirm)
     if alert.requires_approval:
         # Refused now rather than when the second person approves (publication asks again then).
         require_reach(alert)
@@ -66,12 +69,9 @@ def _publish(alert: Alert) -> Alert:
     require_reach(alert)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
-    recipients = next_hop_recipients(alert)
-    if alert.exercise_id is not None:
-        # An exercise reaches its participants and no one else, whatever a relay's audience says.
-        recipients = recipients.filter(
-            pk__in=Participant.objects.filter(exercise_id=alert.exercise_id).values("organisation_id")
-        )
+    # An exercise reaches its participants and no one else, whatever a relay's audience says; a correction
+    # the organisations its corrected alert went to.
+    recipients = publication_recipients(alert)
     insert_from_select(
         Recipient,
         recipients.order_by("pk"),

@@ -117,6 +117,44 @@ def family_tree(alert: Alert) -> dict[int, Alert]:
     return nodes
 
 
+def _nearest_in_family(user, root_id: int) -> Alert | None:
+    """Of the chain of `root_id` (the original and its relays), the alert this reader sees nearest to them:
+    a member is sent to its CEPTOAR's relay, the sender to its own alert."""
+    family = Alert.objects.filter(Q(pk=root_id) | Q(root_id=root_id), status__in=policy.SHARED_ALERT_STATUSES)
+    if not family.filter(origin_organisation_id=user.organisation_id, pk=root_id).exists():
+        family = policy.nearest_visible_alerts(user, family)
+    else:
+        family = family.filter(pk=root_id)
+    return family.order_by("-published_at", "-pk").first()
+
+
+@dataclass
+class CorrectionLinks:
+    """Between an alert and its correction (訂正版), both ways, within what the reader may see."""
+
+    corrects: Alert | None = None
+    corrected_by: Alert | None = None
+    note: str = ""
+
+
+def correction_links(user, alert: Alert) -> CorrectionLinks:
+    """The links of an alert's page: to the alert its chain corrects, and to the newest published
+    correction of it. A relay links as its original does: its chain is the original's."""
+    root = alert.root if alert.root_id else alert
+    links = CorrectionLinks(note=root.correction_note)
+    if root.corrects_id is not None:
+        corrected_root = root.corrects.root_id or root.corrects_id
+        links.corrects = _nearest_in_family(user, corrected_root)
+    correction = (
+        Alert.objects.filter(corrects_id=root.pk, status__in=policy.SHARED_ALERT_STATUSES)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if correction is not None:
+        links.corrected_by = _nearest_in_family(user, correction.pk)
+    return links
+
+
 def relay_refusal(alert: Alert, user, our_relay: Alert | None) -> str | None:
     """Why the user's organisation cannot relay this alert now, in the services' words; None if it can.
     Only decides whether to offer the button: `services.publication.relay` decides for real."""

@@ -1,34 +1,31 @@
-"""Reading an alert: its content or envelope, lineage and relays, receipts, attachments, and the
-sending organisation's actions on it (submit, approve, close)."""
+"""Reading an alert: its content or envelope, lineage and relays, receipts, attachments, and which of the
+sending organisation's actions it offers (their pages: `views.sending`)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from ceptoar.accounts import access
 from ceptoar.alerts import hops, tracking
 from ceptoar.alerts.models import Acknowledgement, Alert, AlertAttachment, Status
 from ceptoar.alerts.reach import reach_of
-from ceptoar.alerts.rendering import envelope_title, render_markdown
-from ceptoar.alerts.services import acknowledgements, approval, closing, publication
+from ceptoar.alerts.rendering import render_markdown
+from ceptoar.alerts.services import acknowledgements
 from ceptoar.alerts.views import relay_approval
 from ceptoar.alerts.views.common import (
+    correction_links,
     describe_audience,
     family_tree,
     find_our_relay,
     relay_refusal,
-    sent_message,
     visible_alert_or_404,
 )
 from ceptoar.sharing import audit, policy
 from ceptoar.sharing.models import AUDITED_TLPS
 from ceptoar.utilities.downloads import attachment_response
-from ceptoar.utilities.refusals import REFUSED, attempt
 
 RECEIPTS_SHOWN = 100
 RELAY_INDENT_LEVELS = 8  # indentation classes of the relays table, relay-indent-0 … -8 in site.css
@@ -82,7 +79,9 @@ def _actions(alert: Alert, user, nodes: dict[int, Alert]) -> dict:
         "awaiting_colleague": ours
         and alert.status == Status.AWAITING_APPROVAL
         and user.pk == alert.author_id,
+        "withdraw": ours and alert.status == Status.AWAITING_APPROVAL and user.pk == alert.author_id,
         "close": ours and alert.status == Status.PUBLISHED,
+        "correct": ours and alert.parent_id is None and alert.status in policy.SHARED_ALERT_STATUSES,
         "relay": sender and refusal is None,
         "relay_refusal": refusal if sender and alert.status == Status.PUBLISHED and not ours else None,
         "our_relay": our_relay,
@@ -136,6 +135,7 @@ def detail(request, pk):
         if actions["submit"] or actions["approve"]
         else None,
         "audited": alert.tlp in AUDITED_TLPS,
+        "correction": correction_links(request.user, alert),
         "can_track": tracking.can_track(request.user, alert),
         **_receipt_context(alert, request.user),
         **relay_approval.panel(alert, request.user),
@@ -168,40 +168,3 @@ def attachment(request, pk, attachment_pk):
         raise Http404(_("No such alert, or not one you may see."))
     audit.record_read(request.user, item.alert, action="download", detail=item.name)
     return attachment_response(item)
-
-
-# -- acting on an alert ---------------------------------------------------------------------------
-
-
-def _act(request, pk, operation, success) -> object:
-    alert = visible_alert_or_404(request.user, pk)
-    done = attempt(request, lambda: operation(alert, request.user))
-    if done is not REFUSED:
-        alert = done
-        messages.success(request, success(alert))
-    return redirect("alerts:detail", pk=alert.pk)
-
-
-@require_POST
-def submit(request, pk):
-    return _act(request, pk, publication.submit, sent_message)
-
-
-@require_POST
-def approve(request, pk):
-    return _act(request, pk, approval.approve, sent_message)
-
-
-@require_POST
-def close(request, pk):
-    return _act(
-        request,
-        pk,
-        closing.close,
-        lambda alert: _("“%(title)s” is closed.") % {"title": _title_for(request.user, alert)},
-    )
-
-
-def _title_for(user, alert: Alert) -> str:
-    """The title, or the envelope's words for an alert the user passes on unread."""
-    return alert.title if policy.may_read_content(user, alert) else envelope_title(alert)

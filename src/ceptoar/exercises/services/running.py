@@ -3,6 +3,7 @@ keeps its final measures and flags the contacts it found wanting."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.alerts.models import Alert, Status
 from ceptoar.escalation import services as escalation
+from ceptoar.escalation.models import FollowUp, FollowUpState
 from ceptoar.exercises import access, measures, participants
 from ceptoar.exercises.models import Exercise, ExerciseStatus, Participant
 from ceptoar.exercises.services import findings
@@ -34,6 +36,32 @@ def start(exercise: Exercise, user=None, now: datetime | None = None) -> Exercis
     exercise.status, exercise.started_at = ExerciseStatus.RUNNING, now
     exercise.save(update_fields=["status", "started_at"])
     return exercise
+
+
+@dataclass
+class FinishingSummary:
+    """What ending the exercise will do, counted for its confirmation page."""
+
+    participants: int
+    open_alerts: int
+    pending_steps: int
+    organisations_chased: int
+    injects_unsent: int
+
+
+def finishing_summary(exercise: Exercise) -> FinishingSummary:
+    pending = FollowUp.objects.filter(
+        recipient__alert__exercise=exercise,
+        recipient__alert__status=Status.PUBLISHED,
+        state=FollowUpState.PENDING,
+    )
+    return FinishingSummary(
+        participants=Participant.objects.filter(exercise=exercise).count(),
+        open_alerts=Alert.objects.filter(exercise=exercise, status=Status.PUBLISHED).count(),
+        pending_steps=pending.count(),
+        organisations_chased=pending.values("recipient__organisation_id").distinct().count(),
+        injects_unsent=exercise.injects.filter(alert__isnull=True).count(),
+    )
 
 
 @transaction.atomic

@@ -1,13 +1,15 @@
-"""The organiser's buttons that run an exercise: start it, send an inject now, end it. Each is a service
-action (`exercises.services`); a refusal comes back as a message on the exercise page."""
+"""The organiser's buttons that run an exercise: start it, send an inject now, end it (behind a page that
+says what ending stops). Each is a service action (`exercises.services`); a refusal comes back as a
+message on the exercise page."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ceptoar.exercises.models import ExerciseStatus
 from ceptoar.exercises.services import injects, running
 from ceptoar.exercises.views.common import inject_or_404, manageable_or_403
 from ceptoar.utilities.refusals import REFUSED, attempt
@@ -24,15 +26,21 @@ def exercise_start(request, pk):
     return redirect("exercises:detail", pk=exercise.pk)
 
 
-@require_POST
 def exercise_finish(request, pk):
+    """Ending cannot be undone: a page first says what it stops (counts), and only its button ends it."""
     exercise = manageable_or_403(request.user, pk)
-    if attempt(request, lambda: running.finish(exercise, request.user)) is not REFUSED:
-        messages.success(
-            request,
-            _("The exercise has ended: escalation stopped and the final figures are kept below."),
-        )
-    return redirect("exercises:detail", pk=exercise.pk)
+    if request.method == "POST" and request.POST.get("confirm") == "finish":
+        if attempt(request, lambda: running.finish(exercise, request.user)) is not REFUSED:
+            messages.success(
+                request,
+                _("The exercise has ended: escalation stopped and the final figures are kept below."),
+            )
+        return redirect("exercises:detail", pk=exercise.pk)
+    if exercise.status != ExerciseStatus.RUNNING:
+        messages.info(request, _("Only a running exercise can be ended."))
+        return redirect("exercises:detail", pk=exercise.pk)
+    context = {"exercise": exercise, "summary": running.finishing_summary(exercise)}
+    return render(request, "exercises/confirm_finish.html", context)
 
 
 @require_POST
