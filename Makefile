@@ -18,8 +18,9 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# `make demo PORT=8100` serves on another port (the default stays 8000; `ceptoar demo --port`).
 demo: install
-	$(BIN)/ceptoar demo
+	$(BIN)/ceptoar demo $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -120,16 +120,18 @@ def test_the_demo_load_holds_the_seed_maps_organisations(loaded):
 
 def test_the_relay_chain_is_set_up_by_a_phase(loaded):
     space, _seconds = loaded
-    # The demo gives each of its 23 sub-groups and relay hubs a standing rule of its own.
-    assert _population(space)["relay_rules"] == ["subgroup"] * 23
+    # `ceptoar demo` gives each of the 5 ministries, the CEPTOARs and the 23 sub-groups and relay hubs a
+    # standing rule of its own (`demo.relays`, the population's sub-group rules).
+    demo_rules = ["ceptoar"] * len(CEPTOARS) + ["ministry"] * 5 + ["subgroup"] * 23
+    assert _population(space)["relay_rules"] == demo_rules
     chain = sandbox.run_phase(space, "ceptoar.demo.sandbox.set_up_relay_chain", ceptoars=["gas"])
     assert chain == {"ministries": 1, "ceptoars": 1, "relay_hubs": 0}
-    # The ministry relays from the hub, the gas CEPTOAR from its ministry: one standing rule each.
-    assert _population(space)["relay_rules"] == ["ceptoar", "ministry", *["subgroup"] * 23]
-    # Water's 8 hub cities relay too, by the rules they have already: none is added for them.
+    # The gas CEPTOAR and its ministry relay by the demo's rules already: none is added for them.
+    assert _population(space)["relay_rules"] == demo_rules
+    # Water's 8 hub cities relay too, by the rules they have already.
     chain = sandbox.run_phase(space, "ceptoar.demo.sandbox.set_up_relay_chain", ceptoars=["water"])
     assert chain == {"ministries": 1, "ceptoars": 1, "relay_hubs": 8}
-    assert _population(space)["relay_rules"] == ["ceptoar"] * 2 + ["ministry"] * 2 + ["subgroup"] * 23
+    assert _population(space)["relay_rules"] == demo_rules
 
 
 def test_a_failing_phase_says_which_and_why(loaded):

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from ceptoar.search.text import EmptyQueryError, is_searchable, normalise, parse_query, tokens
+from ceptoar.search.text import (
+    EmptyQueryError,
+    content_words,
+    is_index_term,
+    is_searchable,
+    normalise,
+    parse_query,
+    tokens,
+)
 
 
 def test_kanji_and_kana_become_bigrams_plus_the_last_character():
@@ -52,3 +60,18 @@ def test_a_query_without_letters_digits_or_kanji_is_refused(query):
         parse_query(query)
     assert not is_searchable(query)
     assert isinstance(EmptyQueryError(query), ValueError)
+
+
+def test_content_words_are_the_nouns_and_verbs_in_dictionary_form_without_grammar_or_numbers():
+    words = content_words("退職者のＶＰＮアカウントで不正ログインされ、サーバーとサーバが約2万件閲覧された。")
+
+    assert {"退職", "vpn", "アカウント", "不正", "閲覧"} <= set(words)
+    # サーバ and サーバー are one word; する, された's grammar, punctuation and numbers are not words.
+    assert words.count("サーバー") == 2
+    assert not {"する", "れる", "た", "2", "万", "、"} & set(words)
+    assert all(is_index_term(word) for word in words)
+
+
+def test_an_index_term_is_letters_and_digits_only():
+    assert is_index_term("ログイン") and is_index_term("eventintrusion")
+    assert not is_index_term("intentional.dos") and not is_index_term("") and not is_index_term("a" * 101)

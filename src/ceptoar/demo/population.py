@@ -58,6 +58,8 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = [
     DemoAccount("demo-hub", Role.HUB_STAFF, "nisc", "NISC 担当 (デモ)"),
+    # A second hub person: an alert that asks for approval is approved by someone other than its author.
+    DemoAccount("demo-hub2", Role.HUB_STAFF, "nisc", "NISC 担当2 (デモ・承認者)"),
     DemoAccount("demo-auditor", Role.AUDITOR, "nisc", "監査 (デモ)"),
     DemoAccount("demo-ministry", Role.MINISTRY_LIAISON, "fsa", "金融庁 担当 (デモ)"),
     DemoAccount("demo-secretariat", Role.SECRETARIAT, "banks", "銀行等CEPTOAR 事務局 (デモ)"),
@@ -455,26 +457,9 @@ class _Builder:
 
     # -- people ------------------------------------------------------------------------------
     def _users(self) -> None:
-        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-        from allauth.mfa.totp.internal.auth import TOTP
-
         groups = _admin_groups()
         for account in DEMO_ACCOUNTS:
-            user = User.objects.create_user(
-                username=account.username,
-                password=DEMO_PASSWORD,
-                email=f"{account.username}@demo.example.jp",
-                organisation=self.orgs[account.organisation_code],
-                display_name=account.display_name,
-                is_demo=True,
-                is_staff=account.role in (Role.HUB_STAFF, Role.SECRETARIAT, Role.AUDITOR),
-            )
-            RoleGrant.objects.create(user=user, role=account.role)
-            if account.role in ADMIN_GROUP_BY_ROLE:
-                user.groups.add(groups[ADMIN_GROUP_BY_ROLE[account.role]])
-            if account.role in MFA_REQUIRED_ROLES:
-                TOTP.activate(user, demo_totp_secret(account.username))
-                RecoveryCodes.activate(user)
+            _create_account(account, self.orgs[account.organisation_code], groups)
 
     def _relay_rules(self) -> None:
         """A standing rule for every sub-group and relay hub: what its CEPTOAR sends goes on to its members."""
@@ -506,6 +491,50 @@ class _Builder:
                 minimum_severity=Severity.LOW,
                 note=HUB_RELAY_NOTE,
             )
+
+
+def _create_account(account: DemoAccount, organisation: Organisation, groups: dict) -> User:
+    """A demo login: the demo password, its role, its admin group, and for a staff role a TOTP authenticator
+    with the account's fixed secret (`ceptoar totp`). Draws nothing from the population's random stream."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = User.objects.create_user(
+        username=account.username,
+        password=DEMO_PASSWORD,
+        email=f"{account.username}@demo.example.jp",
+        organisation=organisation,
+        display_name=account.display_name,
+        is_demo=True,
+        is_staff=account.role in (Role.HUB_STAFF, Role.SECRETARIAT, Role.AUDITOR),
+    )
+    RoleGrant.objects.create(user=user, role=account.role)
+    if account.role in ADMIN_GROUP_BY_ROLE:
+        user.groups.add(groups[ADMIN_GROUP_BY_ROLE[account.role]])
+    if account.role in MFA_REQUIRED_ROLES:
+        TOTP.activate(user, demo_totp_secret(account.username))
+        RecoveryCodes.activate(user)
+    return user
+
+
+def add_missing_accounts() -> list[str]:
+    """The demo logins added since a demo was loaded (demo-hub2), made in that demo; returns their names.
+    A demo loaded afresh has them all already."""
+    if not is_loaded():
+        return []
+    existing = set(
+        User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).values_list(
+            "username", flat=True
+        )
+    )
+    missing = [account for account in DEMO_ACCOUNTS if account.username not in existing]
+    if not missing:
+        return []
+    with transaction.atomic():
+        groups = _admin_groups()
+        for account in missing:
+            _create_account(account, Organisation.objects.get(code=account.organisation_code), groups)
+    return [account.username for account in missing]
 
 
 # Model permissions for the admin; what each person sees there is still narrowed by `accounts.access`.

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ceptoar.accounts.models import Role, RoleGrant, User
+from ceptoar.demo.relays import RELAY_ACCOUNT_PREFIX
 from ceptoar.registry.models import Contact, ContactKind, Membership, Organisation
 from ceptoar.reports.models import Cause, ConsentScope, EventType, HopLevel, Report, ReportVersion, Stage
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
@@ -136,7 +137,12 @@ def _account(username: str, organisation: Organisation, role: str) -> User:
 
 
 def _secretariat_of(ceptoar: Organisation) -> User:
-    existing = User.objects.filter(organisation=ceptoar, role_grants__role=Role.SECRETARIAT).first()
+    # Not the account in whose name the demo's relay rules act (`demo.relays`): it relays, it writes no case.
+    existing = (
+        User.objects.filter(organisation=ceptoar, role_grants__role=Role.SECRETARIAT)
+        .exclude(username__startswith=RELAY_ACCOUNT_PREFIX)
+        .first()
+    )
     return existing or _account(f"demo-secretariat-{ceptoar.code}", ceptoar, Role.SECRETARIAT)
 
 

@@ -355,14 +355,16 @@ def _sender(organisation, role: str):
 
 def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
     """A sender and a standing rule "hub alerts go straight on" for every ministry and CEPTOAR (or only the
-    given CEPTOARs and their ministries): the ministries relay from the hub, the CEPTOARs from their
-    ministries, each in its own name. The sub-groups and relay hubs of those CEPTOARs relay from their
+    given CEPTOARs and their ministries) that does not relay everything already (the demo's own chain,
+    `demo.relays`, does): the ministries relay from the hub, the CEPTOARs from their ministries, each in its
+    own name. The sub-groups and relay hubs of those CEPTOARs relay from their
     CEPTOAR by the standing rule the demo gives them; one that has none is given one here. Returns how many
     of each kind relay, so that a caller knows how many alerts the relay tree will hold."""
     from django.db import transaction
 
     from ceptoar.accounts.models import Role
     from ceptoar.alerts.models import RelayRule
+    from ceptoar.demo.relays import relays_already
     from ceptoar.registry.models import Organisation, OrganisationKind, Oversight
 
     chosen = Organisation.objects.ceptoars()
@@ -377,6 +379,8 @@ def set_up_relay_chain(ceptoars: list[str] | None = None) -> dict:
             (chosen, Role.SECRETARIAT, "ministry"),
         ):
             for organisation in relayers:
+                if relays_already(organisation, relays_from):
+                    continue  # the demo's own chain (`demo.relays`) relays it already
                 RelayRule.objects.create(
                     organisation=organisation,
                     created_by=_sender(organisation, role),

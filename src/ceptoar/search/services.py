@@ -10,6 +10,7 @@ Each query is one indexed statement on SQLite (FTS5) and PostgreSQL (tsvector + 
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,15 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Expression, F, QuerySet
 
 from ceptoar.search.models import SearchDocument, SearchTerm
-from ceptoar.search.text import MAX_INDEXED_CHARS, ParsedQuery, join_parts, normalise, parse_query, tokens
+from ceptoar.search.text import (
+    MAX_INDEXED_CHARS,
+    ParsedQuery,
+    is_index_term,
+    join_parts,
+    normalise,
+    parse_query,
+    tokens,
+)
 
 # similar() compares documents on up to this many of the source's most distinctive tokens (highest TF-IDF):
 # enough that documents sharing only part of the subject (not just near-copies) still score.
@@ -29,8 +38,12 @@ SIMILARITY_TERMS = 100
 # about a subject (した, システム) but would make nearly every document a candidate: similar() ignores them.
 STOP_TERM_SHARE = 0.1
 STOP_TERM_MIN_DOCUMENTS = 50
-# Terms per statement when counting or looking up document frequencies: far below SQLite's variable limit.
+# Terms per statement when counting document frequencies: far below SQLite's variable limit.
 _TERM_CHUNK = 300
+# similar() scores, by the cosine of the two documents' whole TF-IDF vectors, this many of the documents
+# that hold the most of the source's distinctive weight (the one indexed statement finds them): enough that
+# the few shown are the best by the fuller measure, few enough that their tokens are read in one statement.
+SIMILARITY_POOL = 50
 
 CandidateIds = QuerySet | Iterable[int] | None
 
@@ -62,7 +75,26 @@ def index_document(kind: str, object_id: int, text_parts: Mapping[str, str] | st
     MAX_INDEXED_CHARS characters (after normalising) is not indexed."""
     _check_kind(kind)
     normalised = normalise(join_parts(text_parts))[:MAX_INDEXED_CHARS]
-    token_list = tokens(normalised)
+    _store(kind, object_id, normalised, tokens(normalised))
+
+
+def index_terms(kind: str, object_id: int, terms: Iterable[str]) -> None:
+    """Store (or replace) an object's document made of terms chosen by the caller instead of text: content
+    words (`text.content_words`), or codes such as a category. Each term becomes one index token as it is,
+    so it must be letters and digits only (`text.is_index_term`); ValueError names the first that is not.
+    Searched and compared as any document (`similar`), under its own kind."""
+    _check_kind(kind)
+    term_list = list(terms)
+    for position, term in enumerate(term_list):
+        if not is_index_term(term):
+            raise ValueError(
+                f"terms[{position}]={term!r} of {kind}:{object_id} is not an index term (letters and digits, "
+                "at most 100 characters)."
+            )
+    _store(kind, object_id, " ".join(term_list), term_list)
+
+
+def _store(kind: str, object_id: int, normalised: str, token_list: list[str]) -> None:
     token_text = " ".join(token_list)
     with transaction.atomic():
         document = SearchDocument.objects.select_for_update().filter(kind=kind, object_id=object_id).first()
@@ -71,7 +103,7 @@ def index_document(kind: str, object_id: int, text_parts: Mapping[str, str] | st
                 kind=kind, object_id=object_id, normalised_text=normalised, tokens=token_text
             )
             old_terms: set[str] = set()
-        elif document.normalised_text == normalised:
+        elif document.normalised_text == normalised and document.tokens == token_text:
             return
         else:
             old_terms = set(document.tokens.split())
@@ -136,6 +168,12 @@ class _Fts5:
     # SQLite runs an uncorrelated IN (...) once and keeps its rowids: one index lookup per statement.
     row_matches = "{d}.id IN (SELECT rowid FROM search_document_fts WHERE search_document_fts MATCH %s)"
     weight = "%s"
+    # One parameter, a JSON array, however many terms: the statement count never depends on the text.
+    term_in_list = "term IN (SELECT value FROM json_each(%s))"
+
+    @staticmethod
+    def term_list(terms: list[str]) -> str:
+        return json.dumps(terms, ensure_ascii=False)
 
     @staticmethod
     def relevance_params(engine_query: str) -> list:
@@ -164,6 +202,11 @@ class _TsQuery:
     relevance = "ts_rank(d.search_vector, %s::tsquery, 1)"
     row_matches = "{d}.search_vector @@ %s::tsquery"
     weight = "%s::float8"
+    term_in_list = "term = ANY(%s)"
+
+    @staticmethod
+    def term_list(terms: list[str]) -> list[str]:
+        return terms
 
     @staticmethod
     def relevance_params(engine_query: str) -> list:
@@ -293,42 +336,83 @@ def ranked(
 
 
 def _document_frequencies(kind: str, terms: Iterable[str]) -> dict[str, int]:
-    frequencies: dict[str, int] = {}
-    for chunk in _chunks(terms):
-        rows = SearchTerm.objects.filter(kind=kind, term__in=chunk).values_list("term", "document_count")
-        frequencies.update(rows)
-    return frequencies
+    """How many documents of `kind` hold each of the terms: one statement, whatever their number."""
+    terms = sorted(set(terms))
+    if not terms:
+        return {}
+    engine = _engine()
+    table = connection.ops.quote_name(SearchTerm._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT term, document_count FROM {table} WHERE kind = %s AND {engine.term_in_list}",  # noqa: S608
+            [kind, engine.term_list(terms)],
+        )
+        return dict(cursor.fetchall())
 
 
-def _distinctive_terms(kind: str, token_list: list[str]) -> dict[str, float]:
-    """The source's SIMILARITY_TERMS most distinctive tokens, weighted by TF-IDF and summing to 1.
-    Tokens no other document holds (document frequency 1) cannot make anything similar and are left out,
-    and so are stop terms (see STOP_TERM_SHARE)."""
-    counts = Counter(token_list)
-    frequencies = _document_frequencies(kind, counts)
-    total = SearchDocument.objects.filter(kind=kind).count()
-    most = max(STOP_TERM_MIN_DOCUMENTS, int(total * STOP_TERM_SHARE))
-    weights = {
-        term: (1 + math.log(counts[term])) * math.log(1 + (total - df + 0.5) / (df + 0.5))
-        for term, df in frequencies.items()
-        if 2 <= df <= most
-    }
+@dataclass(frozen=True)
+class _Weighting:
+    """TF-IDF over one kind's documents: `(1 + ln tf) × ln(1 + (N − df + 0.5)/(df + 0.5))`, the BM25 form of
+    the inverse document frequency. Stop terms (see STOP_TERM_SHARE) weigh nothing."""
+
+    total: int
+
+    @property
+    def most(self) -> int:
+        return max(STOP_TERM_MIN_DOCUMENTS, int(self.total * STOP_TERM_SHARE))
+
+    def vector(self, counts: Counter, frequencies: Mapping[str, int]) -> dict[str, float]:
+        # A term of the document is in at least that document, even one indexed since df was read.
+        return {
+            term: (1 + math.log(count)) * math.log(1 + (self.total - df + 0.5) / (df + 0.5))
+            for term, count in counts.items()
+            if (df := max(frequencies.get(term, 1), 1)) <= self.most
+        }
+
+
+def _distinctive_terms(weights: Mapping[str, float]) -> dict[str, float]:
+    """The source's SIMILARITY_TERMS heaviest terms that another document holds too (a term of document
+    frequency 1 cannot make anything similar), weighted to sum to 1: what the indexed statement looks for."""
     chosen = sorted(weights, key=lambda term: (-weights[term], term))[:SIMILARITY_TERMS]
     weight_sum = sum(weights[term] for term in chosen)
-    return {term: weights[term] / weight_sum for term in chosen}
+    return {term: weights[term] / weight_sum for term in chosen} if weight_sum else {}
 
 
-def similar(kind: str, object_id: int, candidate_ids: CandidateIds = None, limit: int = 5) -> list[SearchHit]:
-    """The other objects of `kind` most similar to this one, best first. The score (0 to 1, the same on
-    both engines) is the TF-IDF weighted share of the source's most distinctive tokens that the other
-    document contains. An object that is not indexed has no similar objects."""
+def _cosine(left: Mapping[str, float], right: Mapping[str, float]) -> float:
+    norms = math.sqrt(sum(w * w for w in left.values())) * math.sqrt(sum(w * w for w in right.values()))
+    if not norms:
+        return 0.0
+    if len(right) < len(left):
+        left, right = right, left
+    return sum(weight * right[term] for term, weight in left.items() if term in right) / norms
+
+
+def similar(
+    kind: str, object_id: int, candidate_ids: CandidateIds = None, limit: int = 5, min_score: float = 0.0
+) -> list[SearchHit]:
+    """The other objects of `kind` most similar to this one, best first, each scoring at least `min_score`.
+
+    The score is the cosine of the two documents' TF-IDF vectors (see _Weighting), from 0 (no term in
+    common) to 1 (the same text): the weight the two share, relative to what each document scores against
+    itself, so a long document does not score high merely by holding many terms, and the score means the
+    same for every source and on both engines. The documents scored are the SIMILARITY_POOL that hold the
+    most of the source's distinctive weight (one indexed statement). An object that is not indexed has no
+    similar objects."""
     _check_kind(kind)
     _check_limit(limit)
+    if not 0 <= min_score <= 1:
+        raise ValueError(f"min_score={min_score} must be between 0 and 1.")
     source = SearchDocument.objects.filter(kind=kind, object_id=object_id).values_list("id", "tokens").first()
     if source is None:
         return []
     source_id, token_text = source
-    terms = _distinctive_terms(kind, token_text.split())
+    weighting = _Weighting(SearchDocument.objects.filter(kind=kind).count())
+    counts = Counter(token_text.split())
+    frequencies = _document_frequencies(kind, counts)
+    source_vector = weighting.vector(counts, frequencies)
+    terms = _distinctive_terms(
+        {term: w for term, w in source_vector.items() if frequencies.get(term, 1) >= 2}
+    )
     if not terms:
         return []
     try:
@@ -344,5 +428,23 @@ def similar(kind: str, object_id: int, candidate_ids: CandidateIds = None, limit
         f"AND d.kind = %s AND d.id <> %s{candidates_sql} ORDER BY score DESC, d.object_id LIMIT %s"
     )
     score_params = [value for term, weight in terms.items() for value in (engine.quote(term), weight)]
-    params = [*score_params, engine.any_of(terms), kind, source_id, *candidates_params, limit]
-    return _fetch_hits(sql, params)
+    params = [*score_params, engine.any_of(terms), kind, source_id, *candidates_params, SIMILARITY_POOL]
+    pool = [hit.object_id for hit in _fetch_hits(sql, params)]
+    if not pool:
+        return []
+    documents = SearchDocument.objects.filter(kind=kind, object_id__in=pool).values_list(
+        "object_id", "tokens"
+    )
+    counts_of = {other_id: Counter(other_tokens.split()) for other_id, other_tokens in documents}
+    frequencies.update(
+        _document_frequencies(
+            kind, {term for other in counts_of.values() for term in other} - frequencies.keys()
+        )
+    )
+    hits = [
+        SearchHit(other_id, _cosine(source_vector, weighting.vector(other_counts, frequencies)))
+        for other_id, other_counts in counts_of.items()
+    ]
+    hits = [hit for hit in hits if hit.score >= min_score and hit.score > 0]
+    hits.sort(key=lambda hit: (-hit.score, hit.object_id))
+    return hits[:limit]

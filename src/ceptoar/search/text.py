@@ -10,6 +10,7 @@ splits a token differently from this module.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -130,3 +131,45 @@ def is_searchable(query: str) -> bool:
     except EmptyQueryError:
         return False
     return True
+
+
+# -- content words, for "similar documents" --------------------------------------------------------------
+# Bigrams find a word wherever it is written, which is what a search box needs; but two texts on different
+# subjects share many bigrams of everyday words (した, システム, 時間), so comparing whole documents by them
+# says little. Similarity compares content words instead: the nouns, verbs and adjectives a morphological
+# analyser (MeCab through fugashi, with UniDic-lite: already the anonymiser's) finds, each in its dictionary
+# form, so that 不正ログインされた and 不正にログインした share 不正 and ログイン.
+_CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
+# Numbers, and the words that only carry grammar (する, いる, なる, こと as a form word).
+_FUNCTION_POS2 = frozenset({"数詞", "非自立可能", "助動詞語幹"})
+_TERM = re.compile(r"[^\W_]+")
+
+
+@functools.cache
+def _tagger():
+    # Loaded on first use: building the tagger reads the dictionary (about 0.1 s).
+    import fugashi
+
+    return fugashi.Tagger()
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of `text` in reading order, normalised (NFKC, lower case) and in dictionary form
+    (サーバ and サーバー are one word). Every word consists only of letters and digits, as an index token
+    must; a single Latin letter or digit is left out."""
+    words: list[str] = []
+    for word in _tagger()(normalise(text)):
+        feature = word.feature
+        if feature.pos1 not in _CONTENT_POS or feature.pos2 in _FUNCTION_POS2:
+            continue
+        # UniDic writes a loanword's lemma with its origin (サーバー-server): the part before the dash.
+        lemma = (feature.lemma or word.surface).split("-", 1)[0] or word.surface
+        term = normalise(lemma)[:MAX_TOKEN_CHARS]
+        if _TERM.fullmatch(term) and not (len(term) == 1 and term.isascii()):
+            words.append(term)
+    return words
+
+
+def is_index_term(term: str) -> bool:
+    """Whether `term` can be one index token as it is: letters and digits only, at most MAX_TOKEN_CHARS."""
+    return bool(_TERM.fullmatch(term)) and len(term) <= MAX_TOKEN_CHARS

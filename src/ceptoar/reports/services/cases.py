@@ -22,19 +22,23 @@ from ceptoar.reports.anonymisation.lexicon import person_identity
 from ceptoar.reports.cases import (
     AUDIENCE_CHOICES,
     CASE_TLPS,
+    CLASSIFICATION_KIND,
     SEARCH_KIND,
+    SUBJECT_KIND,
     TOKYO,
     apply_redactions,
     audience_choice_of,
     audience_spec_for,
     can_reopen,
     can_withdraw,
+    classification_terms,
     default_audience_spec,
     open_case_of,
     registry_names,
     search_parts,
     serves_case,
     source_of,
+    subject_terms,
 )
 from ceptoar.reports.models import (
     Case,
@@ -258,7 +262,7 @@ def publish_case(user: User, case: Case) -> Case:
     case.status = CaseStatus.PUBLISHED
     case.published_at = timezone.now()
     case.save()
-    search.index_document(SEARCH_KIND, case.pk, search_parts(case))
+    _index(case)
     return case
 
 
@@ -270,5 +274,17 @@ def withdraw_case(user: User, case: Case) -> Case:
         raise PermissionDenied(_("Only the secretariat of the CEPTOAR making this case withdraws it."))
     case.status = CaseStatus.WITHDRAWN
     case.save()
-    search.remove_document(SEARCH_KIND, case.pk)
+    _unindex(case)
     return case
+
+
+def _index(case: Case) -> None:
+    """In the library's search, and in the comparison of similar cases (`cases.similar_cases`)."""
+    search.index_document(SEARCH_KIND, case.pk, search_parts(case))
+    search.index_terms(SUBJECT_KIND, case.pk, subject_terms(case))
+    search.index_terms(CLASSIFICATION_KIND, case.pk, classification_terms(case))
+
+
+def _unindex(case: Case) -> None:
+    for kind in (SEARCH_KIND, SUBJECT_KIND, CLASSIFICATION_KIND):
+        search.remove_document(kind, case.pk)

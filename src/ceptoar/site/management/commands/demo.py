@@ -40,6 +40,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve: bool, reset: bool, host: str, port: int, **options):
         from ceptoar.demo import population
+        from ceptoar.demo.relays import load_demo_relay_chain
         from ceptoar.demo.reports import load_demo_reports
 
         call_command("migrate", verbosity=0, interactive=False)
@@ -55,6 +56,15 @@ class Command(BaseCommand):
                     f"Loaded the demo in {time.monotonic() - started:.1f} s: {summary.organisations:,} organisations, "
                     f"{summary.members:,} members, {summary.contacts:,} points of contact, {summary.channels:,} channels."
                 )
+            )
+        added = population.add_missing_accounts()
+        if added:
+            self.stdout.write(f"Added the demo logins {', '.join(added)}.")
+        chain = load_demo_relay_chain()
+        if chain.ministries or chain.ceptoars:
+            self.stdout.write(
+                f"Relay rules: {chain.ministries} ministries relay what the hub sends them to their CEPTOARs, "
+                f"{chain.ceptoars} CEPTOARs relay what their ministry sends to their members."
             )
         reports = load_demo_reports()
         if reports:
