@@ -136,7 +136,5 @@ def test_apps_that_import_each_other_are_the_ones_the_contract_lists_with_a_reas
     text = PYPROJECT.read_text(encoding="utf-8")
     listed = {tuple(sorted(pair)) for pair in re.findall(r"^#.*?(\w+) <-> (\w+)", text, re.M)}
     listed |= {tuple(sorted(pair)) for pair in re.findall(r", (\w+) <-> (\w+)", text)}
-    assert sorted(mutual - listed) == [], (
-        "apps that import each other, not listed with a reason in pyproject.toml"
-    )
+    assert sorted(mutual - listed) == [], "apps that import each other, not listed with a reason in pyproject.toml"
     assert sorted(listed - mutual) == [], "pairs listed in pyproject.toml that no longer import each other"
