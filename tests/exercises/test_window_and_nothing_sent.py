@@ -126,6 +126,18 @@ def test_the_scoreboard_before_any_inject_says_none_was_sent(client_as, english,
         assert not any(claim in html for claim in ALL_CONFIRMED)
 
 
+def test_in_japanese_the_scoreboard_says_no_inject_was_sent_yet(client_as, secretariat):  # noqa: F811
+    exercise = _started_without_inject(secretariat)
+    html = (
+        client_as("demo-secretariat")
+        .get(reverse("exercises:scoreboard", args=[exercise.pk]))
+        .content.decode()
+    )
+    notice = text(html.split('id="scoreboard-nothing-sent">')[1].split("</p>")[0])
+    assert notice.startswith("まだ状況付与は送信されていません。")  # 状況付与: the glossary's inject
+    assert "すべての組織が受領を確認しました" not in html
+
+
 def test_a_scoreboard_with_injects_sent_and_confirmed_still_says_so(client_as, english, secretariat):  # noqa: F811
     exercise = drill(
         secretariat,
