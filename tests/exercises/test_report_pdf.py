@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from ceptoar.exercises.models import MARK
 from tests.exercises.test_report_support import (  # noqa: F401
     drill,
+    fonts_drawn_with,
     pdf_objects,
     pdf_pages,
     pdf_text,
@@ -42,7 +43,7 @@ def assert_fonts_embedded(content: bytes) -> None:
     """Every Japanese font is a TrueType subset with its font file, so a reader without a Japanese font
     pack shows it: no CID font is named without one (reportlab's HeiseiKakuGo-W5 was)."""
     objects = pdf_objects(content)
-    fonts = [body for body in objects.values() if b"/Type /Font" in body]
+    fonts = [body for body in objects.values() if re.search(rb"/Type /Font\b(?!Descriptor)", body)]
     embedded = [body for body in fonts if b"/Subtype /TrueType" in body]
     assert embedded, "no TrueType font in the PDF"
     for body in embedded:
@@ -50,6 +51,10 @@ def assert_fonts_embedded(content: bytes) -> None:
         descriptor = objects[int(re.search(rb"/FontDescriptor (\d+) 0 R", body).group(1))]
         assert b"/FontFile2 " in descriptor
     assert not [body for body in fonts if b"/Type0" in body or b"HeiseiKakuGo" in body]
+    # Every string is shown in an embedded font (an unembedded one is only an initial state, never drawn).
+    names = {re.search(rb"/Name /(\S+)", body).group(1) for body in embedded}
+    drawn = fonts_drawn_with(content)
+    assert drawn and drawn <= names, drawn - names
     assert b"/FontFile2 " in content
 
 

@@ -125,6 +125,20 @@ def _literal(raw: bytes) -> bytes:
     return bytes(out)
 
 
+def fonts_drawn_with(content: bytes) -> set[bytes]:
+    """The font resource names (/F1+0 …) some text is shown in. Tables and charts also select reportlab's
+    default Helvetica as their initial state, with no text in it: not counted."""
+    used = set()
+    for stream in _streams(content):
+        font = None
+        for match in re.finditer(rb"/(\S+) [\d.]+ Tf|\((?:[^()\\]|\\.)*\)\s*Tj", stream, re.S):
+            if match.group(1) is not None:
+                font = match.group(1)
+            else:
+                used.add(font)
+    return used
+
+
 def pdf_text(content: bytes) -> str:
     """The text shown on the pages, a line per line drawn: every string of every text operation through
     its font's ToUnicode map (a font without one, reportlab's standard Helvetica, is Latin-1). A line set
