@@ -47,20 +47,24 @@ def secretariat(demo_user):
 
 def _decoded(dictionary: bytes, data: bytes) -> bytes:
     """A stream's data with reportlab's filters (ASCII85 then Flate) undone."""
-    data = data.strip()
     if b"ASCII85Decode" in dictionary:
-        data = base64.a85decode(data.removesuffix(b"~>"))
+        data = base64.a85decode(data.strip().removesuffix(b"~>"))
     if b"FlateDecode" in dictionary:
         data = zlib.decompress(data)
     return data
 
 
-_STREAM = rb"<<((?:(?!<<|stream).)*?)>>\s*stream\r?\n(.*?)\s*endstream"
+_STREAM = rb"<<((?:(?!<<|stream).)*?)>>\s*stream\r?\n"
 
 
 def _streams(content: bytes) -> list[bytes]:
-    """Every stream, decoded."""
-    return [_decoded(match.group(1), match.group(2)) for match in re.finditer(_STREAM, content, re.S)]
+    """Every stream, decoded: its /Length bytes, as a reader takes them (an embedded font's binary data
+    may end in bytes that look like white space, or hold any other byte)."""
+    found = []
+    for match in re.finditer(_STREAM, content, re.S):
+        length = int(re.search(rb"/Length (\d+)", match.group(1)).group(1))
+        found.append(_decoded(match.group(1), content[match.end() : match.end() + length]))
+    return found
 
 
 def pdf_objects(content: bytes) -> dict[int, bytes]:
@@ -78,9 +82,7 @@ def _unicode_maps(objects: dict[int, bytes]) -> dict[bytes, dict[int, str]]:
         to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", body)
         if not (name and to_unicode and b"/Type /Font" in body):
             continue
-        cmap_object = objects[int(to_unicode.group(1))]
-        match = re.search(_STREAM, cmap_object, re.S)
-        cmap = _decoded(match.group(1), match.group(2))
+        [cmap] = _streams(objects[int(to_unicode.group(1))])
         maps[name.group(1)] = {
             int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
             for code, text in re.findall(
