@@ -16,7 +16,9 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The PDF report's Japanese font is a system package (Debian's fonts-ipaexfont-gothic): docs/dependencies.md.
 install: $(STAMP)
+	bash scripts/pdf-font.sh
 
 # `make demo PORT=8100` serves on another port (the default stays 8000; `ceptoar demo --port`).
 demo: install

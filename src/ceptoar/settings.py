@@ -52,6 +52,8 @@ docs/deployment.md explains each for a production installation):
   CEPTOAR_ESCALATION_HEAD_AFTER_MIN       backup contacts, the head and the secretariat's call list are
   CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN  reached (default 30 / 60 / 120)
 Benchmarks only (`ceptoar bench`, never in production):
+  CEPTOAR_PDF_FONT       a Japanese TrueType (.ttf) file the exercise report's PDF embeds (default: Debian's
+                         IPAexGothic, fonts-ipaexfont-gothic, installed by `make install`)
   CEPTOAR_BENCH_KEEP     1 = keep each run's scratch database and var directory, to look into a failure
   CEPTOAR_BENCH_PROFILE  set by the fan-out benchmark itself: the file its profiled phase writes to
 """
@@ -225,6 +227,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Attachments to alerts: larger files are refused with a message naming the limit.
 CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# The Japanese font the exercise report's PDF embeds (exercises.fonts); empty = IPAexGothic where the
+# system's package puts it.
+CEPTOAR_PDF_FONT = env_str("CEPTOAR_PDF_FONT", "")
 
 # Registry imports: larger files, or files with more records, are refused with a message naming the limit.
 CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

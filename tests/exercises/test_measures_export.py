@@ -39,6 +39,8 @@ HEADER = [
     "Phone calls",
     "Number of contacts found wrong",
     "Contacts found wrong",
+    "Exercise started at",
+    "Exercise ended at",
 ]
 
 

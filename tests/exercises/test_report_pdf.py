@@ -1,5 +1,5 @@
 """The after-action report as a PDF (exercises:report_pdf): an A4 attachment named after the exercise,
-with 【訓練/EXERCISE】 on every page, Japanese text in the built-in CID font, the exercise's name and
+with 【訓練/EXERCISE】 on every page, Japanese text in an embedded TrueType font, the exercise's name and
 figures, the three charts, and an interim version for a running exercise. The PDF is read back by
 decoding its page streams (tests/exercises/test_report_support.py)."""
 
@@ -13,7 +13,14 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from ceptoar.exercises.models import MARK
-from tests.exercises.test_report_support import drill, pdf_pages, pdf_text, secretariat  # noqa: F401
+from tests.exercises.test_report_support import (  # noqa: F401
+    drill,
+    fonts_drawn_with,
+    pdf_objects,
+    pdf_pages,
+    pdf_text,
+    secretariat,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +35,27 @@ def _pdf(client, exercise) -> bytes:
     content = response.content
     assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
     assert b"/MediaBox [ 0 0 595.2756 841.8898 ]" in content  # A4 in points
-    assert b"/BaseFont /HeiseiKakuGo-W5" in content and b"/FontFile" not in content  # built in, not embedded
+    assert_fonts_embedded(content)
     return content
+
+
+def assert_fonts_embedded(content: bytes) -> None:
+    """Every Japanese font is a TrueType subset with its font file, so a reader without a Japanese font
+    pack shows it: no CID font is named without one (reportlab's HeiseiKakuGo-W5 was)."""
+    objects = pdf_objects(content)
+    fonts = [body for body in objects.values() if re.search(rb"/Type /Font\b(?!Descriptor)", body)]
+    embedded = [body for body in fonts if b"/Subtype /TrueType" in body]
+    assert embedded, "no TrueType font in the PDF"
+    for body in embedded:
+        assert re.search(rb"/BaseFont /[A-Z]{6}\+IPAexGothic", body), body[:200]  # a subset of the font
+        descriptor = objects[int(re.search(rb"/FontDescriptor (\d+) 0 R", body).group(1))]
+        assert b"/FontFile2 " in descriptor
+    assert not [body for body in fonts if b"/Type0" in body or b"HeiseiKakuGo" in body]
+    # Every string is shown in an embedded font (an unembedded one is only an initial state, never drawn).
+    names = {re.search(rb"/Name /(\S+)", body).group(1) for body in embedded}
+    drawn = fonts_drawn_with(content)
+    assert drawn and drawn <= names, drawn - names
+    assert b"/FontFile2 " in content
 
 
 def test_the_pdf_is_marked_on_every_page_and_in_japanese(client_as, secretariat):  # noqa: F811

@@ -1,6 +1,7 @@
 """Helpers for the after-action report tests: finished drills of the same four banks with chosen
 acknowledgements, and a reader of the PDF that decodes its page streams itself (no PDF library is a
-dependency), so assertions are on the text actually drawn."""
+dependency), so assertions are on the text actually drawn: each string through the ToUnicode map of the
+embedded font it is set in, as a PDF reader's copy and search do."""
 
 from __future__ import annotations
 
@@ -44,17 +45,52 @@ def secretariat(demo_user):
 # -- reading a PDF back --------------------------------------------------------------------------
 
 
+def _decoded(dictionary: bytes, data: bytes) -> bytes:
+    """A stream's data with reportlab's filters (ASCII85 then Flate) undone."""
+    if b"ASCII85Decode" in dictionary:
+        data = base64.a85decode(data.strip().removesuffix(b"~>"))
+    if b"FlateDecode" in dictionary:
+        data = zlib.decompress(data)
+    return data
+
+
+_STREAM = rb"<<((?:(?!<<|stream).)*?)>>\s*stream\r?\n"
+
+
 def _streams(content: bytes) -> list[bytes]:
-    """Every content stream, with reportlab's filters (ASCII85 then Flate) undone."""
+    """Every stream, decoded: its /Length bytes, as a reader takes them (an embedded font's binary data
+    may end in bytes that look like white space, or hold any other byte)."""
     found = []
-    for match in re.finditer(rb"<<((?:(?!<<|stream).)*?)>>\s*stream\r?\n(.*?)\s*endstream", content, re.S):
-        dictionary, data = match.group(1), match.group(2).strip()
-        if b"ASCII85Decode" in dictionary:
-            data = base64.a85decode(data.removesuffix(b"~>"))
-        if b"FlateDecode" in dictionary:
-            data = zlib.decompress(data)
-        found.append(data)
+    for match in re.finditer(_STREAM, content, re.S):
+        length = int(re.search(rb"/Length (\d+)", match.group(1)).group(1))
+        found.append(_decoded(match.group(1), content[match.end() : match.end() + length]))
     return found
+
+
+def pdf_objects(content: bytes) -> dict[int, bytes]:
+    return {
+        int(match.group(1)): match.group(2)
+        for match in re.finditer(rb"(\d+) 0 obj\s*(.*?)endobj", content, re.S)
+    }
+
+
+def _unicode_maps(objects: dict[int, bytes]) -> dict[bytes, dict[int, str]]:
+    """For each font resource name (/F2+0 …), its code → text map, read from its ToUnicode CMap."""
+    maps = {}
+    for body in objects.values():
+        name = re.search(rb"/Name /(\S+)", body)
+        to_unicode = re.search(rb"/ToUnicode (\d+) 0 R", body)
+        if not (name and to_unicode and b"/Type /Font" in body):
+            continue
+        [cmap] = _streams(objects[int(to_unicode.group(1))])
+        maps[name.group(1)] = {
+            int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
+            for code, text in re.findall(
+                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", cmap.split(b"beginbfchar", 1)[-1]
+            )
+            if int(text, 16)
+        }
+    return maps
 
 
 _ESCAPES = {
@@ -91,14 +127,46 @@ def _literal(raw: bytes) -> bytes:
     return bytes(out)
 
 
-def pdf_text(content: bytes) -> str:
-    """The text shown on the pages: every string of every text operation, in the CID font's UTF-16BE."""
-    pieces = []
+def fonts_drawn_with(content: bytes) -> set[bytes]:
+    """The font resource names (/F1+0 …) some text is shown in. Tables and charts also select reportlab's
+    default Helvetica as their initial state, with no text in it: not counted."""
+    used = set()
     for stream in _streams(content):
-        for match in re.finditer(rb"\((?:[^()\\]|\\.)*\)\s*Tj", stream, re.S):
-            raw = _literal(match.group(0)[1 : match.group(0).rindex(b")")])
-            pieces.append(raw.decode("utf-16-be", errors="replace"))
-    return "\n".join(pieces)
+        font = None
+        for match in re.finditer(rb"/(\S+) [\d.]+ Tf|\((?:[^()\\]|\\.)*\)\s*Tj", stream, re.S):
+            if match.group(1) is not None:
+                font = match.group(1)
+            else:
+                used.add(font)
+    return used
+
+
+def pdf_text(content: bytes) -> str:
+    """The text shown on the pages, a line per line drawn: every string of every text operation through
+    its font's ToUnicode map (a font without one, reportlab's standard Helvetica, is Latin-1). A line set
+    in two subsets of the font is two strings with a change of font between them, joined here."""
+    maps = _unicode_maps(pdf_objects(content))
+    lines = []
+    for stream in _streams(content):
+        font, line = None, []
+        operations = rb"/(\S+) [\d.]+ Tf|(\((?:[^()\\]|\\.)*\))\s*Tj|\s(T\*|Td|TD|Tm|ET)\s"
+        for match in re.finditer(operations, stream, re.S):
+            if match.group(1) is not None:
+                font = match.group(1)
+            elif match.group(2) is not None:
+                raw = _literal(match.group(2)[1:-1])
+                mapping = maps.get(font)
+                line.append(
+                    raw.decode("latin-1")
+                    if mapping is None
+                    else "".join(mapping.get(byte, "\ufffd") for byte in raw)
+                )
+            elif line:
+                lines.append("".join(line))
+                line = []
+        if line:
+            lines.append("".join(line))
+    return "\n".join(lines)
 
 
 def pdf_pages(content: bytes) -> int:

@@ -5,7 +5,8 @@ One row per organisation each inject reached at each hop (an organisation reache
 through another relay, is two rows, as on the tracking page): the hop and who sent to it, its sector and
 CEPTOAR, its receipt status, when the first message was delivered and when receipt was confirmed (and the
 seconds each took from that hop's publication), the furthest escalation step carried out, the calls made,
-and the contacts the exercise found wrong at that organisation. The rows are the tracking page's
+the contacts the exercise found wrong at that organisation, and when the exercise actually started and
+ended. The rows are the tracking page's
 (`alerts.tracking.organisation_rows`), so they add up to the scoreboard's counts, and the contacts found
 wrong are the measures' own (`measures.wrong_channels`).
 
@@ -32,7 +33,7 @@ from ceptoar.exercises.report import choice_label
 from ceptoar.registry.models import ChannelKind
 
 # Column widths of the XLSX, in the order of `header`.
-XLSX_WIDTHS = (28, 30, 24, 14, 30, 14, 24, 14, 20, 20, 16, 12, 12, 18, 8, 10, 48)
+XLSX_WIDTHS = (28, 30, 24, 14, 30, 14, 24, 14, 20, 20, 16, 12, 12, 18, 8, 10, 48, 20, 20)
 
 
 def header() -> list[str]:
@@ -54,6 +55,10 @@ def header() -> list[str]:
         _("Phone calls"),
         _("Number of contacts found wrong"),
         _("Contacts found wrong"),
+        # When the exercise really started and ended, on every row: a file opened on its own (or one row
+        # pasted elsewhere) still says which run of the drill it measures.
+        _("Exercise started at"),
+        _("Exercise ended at"),
     ]
 
 
@@ -118,4 +123,6 @@ def rows(exercise: Exercise) -> Iterator[list]:
                 calls.get(row.pk, 0),
                 len(found),
                 "; ".join(found),
+                exercise.started_at,
+                exercise.finished_at,
             ]

@@ -2,8 +2,8 @@
 charts drawn with reportlab.graphics, and 【訓練/EXERCISE】 in the header and footer of every page so that
 no printed page can be taken for a real incident.
 
-Japanese text uses reportlab's built-in CID font (HeiseiKakuGo-W5, one of the Adobe-Japan1 fonts every PDF
-reader has), so no font file is shipped or fetched: the platform runs on closed networks.
+Japanese text is set in IPAexGothic, embedded as a subset (`exercises.fonts` finds the installed file), so
+the PDF reads on any PC, whether or not its reader has a Japanese font pack.
 """
 
 from __future__ import annotations
@@ -18,16 +18,18 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ceptoar.exercises import fonts
 from ceptoar.exercises.report import format_duration
 
-FONT = "HeiseiKakuGo-W5"
+FONT = "IPAexGothic"
 INK = colors.HexColor("#333333")
 GRID = colors.HexColor("#d0d7de")
 HEAD = colors.HexColor("#eef1f4")
@@ -41,7 +43,12 @@ LABEL_CHARACTERS = 24
 
 def _register_font() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        # A TrueType font is embedded as a subset of the glyphs used (reportlab does it for TTFont).
+        pdfmetrics.registerFont(TTFont(FONT, str(fonts.font_path())))
+        # One weight only: <b> (the exercise mark) is set in the same face rather than failing.
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(FONT, bold, italic, FONT)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -195,6 +202,10 @@ def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def _local_seconds(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
 def _group_table(styles, rows: list[dict], statuses: list[dict], header: str) -> Table | Paragraph:
     if not rows:
         return Paragraph(_text(_("Nothing has been sent yet.")), styles["body"])
@@ -238,10 +249,13 @@ def story(built: dict) -> list:
         [_("Name"), exercise["name"]],
         [_("Kind"), exercise["kind_label"]],
         [_("Organiser"), exercise["organiser"]],
-        [_("Window"), f"{_local(exercise['starts_at'])} – {_local(exercise['ends_at'])}"],
+        [_("Planned window"), f"{_local(exercise['starts_at'])} – {_local(exercise['ends_at'])}"],
+        *[[item["label"], _local_seconds(item["at"]) or item["missing"]] for item in built["actual_times"]],
         [_("Status"), exercise["status_label"]],
     ]
     parts.append(_table(styles, facts[0], facts[1:], numeric_from=99, widths=[40 * mm, WIDTH - 40 * mm]))
+    if built["nothing_sent"]:
+        parts.append(Paragraph(_text(built["nothing_sent_text"]), styles["body"]))
 
     parts.append(Paragraph(_text(_("Confirmed receipt")), styles["h2"]))
     parts.append(
@@ -277,11 +291,14 @@ def story(built: dict) -> list:
             parts.append(KeepTogether([Paragraph(_text(heading), styles["small"]), drawing]))
     parts.append(Paragraph(_text(_("The slowest organisations to confirm receipt")), styles["h2"]))
     drawing = slowest_drawing(charts["slowest"])
-    parts.append(
-        drawing
-        if drawing is not None
-        else Paragraph(_text(_("No organisation has confirmed receipt yet.")), styles["body"])
-    )
+    if drawing is None:
+        empty = (
+            built["nothing_sent_text"]
+            if built["nothing_sent"]
+            else _("No organisation has confirmed receipt yet.")
+        )
+        drawing = Paragraph(_text(empty), styles["body"])
+    parts.append(drawing)
 
     for heading, rows, header in (
         (_("By hop"), built["hops"], _("Hop")),
@@ -342,6 +359,9 @@ def story(built: dict) -> list:
             widths=[55 * mm, 28 * mm, WIDTH - 83 * mm],
         )
         parts.append(table)
+    elif built["nothing_sent"]:
+        # 0 of 0 is not "everyone confirmed".
+        parts.append(Paragraph(_text(built["nothing_sent_text"]), styles["body"]))
     else:
         parts.append(Paragraph(_text(_("Every organisation sent to has confirmed receipt.")), styles["body"]))
 

@@ -153,6 +153,26 @@ def _time_rows(figures: dict) -> list[dict]:
     return rows
 
 
+def nothing_sent_text(final: bool) -> str:
+    """What a report or scoreboard says where a rate would be 0 of 0: nothing was sent, which is not the
+    same as everyone having confirmed."""
+    if final:
+        return _("No inject was sent in this exercise.")
+    return _("No inject has been sent yet.")
+
+
+def actual_times(exercise: dict) -> list[dict]:
+    """When the exercise really started and ended (label, time, the words when there is none yet), shown
+    beside its planned window: a drill started late or ended early is read against what really happened."""
+    return [
+        {"key": key, "label": label, "at": exercise[key], "missing": missing}
+        for key, label, missing in (
+            ("started_at", _("Started at (actual)"), _("Not started yet")),
+            ("finished_at", _("Ended at (actual)"), _("Not ended yet (running)")),
+        )
+    ]
+
+
 def choice_label(choices, value: str) -> str:
     try:
         return str(choices(value).label)
@@ -338,23 +358,28 @@ def build(exercise: Exercise, now: datetime | None = None) -> dict:
     sectors = _group_rows(figures.get("by_sector", []), lambda group: group["name"])
     ceptoars = _group_rows(figures.get("by_ceptoar", []), lambda group: group["name"])
     generated = parse_datetime(figures["generated_at"]) if figures.get("generated_at") else timezone.now()
+    about = {
+        "id": exercise.pk,
+        "name": exercise.name,
+        "kind": exercise.kind,
+        "kind_label": exercise.get_kind_display(),
+        "organiser": exercise.organiser.name,
+        "starts_at": exercise.starts_at,
+        "ends_at": exercise.ends_at,
+        "started_at": exercise.started_at,
+        "finished_at": exercise.finished_at,
+        "status": exercise.status,
+        "status_label": exercise.get_status_display(),
+    }
     return {
         "mark": MARK,
-        "exercise": {
-            "id": exercise.pk,
-            "name": exercise.name,
-            "kind": exercise.kind,
-            "kind_label": exercise.get_kind_display(),
-            "organiser": exercise.organiser.name,
-            "starts_at": exercise.starts_at,
-            "ends_at": exercise.ends_at,
-            "started_at": exercise.started_at,
-            "finished_at": exercise.finished_at,
-            "status": exercise.status,
-            "status_label": exercise.get_status_display(),
-        },
+        "exercise": about,
+        "actual_times": actual_times(about),
         "final": final,
         "generated_at": generated,
+        # 0 of 0 recipients: the page and the PDF say nothing was sent instead of "all confirmed".
+        "nothing_sent": not figures.get("recipients"),
+        "nothing_sent_text": nothing_sent_text(final or exercise.status == ExerciseStatus.FINISHED),
         "headline": {
             "confirmed_rate": figures.get("confirmed_rate"),
             "confirmed_rate_display": format_rate(figures.get("confirmed_rate")),

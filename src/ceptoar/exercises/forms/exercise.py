@@ -3,8 +3,11 @@ refusal of the participants is shown above the participant fields."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.forms.audience import AudienceForm, split_names
@@ -50,9 +53,16 @@ class ExerciseForm(AudienceForm):
 
     AUDIENCE_FIELDS = ("sectors", "ceptoars", "organisations")
     field_order = ["name", "kind", "description", "starts_at", "ends_at", *AUDIENCE_FIELDS]
+    # A new exercise's window is offered as from now for two hours: the usual length of a drill.
+    DEFAULT_LENGTH = timedelta(hours=2)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound and "starts_at" not in self.initial:
+            # To the minute, as the field shows it (converted to Japan time by the field).
+            now = timezone.now().replace(second=0, microsecond=0)
+            self.initial["starts_at"] = now
+            self.initial["ends_at"] = now + self.DEFAULT_LENGTH
         self.fields["organisations"].help_text = _(
             "Organisation codes, separated by commas or new lines, e.g. the few members of a small drill."
         )

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
@@ -18,6 +19,19 @@ from ceptoar.exercises.participants import check_participants
 def _check_window(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("The exercise must end after it starts.")})
+    # A window that has already closed would start and end at the schedule's next run with nothing sent:
+    # almost always a mistyped date. A start a little in the past is fine (the form offers "now").
+    now = timezone.now()
+    if ends_at <= now:
+        raise ValidationError(
+            {
+                "ends_at": _(
+                    "This end time has already passed (it is now %(now)s): an exercise is planned for a "
+                    "window that ends in the future."
+                )
+                % {"now": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
 
 
 @transaction.atomic
