@@ -83,6 +83,11 @@ def test_a_word_with_two_meanings_has_two_japanese_translations():
         assert translation.pgettext("receipt not confirmed", "not yet") == "未確認"
         assert translation.pgettext("not recovered", "not yet") == "未復旧"
         assert translation.gettext("not yet") == "未発信"
+        # An agreement's history says what happened (一時停止); its status says how it stands (一時停止中).
+        from ceptoar.agreements.models import AgreementEvent, AgreementStatus
+
+        assert str(AgreementEvent.Action.SUSPENDED.label) == "一時停止"
+        assert str(AgreementStatus.SUSPENDED.label) == "一時停止中"
 
 
 @pytest.mark.django_db
