@@ -23,8 +23,24 @@ def test_display_name_is_the_english_name_in_english_and_falls_back_to_the_japan
     with translation.override("en"):
         assert (finance.display_name, banks.display_name) == ("Finance", "Banks CEPTOAR")
         assert member.display_name == member.name
-        # __str__ stays the registered name: it is what logs, exports and stored texts carry.
+        # An organisation's __str__ stays the registered name (logs, exports and stored texts carry it); a
+        # sector is only ever a label, and its __str__ follows the language.
         assert str(banks) == banks.name
+        assert str(finance) == "Finance"
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_organisation_filter_offers_sectors_and_ceptoars_in_the_page_s_language(client_as, language):
+    client = client_as("demo-member")
+    client.cookies["ceptoar_language"] = language
+    html = client.get(reverse("registry:organisation_list")).content.decode()
+    finance, banks = Sector.objects.get(code="finance"), Organisation.objects.get(code="banks")
+    if language == "en":
+        assert '<option value="finance">Finance</option>' in html
+        assert '<option value="banks">Banks CEPTOAR</option>' in html
+    else:
+        assert f'<option value="finance">{finance.name}</option>' in html
+        assert f'<option value="banks">{banks.name}</option>' in html
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])

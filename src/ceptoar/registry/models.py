@@ -39,7 +39,8 @@ class Sector(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        # A sector is a label (filters, choices, a case's sector): named in the page's language.
+        return self.display_name
 
     @property
     def display_name(self) -> str:
