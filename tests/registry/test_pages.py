@@ -182,8 +182,8 @@ def test_list_rejects_an_unknown_filter_with_a_clear_message(english, client_as)
 @pytest.mark.django_db
 def test_ceptoar_detail_shows_profile_subgroups_and_rules(english, client_as):
     page = html(client_as("demo-hub").get(reverse("registry:organisation_detail", args=["water"])))
-    assert "社団法人日本水道協会 総務部庶務課" in page  # secretariat
-    assert "厚生労働省" in page  # ministry
+    assert "Japan Water Works Association, General Affairs Department" in page  # secretariat, in English
+    assert "Ministry of Health, Labour and Welfare" in page  # ministry
     assert "関東地方支部長都市 中継拠点" in page
     assert "?ceptoar=water&amp;via=water-hub-kanto" in page
     assert "2008-04-01" in page  # POC in operation since
@@ -194,7 +194,7 @@ def test_ceptoar_detail_shows_profile_subgroups_and_rules(english, client_as):
 @pytest.mark.django_db
 def test_member_detail_shows_membership_and_rules_acceptance(english, client_as):
     page = html(client_as("demo-member").get(reverse("registry:organisation_detail", args=["water-0001"])))
-    assert "水道CEPTOAR" in page  # the membership is public structure
+    assert "Water CEPTOAR" in page  # the membership is public structure (named in English here)
 
     page = html(client_as("demo-water").get(reverse("registry:organisation_detail", args=["water-0001"])))
     assert "Acceptance by this organisation" in page

@@ -58,7 +58,7 @@ def test_new_report_with_one_ceptoar_starts_a_draft_and_opens_the_form(client_as
     count = Report.objects.count()
     page = client.get(reverse("reports:new"))
     assert page.status_code == 200 and Report.objects.count() == count
-    assert "銀行等CEPTOAR" in page.content.decode()
+    assert "Banks CEPTOAR" in page.content.decode()  # the choice, named in English here
 
 
 def test_new_report_asks_which_ceptoar_when_there_are_several(client_as, demo_user):
@@ -71,7 +71,7 @@ def test_new_report_asks_which_ceptoar_when_there_are_several(client_as, demo_us
     assert refused.status_code == 400 and Report.objects.count() == count
     assert "This field is required." in refused.content.decode()
     page = client.get(reverse("reports:new")).content.decode()
-    assert second.name in page and "銀行等CEPTOAR" in page
+    assert second.display_name in page and "Banks CEPTOAR" in page
     response = client.post(reverse("reports:new"), {"ceptoar": second.pk})
     report = Report.objects.latest("pk")
     assert response.status_code == 302 and report.ceptoar == second

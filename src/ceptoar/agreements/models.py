@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ceptoar.sharing.models import Tlp
 
@@ -171,10 +172,10 @@ class AgreementEvent(models.Model):
     expired, revoked, superseded. Kept for ever: the history a register and an auditor read."""
 
     class Action(models.TextChoices):
-        PROPOSED = "proposed", _("Proposed")
+        PROPOSED = "proposed", pgettext_lazy("agreement event", "Proposed")
         ACCEPTED = "accepted", _("Accepted by a party")
         IN_FORCE = "in_force", _("Came into force")
-        SUSPENDED = "suspended", _("Suspended")
+        SUSPENDED = "suspended", pgettext_lazy("agreement event", "Suspended")
         RESUMED = "resumed", _("Resumed")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ceptoar.sharing.models import Audience, Tlp
 
@@ -29,7 +30,7 @@ class Severity(models.TextChoices):
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("status", "Published")
     CLOSED = "closed", _("Closed")
 
 

@@ -40,7 +40,7 @@ from ceptoar.alerts.models import Acknowledgement, Alert, Recipient
 from ceptoar.channels.models import Delivery, DeliveryStatus
 from ceptoar.escalation.models import FollowUp, FollowUpState, Step
 from ceptoar.escalation.status import ReceiptStatus, with_status
-from ceptoar.registry.models import Organisation, OrganisationKind
+from ceptoar.registry.models import Organisation, OrganisationKind, name_in_active_language
 from ceptoar.sharing import policy
 
 PAGE_SIZE = 50
@@ -348,6 +348,7 @@ def summarise(sub: Subtree) -> Summary:
             "organisation__kind",
             "organisation__sector__code",
             "organisation__sector__name",
+            "organisation__sector__name_en",
             "organisation__sector__position",
             "receipt_status",
         )
@@ -367,12 +368,19 @@ def summarise(sub: Subtree) -> Summary:
         sector_key = (0, row["organisation__sector__position"], sector_code) if sector_code else (1, 0, "")
         sectors.setdefault(
             sector_key,
-            Progress(sector_code or "", row["organisation__sector__name"] or gettext("No sector")),
+            Progress(
+                sector_code or "",
+                name_in_active_language(
+                    row["organisation__sector__name"], row["organisation__sector__name_en"]
+                )
+                if sector_code
+                else gettext("No sector"),
+            ),
         ).add(status, n)
         if node.ceptoar is not None:
-            ceptoars.setdefault(node.ceptoar.code, Progress(node.ceptoar.code, node.ceptoar.name)).add(
-                status, n
-            )
+            ceptoars.setdefault(
+                node.ceptoar.code, Progress(node.ceptoar.code, node.ceptoar.display_name)
+            ).add(status, n)
         if node.origin_organisation.kind == OrganisationKind.SUBGROUP and node.parent_id is not None:
             hub_members[(node.parent_id, node.origin_organisation_id)].add(status, n)
 

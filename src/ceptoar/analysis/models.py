@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ceptoar.sharing.models import Tlp
 
@@ -16,7 +17,7 @@ TITLE_MAX_LENGTH = 300 - len(TITLE_PREFIX)
 
 class SummaryStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("status", "Published")
 
 
 class SituationSummary(models.Model):

@@ -216,7 +216,11 @@ class _Builder:
                 secretariat = self.orgs[seed.secretariat_code]
             else:
                 secretariat = self._org(
-                    seed.secretariat_code, seed.secretariat, OrganisationKind.RELATED_BODY, seed.sector
+                    seed.secretariat_code,
+                    seed.secretariat,
+                    OrganisationKind.RELATED_BODY,
+                    seed.sector,
+                    name_en=seed_map.SECRETARIAT_NAMES_EN.get(seed.secretariat_code, ""),
                 )
             CeptoarProfile.objects.create(
                 ceptoar=ceptoar,

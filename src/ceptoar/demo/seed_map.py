@@ -87,6 +87,22 @@ SECOND_WAVE = (D(2008, 3, 31), D(2008, 4, 1))
 FINANCE_COUNCIL = ("finance-council", "金融CEPTOAR連絡協議会", "Finance CEPTOAR liaison council")
 CEPTOAR_COUNCIL = ("ceptoar-council", "CEPTOARカウンシル", "CEPTOAR Council")
 # In 2009 eleven CEPTOARs were members of the CEPTOAR Council; these three sat as observers.
+# The secretariats' names in English, for the registry's English pages and the English map.
+SECRETARIAT_NAMES_EN = {
+    "fmmc": "Foundation for MultiMedia Communications",
+    "mic-terrestrial-broadcasting": "MIC Terrestrial Broadcasting Division",
+    "zenginkyo-systems": "Japanese Bankers Association, Operations Systems Department",
+    "jsda-it": "Japan Securities Dealers Association, IT Management Office",
+    "seiho-general-affairs": "The Life Insurance Association of Japan, General Affairs Department",
+    "sonpo-planning": "The General Insurance Association of Japan, Planning and Safety Group",
+    "mlit-civil-aviation-security": "MLIT Civil Aviation Bureau, Aviation Security Office",
+    "mlit-railway-crisis": "MLIT Railway Bureau, Crisis Management Office",
+    "fepc-it": "The Federation of Electric Power Companies of Japan, IT Department",
+    "jga-safety": "The Japan Gas Association, Safety Technology Group",
+    "lasdec-security": "LASDEC, Local Government Security Support Office",
+    "jwwa-general-affairs": "Japan Water Works Association, General Affairs Department",
+    "jpfl": "Japan Federation of Logistics Associations",
+}
 CEPTOAR_COUNCIL_OBSERVERS = frozenset({"railway", "medical", "logistics"})
 
 CEPTOARS: list[SeedCeptoar] = [

@@ -10,9 +10,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.registry.channel_kinds import CHANNEL_KINDS
+
+
+def name_in_active_language(japanese: str, english: str) -> str:
+    """The English name when the page is in English and there is one; the Japanese (registered) name otherwise."""
+    language = (get_language() or settings.LANGUAGE_CODE).lower()
+    return english if english and not language.startswith("ja") else japanese
+
 
 code_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens, starting with a letter or digit.")
@@ -31,7 +39,12 @@ class Sector(models.Model):
         ordering = ["position", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        # A sector is a label (filters, choices, a case's sector): named in the page's language.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return name_in_active_language(self.name, self.name_en)
 
 
 class OrganisationKind(models.TextChoices):
@@ -96,6 +109,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name to show: the English one in English pages where the registry has one."""
+        return name_in_active_language(self.name, self.name_en)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -421,7 +421,7 @@ class CaseStatus(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting the reporter's approval")
     CHANGES_REQUESTED = "changes_requested", _("Changes requested by the reporter")
     APPROVED = "approved", _("Approved by the reporter")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("case status", "Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

@@ -12,7 +12,7 @@ from ceptoar.registry.models import Organisation, OrganisationKind
 
 def organisation_label(obj: Organisation) -> str:
     # Two CEPTOARs may name their sub-groups alike; the parent tells them apart.
-    return f"{obj.parent} / {obj.name}" if obj.parent_id else obj.name
+    return f"{obj.parent.display_name} / {obj.display_name}" if obj.parent_id else obj.display_name
 
 
 class OrganisationChoiceField(forms.ModelChoiceField):

@@ -17,7 +17,7 @@ ALL = "all"
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("Reference or title"), required=False, max_length=200)
-    status = forms.CharField(required=False, widget=forms.HiddenInput)
+    status = forms.CharField(label=gettext_lazy("Status"), required=False, widget=forms.HiddenInput)
 
     def clean_status(self) -> str:
         value = self.cleaned_data.get("status") or OPEN
