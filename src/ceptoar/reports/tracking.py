@@ -307,18 +307,22 @@ def triage_queue(user) -> QuerySet[Report]:
     """`queue_reports` with `next_due_at` (the detailed report's deadline while it is open) and
     `final_submitted_at`, sorted by urgency: overdue first, then due soonest, then newest."""
     queryset = queue_reports(user)
-    ceptoar_ids = list(ceptoars_served_by(user).values_list("pk", flat=True))
-    hours = deadline_hours_by_ceptoar(ceptoar_ids)
+    # The served CEPTOARs' own hours in one query; every report of the queue is to a served CEPTOAR, so one
+    # without its own row has the default hours (the header's to-do counts the overdue on every page).
+    own_hours = ReportingDeadline.objects.filter(
+        ceptoar_id__in=ceptoars_served_by(user).values("pk"), kind=DeadlineKind.DETAILS
+    ).values_list("ceptoar_id", "hours_after_detection")
     due = [
-        When(ceptoar_id=ceptoar_id, then=F("detected_at") + timedelta(hours=row[DeadlineKind.DETAILS]))
-        for ceptoar_id, row in hours.items()
+        When(ceptoar_id=ceptoar_id, then=F("detected_at") + timedelta(hours=hours))
+        for ceptoar_id, hours in own_hours
     ]
+    default_hours = default_deadline_hours()[DeadlineKind.DETAILS]
     next_due = Case(
         When(status=TriageStatus.CLOSED, then=Value(None)),
         When(has_final=True, then=Value(None)),
         When(detected_at=None, then=Value(None)),
         *due,
-        default=Value(None),
+        default=F("detected_at") + timedelta(hours=default_hours),
         output_field=DateTimeField(),
     )
     final = (

@@ -1,6 +1,7 @@
 def navigation(request):
     """What the header offers this person; the decisions themselves stay in the policy modules."""
     from django.conf import settings
+    from django.utils.functional import SimpleLazyObject
 
     from ceptoar.accounts.access import can_send_alerts, serves_a_ceptoar
     from ceptoar.agreements import access as agreement_access
@@ -9,6 +10,7 @@ def navigation(request):
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
+    from ceptoar.site import todo
 
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
@@ -29,6 +31,8 @@ def navigation(request):
         "nav_can_organise_exercises": signed_in and can_organise(user),
         "nav_agreements": signed_in and _sees_agreements(user, organisation, agreement_access),
         "nav_demo_mailbox": signed_in and settings.CEPTOAR_DEMO_MAILBOX,
+        # The to-do badges: one query, made only when a page shows the header, once per request.
+        "nav_todo": SimpleLazyObject(lambda: todo.for_request(request)) if signed_in else None,
     }
 
 

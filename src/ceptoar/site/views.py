@@ -6,6 +6,7 @@ from ceptoar.accounts import access
 from ceptoar.accounts.models import Role
 from ceptoar.registry import queries
 from ceptoar.registry.models import Organisation, OrganisationKind, Sector
+from ceptoar.site import todo
 
 
 def csrf_failure(request, reason=""):
@@ -31,5 +32,6 @@ def home(request):
         ).count(),
         "own_organisation": user.organisation,
         "role_labels": [label for value, label in Role.choices if value in user.roles],
+        "todo": todo.for_request(request),
     }
     return render(request, "core/home.html", context)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ceptoar.alerts.models import Category, Status
+from ceptoar.alerts.services import acknowledgements
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 
@@ -38,6 +39,14 @@ class AlertFilterForm(forms.Form):
         error_messages={"invalid_choice": _("There is no status called “%(value)s”.")},
     )
     ours = forms.BooleanField(label=_("Sent by us"), required=False)
+    unacknowledged = forms.BooleanField(label=_("Not yet acknowledged"), required=False)
+    unrelayed = forms.BooleanField(label=_("Not yet relayed by us"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only an organisation that passes alerts on is asked to relay: no one else is offered the filter.
+        if user is None or not acknowledgements.relays_down_the_chain(user):
+            del self.fields["unrelayed"]
 
     def filter(self, alerts, user):
         """Apply the valid filters to `alerts` (already narrowed by the policy). Call after is_valid()."""
@@ -53,4 +62,8 @@ class AlertFilterForm(forms.Form):
                 alerts = alerts.filter(**{name: data[name]})
         if data.get("ours"):
             alerts = alerts.filter(origin_organisation_id=user.organisation_id)
+        if data.get("unacknowledged"):
+            alerts = alerts.filter(acknowledgements.awaiting_acknowledgement_in_chain(user))
+        if data.get("unrelayed"):
+            alerts = acknowledgements.awaiting_relay(user, alerts)
         return alerts

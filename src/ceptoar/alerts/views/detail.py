@@ -158,6 +158,8 @@ def _receipt_context(alert: Alert, user) -> dict:
         "receipts": receipts[:RECEIPTS_SHOWN],
         "receipts_total": len(receipts),
         "receipts_acknowledged": sum(1 for row in receipts if row.acknowledged_at is not None),
+        # At 3 a.m. one alert after another: straight on to the next our organisation still owes.
+        "next_unacknowledged": acknowledgements.next_unacknowledged(user, after=alert),
     }
 
 
