@@ -183,24 +183,31 @@ def test_a_long_paragraph_keeps_the_message_built_once_per_alert(demo_user):
     """Japanese paragraphs run long; a line over 998 bytes would make the part encoded, and the e-mail
     channel would then build each recipient's message in full."""
     paragraph = "不審な通信を確認しました。" * 120  # about 4,700 bytes on one line
-    alert = Alert.objects.select_related("origin_organisation").get(
-        pk=_relay_chain(demo_user, Tlp.GREEN)[2].pk
+    chain = _relay_chain(demo_user, Tlp.GREEN)
+    relay = chain[2]
+    # Two real deliveries, for their links to be read back.
+    first_id, second_id = (
+        Delivery.objects.filter(alert__in=chain).order_by("pk").values_list("pk", flat=True)[:2]
     )
+    alert = Alert.objects.select_related("origin_organisation").get(pk=relay.pk)
     alert.body = f"# 詳細\n\n**{paragraph}**\n"
     alert.title = "長い" * 150
     channel = EmailChannel()
-    first = Message(delivery_id=1, address="a@example.jp", content=_outgoing(alert, delivery_id=1))
-    assert channel._template(first) is not None
-    raw = channel._raw(
-        Message(delivery_id=2, address="b@example.jp", content=_outgoing(alert, delivery_id=2))
-    )
+    first = Message(first_id, "a@example.jp", _outgoing(alert, delivery_id=first_id))
+    template = channel._template(first)
+    assert template is not None
+    raw = channel._raw(Message(second_id, "b@example.jp", _outgoing(alert, delivery_id=second_id)))
+    # Made from the first's template (same MIME boundary), with the second's own parts.
+    boundary = re.search(rb'boundary="([^"]+)"', template.raw).group(1)
+    assert boundary in raw and b"b@example.jp" in raw and b"a@example.jp" not in raw
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     assert b"quoted-printable" not in raw and b"base64" not in raw
     received = email.message_from_bytes(raw, policy=email.policy.default)
     plain, html = mail_parts(received)
     assert paragraph in plain.replace("\n", "")
     assert paragraph in re.sub(r"<!--\s*-->", "", html)  # broken only by invisible comments
-    assert {delivery_for_token(t).pk for t in re.findall(r"/alerts/ack/([^/\s\"<]+)/", plain + html)} == {2}
+    tokens = re.findall(r"/alerts/ack/([^/\s\"<]+)/", plain + html)
+    assert len(tokens) == 3 and {delivery_for_token(token).pk for token in tokens} == {second_id}
 
 
 def test_exercise_mail_is_marked_first_without_markdown(demo_user):
