@@ -101,3 +101,12 @@ def test_long_lines_are_folded_under_the_mail_limit_without_changing_what_shows(
     assert all(len(line.encode()) <= 998 for line in folded.split("\n"))
     assert folded.replace("<!--\n-->", "") == html
     assert fold_html("<p>短い</p>") == "<p>短い</p>"
+
+
+def test_long_ascii_lines_are_folded_near_the_limit_at_a_space():
+    from ceptoar.alerts.rendering import fold_text
+
+    words = " ".join(["advisory"] * 300)  # 2,699 bytes
+    lines = fold_text(words).split("\n")
+    assert len(lines) == 3 and all(800 < len(line) <= 998 for line in lines[:-1])
+    assert " ".join(lines) == words

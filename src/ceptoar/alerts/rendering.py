@@ -314,7 +314,8 @@ def fold_text(text: str) -> str:
     out: list[str] = []
     for line in text.split("\n"):
         while len(line.encode()) > _LINE_BYTES:
-            cut = _LINE_BYTES // 3  # characters: at most 3 bytes each in Japanese
+            # The most characters that fit in the limit, whatever their width in bytes.
+            cut = len(line.encode()[:_LINE_BYTES].decode(errors="ignore"))
             window = line[:cut]
             at = max(window.rfind(mark) for mark in _TEXT_BREAKS)
             at = at + 1 if at > cut // 2 else cut
