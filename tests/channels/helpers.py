@@ -70,7 +70,19 @@ def travel_past_backoff() -> None:
     DBTaskResult.objects.filter(status="READY").update(run_after=past)
 
 
-__all__ = ["ChannelKind", "add_channel", "publish", "run_due_tasks", "travel_past_backoff"]
+def mail_parts(message) -> tuple[str, str]:
+    """An alert e-mail's plain-text and HTML parts, as received: it must be multipart/alternative with
+    exactly these two, plain text first (mail programs show the last part they can)."""
+    assert message.get_content_type() == "multipart/alternative", message.get_content_type()
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    # Lines as sent (CRLF on the wire) read back as lines.
+    return (
+        message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n"),
+        message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n"),
+    )
+
+
+__all__ = ["ChannelKind", "add_channel", "mail_parts", "publish", "run_due_tasks", "travel_past_backoff"]
 
 
 class StallingMailBox:

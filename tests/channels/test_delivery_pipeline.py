@@ -16,7 +16,7 @@ from ceptoar.channels.services.broken import broken_channels_for
 from ceptoar.channels.services.sweeper import sweep_stale
 from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, Organisation
 
-from .helpers import StallingMailBox, add_channel, publish, run_due_tasks, travel_past_backoff
+from .helpers import StallingMailBox, add_channel, mail_parts, publish, run_due_tasks, travel_past_backoff
 
 pytestmark = pytest.mark.django_db
 
@@ -63,10 +63,10 @@ def test_every_email_sent_once_with_japanese_subject_and_marking(demo_user, smtp
     message = smtp_server.messages[0]
     # Python folds a long encoded subject onto a continuation line, which decodes with a leading space.
     assert str(message["Subject"]).strip() == "[TLP:AMBER] ガス供給システムへの攻撃の兆候"
-    text = message.get_content()
+    text, html = mail_parts(message)
     assert text.startswith("[TLP:AMBER]")
-    assert "不審な通信を確認しました" in text
-    assert f"/alerts/{alert.pk}/" in text
+    assert "不審な通信を確認しました" in text and "不審な通信を確認しました" in html
+    assert f"/alerts/{alert.pk}/" in text and f"/alerts/{alert.pk}/" in html
     ids = set(Delivery.objects.filter(alert=alert, kind="email").values_list("pk", flat=True))
     assert {m["Message-ID"] for m in smtp_server.messages} == {f"<delivery-{i}@127.0.0.1>" for i in ids}
     assert not Delivery.objects.filter(alert=alert).exclude(status=DeliveryStatus.SENT).exists()
@@ -85,10 +85,11 @@ def test_red_alert_mail_is_a_notice_without_title_or_body(demo_user, smtp_server
     run_due_tasks()
     assert [m["To"] for m in smtp_server.messages] == [demo_user("demo-member").email]
     message = smtp_server.messages[0]
-    raw = message.as_string() + message.get_content()
+    text, html = mail_parts(message)
+    raw = message.as_string() + text + html
     assert "ガス供給" not in raw and "不審な通信" not in raw
     assert str(message["Subject"]).strip().startswith("[TLP:RED]")
-    assert f"/alerts/{alert.pk}/" in message.get_content()
+    assert f"/alerts/{alert.pk}/" in text and f"/alerts/{alert.pk}/" in html
 
 
 def test_smtp_down_is_retried_then_sent(demo_user, smtp_down):
@@ -323,11 +324,14 @@ def test_each_message_of_a_batch_carries_its_own_address_id_and_acknowledgement_
         assert message["To"] == delivery.address
         assert envelope.rcpt_tos == [delivery.address]
         assert str(message["Subject"]).strip() == "[TLP:GREEN] ガス供給システムへの攻撃の兆候"
-        text = message.get_content()
-        assert "不正送金の手口を確認しました" in text
+        text, html = mail_parts(message)
+        assert "不正送金の手口を確認しました" in text and "不正送金の手口を確認しました" in html
         tokens = re.findall(r"/alerts/ack/(\S+)/", text)
         assert len(tokens) == 1
         assert delivery_for_token(tokens[0]).pk == delivery_id
+        # The HTML part carries the same link (as the address of its anchor and as its words), no other.
+        html_tokens = re.findall(r"/alerts/ack/([^/\s\"<]+)/", html)
+        assert html_tokens and set(html_tokens) == {tokens[0]}
         assert message["Date"]
 
 

@@ -25,7 +25,7 @@ from ceptoar.registry.models import ChannelKind
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import AuditEntry, Tlp
 from ceptoar.sharing.policy import Disclosure
-from tests.channels.helpers import add_channel, publish, run_due_tasks
+from tests.channels.helpers import add_channel, mail_parts, publish, run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -164,16 +164,18 @@ def test_e_mails_to_the_hops_carry_the_envelope_and_the_bank_gets_the_content(ch
         (message,) = [
             m for m in by_address[delivery.address] if f"delivery-{delivery.pk}@" in m["Message-ID"]
         ]
-        text = message.get_content() + message["Subject"]
+        plain, html = mail_parts(message)
         if delivery.recipient.organisation.code == BANK:
-            assert TITLE in message["Subject"] and "198.51.100.7" in text
+            assert TITLE in message["Subject"] and "198.51.100.7" in plain and "198.51.100.7" in html
         else:
-            assert TITLE not in text and "198.51.100.7" not in text, delivery.recipient.organisation.code
+            for text in (plain + message["Subject"], html):
+                assert TITLE not in text and "198.51.100.7" not in text, delivery.recipient.organisation.code
             assert "TLP:AMBER+STRICT" in message["Subject"]
             # The hop still confirms receipt. The token carries the second it was signed, so it is read back
             # rather than compared with one made now.
-            tokens = re.findall(r"/alerts/ack/([^/\s]+)/", text)
+            tokens = re.findall(r"/alerts/ack/([^/\s]+)/", plain)
             assert [delivery_for_token(token).pk for token in tokens] == [delivery.pk]
+            assert set(re.findall(r"/alerts/ack/([^/\s\"<]+)/", html)) == set(tokens)
 
 
 def test_the_acknowledgement_link_of_a_hop_shows_no_title(chain, client):

@@ -54,6 +54,13 @@ class Content(ABC):
         """The full plain text: an e-mail's body."""
 
     @property
+    def html(self) -> str:
+        """The same message as HTML, sent beside `text` (an e-mail's alternative part); empty when there
+        is none. The domain writes it inert (nothing loaded on opening, no script): a channel carries it as
+        it is. Holds the `personal` parts as written, like `text`."""
+        return ""
+
+    @property
     @abstractmethod
     def short_text(self) -> str:
         """A few lines for a chat message."""
@@ -72,7 +79,8 @@ class Content(ABC):
     @property
     @abstractmethod
     def personal(self) -> tuple[str, ...]:
-        """The strings of `text` that belong to this recipient alone (its acknowledgement link), if any."""
+        """The strings of `text` (and `html`) that belong to this recipient alone (its acknowledgement link),
+        if any."""
 
 
 @dataclass(frozen=True)

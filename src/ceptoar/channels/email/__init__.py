@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
 from ceptoar.channels.base import Message, PermanentError, PipelinedChannel, TransientError
@@ -99,13 +99,19 @@ class EmailChannel(PipelinedChannel):
         self._templates: dict[object, _Template | None] = {}
 
     def _message(self, message: Message, address: str) -> EmailMessage:
-        return EmailMessage(
-            subject=message.content.subject,
-            body=message.content.text,
+        """The plain text, and beside it as multipart/alternative the HTML where the content has one."""
+        content = message.content
+        html = content.html
+        email = (EmailMultiAlternatives if html else EmailMessage)(
+            subject=content.subject,
+            body=content.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
             headers={"Message-ID": message_id(message.delivery_id), "Date": formatdate(localtime=True)},
         )
+        if html:
+            email.attach_alternative(html, "text/html")
+        return email
 
     def _template(self, message: Message) -> _Template | None:
         key = message.content.template_key
@@ -118,8 +124,14 @@ class EmailChannel(PipelinedChannel):
                 message_id=email.extra_headers["Message-ID"].encode(),
                 date=email.extra_headers["Date"].encode(),
             )
-            unique = [_TEMPLATE_ADDRESS.encode(), parts.message_id, parts.date, *parts.personal]
-            clean = all(raw.count(part) == 1 for part in unique)
+            unique = [_TEMPLATE_ADDRESS.encode(), parts.message_id, parts.date]
+            # A personal part may stand in the text and in the HTML: it must stand in the message exactly
+            # as often as in them, written out as it is (not encoded, not folded).
+            written = message.content.text + message.content.html
+            clean = all(raw.count(part) == 1 for part in unique) and all(
+                raw.count(encoded) == written.count(part) > 0
+                for part, encoded in zip(message.content.personal, parts.personal, strict=True)
+            )
             self._templates[key] = parts if clean else None
         return self._templates[key]
 
