@@ -3,10 +3,13 @@ organisations that one went to, marked 訂正, made only by the sender's authori
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from ceptoar.alerts.messages import subject_marks
 from ceptoar.alerts.models import CORRECTION_MARK, Alert, Recipient, Status
 from ceptoar.alerts.preview import preview_send
 from ceptoar.alerts.services import corrections, publication
@@ -15,6 +18,7 @@ from ceptoar.channels.models import Delivery
 from ceptoar.escalation.models import FollowUp
 from ceptoar.registry.models import Organisation
 from ceptoar.sharing.models import Tlp
+from ceptoar.sharing.policy import Disclosure
 from tests.alerts.pages import confirm_send, published
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -131,3 +135,21 @@ def test_the_pages_link_both_ways_and_mark_the_correction(client_as, demo_user):
     # A member may not correct, nor open the form.
     assert member.get(correct_url).status_code == 403
     assert reverse("alerts:correct", args=[original_relay.pk]) not in relay_page
+
+
+@pytest.mark.parametrize(
+    ("disclosure", "marks"),
+    [
+        # A subject without the title (an envelope, a notice) says 訂正 by the mark; one with the title already
+        # starts with it, and says it once.
+        (Disclosure.ENVELOPE, [CORRECTION_MARK]),
+        (Disclosure.NOTICE, [CORRECTION_MARK]),
+        (Disclosure.HEADLINE, []),
+        (Disclosure.FULL, []),
+    ],
+)
+def test_a_correction_says_so_in_every_subject(disclosure, marks):
+    correction = Alert(title=f"{CORRECTION_MARK}停電の影響", tlp="amber+strict")
+    original = Alert(title="停電の影響", tlp="amber+strict")
+    assert subject_marks(SimpleNamespace(alert=correction, disclosure=disclosure)) == marks
+    assert subject_marks(SimpleNamespace(alert=original, disclosure=disclosure)) == []

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ceptoar.alerts.links import ack_url_for
-from ceptoar.alerts.models import Alert
+from ceptoar.alerts.models import CORRECTION_MARK, Alert
 from ceptoar.alerts.rendering import (
     fold_html,
     fold_text,
@@ -177,9 +177,12 @@ def _shows_title(outgoing: Outgoing) -> bool:
 
 def subject_marks(outgoing: Outgoing) -> list[str]:
     """The marks that come first, in the subject and on the message's first line, before the TLP marking:
-    【訓練/EXERCISE】 on an exercise's traffic. The one place for any other such mark (a correction's 【訂正】
-    once alerts record corrections)."""
-    return [EXERCISE_MARK] if outgoing.alert.exercise_id is not None else []
+    【訓練/EXERCISE】 on an exercise's traffic, and 【訂正】 on a correction whose subject carries no title (an
+    envelope or a notice: where the title is shown, it already starts with the mark)."""
+    marks = [EXERCISE_MARK] if outgoing.alert.exercise_id is not None else []
+    if outgoing.alert.is_correction and not _shows_title(outgoing):
+        marks.append(CORRECTION_MARK)
+    return marks
 
 
 def tlp_marking(outgoing: Outgoing) -> str:
