@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "ceptoar.analysis",
     "ceptoar.exercises",
     "ceptoar.agreements",
+    "ceptoar.notifications",
     "ceptoar.api",
     "ninja",
     "django_htmx",

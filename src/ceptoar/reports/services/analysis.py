@@ -25,6 +25,7 @@ from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, Category, Severity
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
+from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Organisation
 from ceptoar.reports import access
 from ceptoar.reports.models import (
@@ -135,6 +136,7 @@ def do_forward_for_analysis(
             _("%(ceptoar)s has forwarded an incident report to you for analysis. Sign in to read it:")
             % {"ceptoar": report.ceptoar.name},
         )
+    notify.report_forwarded_for_analysis(forward)
     return forward
 
 
