@@ -474,7 +474,9 @@ DOWNLOADS = {
     "api:api-root": {},
     "mfa_download_recovery_codes": {},
     # A redirect to the item (its page asks the policy again), for the notification's own person only.
-    "notifications:open": lambda w: {"pk": Notification.objects.order_by("pk").values_list("pk", flat=True).first()},
+    "notifications:open": lambda w: {
+        "pk": Notification.objects.order_by("pk").values_list("pk", flat=True).first()
+    },
 }
 
 # Reached only in the middle of a log-in, so opened by logging in (see `_second_factor_page`).

@@ -338,14 +338,19 @@ def run_due(now: datetime | None = None) -> int:
     is due and has no task waiting (a lost task), and write the daily digests."""
     now = now or timezone.now()
     stale = NotificationMail.objects.filter(status=MailStatus.SENDING, claimed_at__lt=now - SENDING_LEASE)
-    returned = stale.update(status=MailStatus.RETRYING, next_attempt_at=now)
-    due = list(
+    returned = list(stale.values_list("pk", flat=True))
+    # Sent again with the same Message-ID: a worker that died between the server's answer and the sent mark
+    # is the one case where a mail may arrive twice, and the reader's mail program then shows it once.
+    stale.filter(pk__in=returned).update(status=MailStatus.RETRYING, next_attempt_at=None)
+    # A task that should have sent these is late by a minute or more: lost with a worker, or never run.
+    late = now - timedelta(minutes=1)
+    due = returned + list(
         NotificationMail.objects.filter(status__in=CLAIMABLE_MAIL_STATUSES)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now - timedelta(minutes=1)))
+        .filter(Q(next_attempt_at__isnull=True, created_at__lte=late) | Q(next_attempt_at__lte=late))
         .values_list("pk", flat=True)[:500]
     )
     sent = send_mails(due)["sent"] if due else 0
-    return returned + sent + send_digests(now)
+    return len(returned) + sent + send_digests(now)
 
 
 # -- the portal -------------------------------------------------------------------------------------
