@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # The registry's services sit below this area (layer 10): they announce a published rules version by
+        # The registry's services sit below this area (layer 11 of docs/architecture.md): they announce a published rules version by
         # a signal, and this area, which may import them, listens (docs/architecture.md, "Notifications").
         from ceptoar.notifications import events
         from ceptoar.registry.signals import rules_published

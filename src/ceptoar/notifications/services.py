@@ -26,7 +26,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -319,17 +319,22 @@ def send_digests(now: datetime | None = None) -> int:
         chosen = [n for n in notifications if choices[n.event] == MailChoice.DIGEST]
         if not chosen:
             continue
-        with transaction.atomic():
-            key = f"digest:{user_id}:{now.date().isoformat()}"
-            if NotificationMail.objects.filter(key=key).exists():
-                continue  # today's digest is written; what came since waits for tomorrow's
-            subject, body = _digest_text(user, chosen, now.date())
-            mail = NotificationMail.objects.create(
-                key=key, address=user.email, user=user, subject=subject, body=body
-            )
-            Notification.objects.filter(pk__in=[n.pk for n in chosen], mail__isnull=True).update(mail=mail)
-            enqueue([mail.pk])
-            written += 1
+        key = f"digest:{user_id}:{now.date().isoformat()}"
+        if NotificationMail.objects.filter(key=key).exists():
+            continue  # today's digest is written; what came since waits for tomorrow's
+        subject, body = _digest_text(user, chosen, now.date())
+        try:
+            with transaction.atomic():
+                mail = NotificationMail.objects.create(
+                    key=key, address=user.email, user=user, subject=subject, body=body
+                )
+                Notification.objects.filter(pk__in=[n.pk for n in chosen], mail__isnull=True).update(
+                    mail=mail
+                )
+                enqueue([mail.pk])
+        except IntegrityError:
+            continue  # another worker wrote this digest at the same moment
+        written += 1
     return written
 
 
