@@ -49,6 +49,8 @@ class Notification(models.Model):
     url = models.CharField(_("link"), max_length=500)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Waits for the person's daily digest (their choice when it was written); the digest job reads only these.
+    in_digest = models.BooleanField(_("in the daily digest"), default=False)
     # The e-mail that carried it (at once or in a digest); empty while none has.
     mail = models.ForeignKey(
         "NotificationMail",
@@ -64,7 +66,10 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_event")]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(fields=["in_digest", "created_at"], name="notification_digest_waiting"),
+        ]
 
     def __str__(self) -> str:
         return self.title

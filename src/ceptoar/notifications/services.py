@@ -135,6 +135,9 @@ def do_notify(
         row.user_id: row
         for row in Notification.objects.filter(key=notice.key, user__in=told, mail__isnull=True)
     }
+    digest = [pk for pk, row in rows.items() if choices[pk] == MailChoice.DIGEST]
+    if digest:
+        Notification.objects.filter(pk__in=[rows[pk].pk for pk in digest]).update(in_digest=True)
     subject, body = _immediate_text(notice)
     mails: list[NotificationMail] = []
     at_once: dict[int, str] = {}
@@ -296,15 +299,17 @@ def _digest_text(user: User, notifications: list[Notification], day) -> tuple[st
 
 
 def send_digests(now: datetime | None = None) -> int:
-    """Write each person's digest: one e-mail per person per day, listing every notification of an event
-    they take as a digest that no e-mail has carried yet, from before today's digest hour. Nothing before
-    the hour. Returns how many digests were written."""
+    """Write each person's digest: one e-mail per person per day, listing every notification written for
+    their digest (their choice for its kind of event at the time) that no e-mail has carried yet, from before
+    today's digest hour. Nothing before the hour. Returns how many digests were written."""
     now = timezone.localtime(now or timezone.now())
     if now.hour < DIGEST_HOUR:
         return 0
     cutoff = timezone.make_aware(datetime.combine(now.date(), time(DIGEST_HOUR)))
     waiting = (
-        Notification.objects.filter(mail__isnull=True, created_at__lt=cutoff, user__is_active=True)
+        Notification.objects.filter(
+            in_digest=True, mail__isnull=True, created_at__lt=cutoff, user__is_active=True
+        )
         .exclude(user__email="")
         .select_related("user")
         .order_by("user_id", "created_at", "id")
@@ -313,12 +318,8 @@ def send_digests(now: datetime | None = None) -> int:
     for notification in waiting:
         per_user.setdefault(notification.user_id, []).append(notification)
     written = 0
-    for user_id, notifications in per_user.items():
-        user = notifications[0].user
-        choices = {event: mail_choices([user], event)[user.pk] for event in {n.event for n in notifications}}
-        chosen = [n for n in notifications if choices[n.event] == MailChoice.DIGEST]
-        if not chosen:
-            continue
+    for user_id, chosen in per_user.items():
+        user = chosen[0].user
         key = f"digest:{user_id}:{now.date().isoformat()}"
         if NotificationMail.objects.filter(key=key).exists():
             continue  # today's digest is written; what came since waits for tomorrow's
