@@ -6,7 +6,9 @@ originator asked to let a relay go and the person who asked."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from ceptoar.accounts.models import Role, User
 from ceptoar.alerts.services import drafts, publication, relay_approval
@@ -17,10 +19,15 @@ from ceptoar.registry.models import Organisation
 from ceptoar.registry.services.rules_publication import RulesDraft, do_publish_rules
 from ceptoar.reports.models import ConsentScope
 from ceptoar.reports.services import comments, triage
+from ceptoar.reports.services.analysis import do_forward_for_analysis
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
+from ceptoar.reports.services.drafts import start_follow_up
+from ceptoar.reports.services.submission import submit
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 from tests.analysis.support import forward, send_report
+from tests.reports.analysis_support import REPORT_TITLE, analysis_agreement, sent_report
+from tests.reports.analysis_support import world as analysis_world
 from tests.reports.test_case_support import submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +196,44 @@ def test_the_same_event_twice_tells_nobody_twice(demo_user):
         .count()
         == 1
     )
+
+
+def test_a_follow_up_reaches_every_hop_and_a_forward_for_analysis_the_partners_people(demo_user):
+    member, secretariat = demo_user("demo-member"), demo_user("demo-secretariat")
+    report = send_report(
+        member,
+        scope=ConsentScope.MINISTRY,
+        event_type="unavailability",
+        causes=["accidental.hardware_failure"],
+        title="続報のある障害",
+    )
+    forward(secretariat, report, "ministry")
+    follow_up = start_follow_up(member, report)
+    submit(member, follow_up)
+    arrived = told(Event.REPORT_ARRIVED, f"report-version:{follow_up.pk}")
+    assert {"demo-secretariat", "demo-ministry"} <= arrived
+    assert not arrived & {"demo-member", "demo-analyst", "demo-hub", "demo-member2"}
+
+    w = analysis_world()
+    analysis_agreement()
+    forwarded = do_forward_for_analysis(
+        w.secretariat, sent_report(w.reporter, consent=True, triaged_by=w.secretariat), w.partner, tlp="amber"
+    )
+    partners = told(Event.REPORT_ARRIVED, f"analysis-forward:{forwarded.pk}")
+    # The partner's people, each of whom may see the forward; not the reporter or the CEPTOAR that sent it.
+    at_partner = User.objects.filter(organisation=w.partner, is_active=True)
+    assert w.analyst.username in partners == set(at_partner.values_list("username", flat=True))
+    assert not partners & {w.reporter.username, w.secretariat.username}
+    row = Notification.objects.get(key=f"analysis-forward:{forwarded.pk}", user=w.analyst)
+    assert row.url == f"/reports/analysis/forwards/{forwarded.pk}/" and REPORT_TITLE not in row.title
+
+
+def test_nothing_is_told_or_queued_when_the_change_is_rolled_back(demo_user):
+    member = demo_user("demo-member")
+    report = submitted_report(member)
+    before = (Notification.objects.count(), NotificationMail.objects.count(), DBTaskResult.objects.count())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        comments.add_comment(demo_user("demo-secretariat"), report, "送られないコメント")
+        raise RuntimeError("the change fails after the notification was written")
+    after = (Notification.objects.count(), NotificationMail.objects.count(), DBTaskResult.objects.count())
+    assert after == before
