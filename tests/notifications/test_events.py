@@ -19,7 +19,7 @@ from ceptoar.registry.models import Organisation
 from ceptoar.registry.services.rules_publication import RulesDraft, do_publish_rules
 from ceptoar.reports.models import ConsentScope
 from ceptoar.reports.services import comments, triage
-from ceptoar.reports.services.analysis import do_forward_for_analysis
+from ceptoar.reports.services.analysis import do_forward_for_analysis, do_submit_analysis
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
 from ceptoar.reports.services.drafts import start_follow_up
 from ceptoar.reports.services.submission import submit
@@ -226,6 +226,12 @@ def test_a_follow_up_reaches_every_hop_and_a_forward_for_analysis_the_partners_p
     assert not partners & {w.reporter.username, w.secretariat.username}
     row = Notification.objects.get(key=f"analysis-forward:{forwarded.pk}", user=w.analyst)
     assert row.url == f"/reports/analysis/forwards/{forwarded.pk}/" and REPORT_TITLE not in row.title
+
+    analysis = do_submit_analysis(w.analyst, [forwarded], title="原因分析", text="本文", tlp="amber")
+    returned = told(Event.REPORT_ARRIVED, f"partner-analysis:{analysis.pk}")
+    # The CEPTOAR's people read it; the partner wrote it, and the reporter reads it only as the alert.
+    assert w.secretariat.username in returned
+    assert not returned & {w.analyst.username, w.reporter.username}
 
 
 def test_nothing_is_told_or_queued_when_the_change_is_rolled_back(demo_user):

@@ -17,9 +17,17 @@ from ceptoar.accounts.models import Role, User
 from ceptoar.alerts.models import Alert, RelayApproval, RelayApprovalStatus
 from ceptoar.notifications.models import Event
 from ceptoar.notifications.services import Notice, do_notify
-from ceptoar.registry.models import HandlingRules, Organisation
+from ceptoar.registry.models import POC_ROLES, ChannelKind, ContactChannel, HandlingRules, Organisation
 from ceptoar.registry.queries import organisations_bound_by_rules_of, poc_email_addresses
-from ceptoar.reports.models import AnalysisForward, Case, Report, ReportComment, ReportHop, ReportVersion
+from ceptoar.reports.models import (
+    AnalysisForward,
+    Case,
+    PartnerAnalysis,
+    Report,
+    ReportComment,
+    ReportHop,
+    ReportVersion,
+)
 
 
 def _people_at(organisation_ids) -> QuerySet[User]:
@@ -151,17 +159,52 @@ def report_forwarded(report: Report, hops: list[ReportHop]) -> list[str]:
     return do_notify(notice, people, item=report)
 
 
+def poc_addresses(organisation: Organisation) -> list[str]:
+    """The e-mail addresses of the organisation's active primary POCs and 24/7 desks (and, for a CEPTOAR,
+    of the organisation that runs its secretariat), in the order of the contacts."""
+    organisations = [organisation.pk]
+    profile = getattr(organisation, "ceptoar_profile", None) if organisation.kind == "ceptoar" else None
+    if profile is not None and profile.secretariat_id:
+        organisations.append(profile.secretariat_id)
+    rows = ContactChannel.objects.filter(
+        contact__organisation_id__in=organisations,
+        contact__role__in=POC_ROLES,
+        contact__is_active=True,
+        kind=ChannelKind.EMAIL,
+    ).order_by("contact__organisation_id", "contact__position", "position", "id")
+    return list(dict.fromkeys(rows.values_list("value", flat=True)))
+
+
 @_in_installation_language
 def report_forwarded_for_analysis(forward: AnalysisForward) -> list[str]:
-    """The partner's people (its points of contact are e-mailed by `reports.services.notices`)."""
+    """The partner's people, and its points of contact by e-mail: a link and nothing of the content."""
+    ceptoar = forward.report.ceptoar
     notice = Notice(
         Event.REPORT_ARRIVED,
         f"analysis-forward:{forward.pk}",
-        _("A report was forwarded to you for analysis (%(ceptoar)s)")
-        % {"ceptoar": forward.report.ceptoar.name},
+        _("A report was forwarded to you for analysis (%(ceptoar)s)") % {"ceptoar": ceptoar.name},
         reverse("reports:analysis_forward", args=[forward.pk]),
+        lead=_("%(ceptoar)s has forwarded an incident report to you for analysis. Sign in to read it:")
+        % {"ceptoar": ceptoar.name},
     )
-    return do_notify(notice, _people_at([forward.partner_id]), item=forward)
+    partner = forward.partner
+    return do_notify(notice, _people_at([partner.pk]), item=forward, addresses=poc_addresses(partner))
+
+
+@_in_installation_language
+def analysis_returned(analysis: PartnerAnalysis) -> list[str]:
+    """The CEPTOAR's people (and its secretariat's), and its points of contact by e-mail, by a link."""
+    partner = analysis.partner.name
+    notice = Notice(
+        Event.REPORT_ARRIVED,
+        f"partner-analysis:{analysis.pk}",
+        _("%(partner)s returned an analysis") % {"partner": partner},
+        reverse("reports:analysis_detail", args=[analysis.pk]),
+        lead=_("%(partner)s has returned its analysis of reports you forwarded. Sign in to read it:")
+        % {"partner": partner},
+    )
+    ceptoar = analysis.ceptoar
+    return do_notify(notice, _people_at([ceptoar.pk]), item=analysis, addresses=poc_addresses(ceptoar))
 
 
 @_in_installation_language
