@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "ceptoar.analysis",
     "ceptoar.exercises",
     "ceptoar.agreements",
+    "ceptoar.notifications",
     "ceptoar.api",
     "ninja",
     "django_htmx",

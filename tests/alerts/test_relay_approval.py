@@ -1,5 +1,5 @@
 """ "Originator approval needed to relay" as a flow: the relayer asks with the relay it intends, the originator
-is e-mailed (a real SMTP server on loopback) and answers on the alert's page, and the relay goes on a grant,
+is notified (the notification mails' send task, on a real SMTP server on loopback) and answers on the alert's page, and the relay goes on a grant,
 as the asker's relay, or not at all on a refusal; both steps are recorded."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ceptoar.registry.models import Organisation
 from ceptoar.sharing.models import Audience, Tlp
 from tests.agreements.helpers import in_force, staff_of, term
 from tests.channels import conftest as channel_fixtures
+from tests.notifications.helpers import run_notification_tasks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -58,6 +59,7 @@ def test_grant_sends_the_relay_as_asked_with_its_lineage(
         ministry,
     )
     assert request.audience_spec["ceptoars"] == ["banks"]
+    assert run_notification_tasks()
     # The originator's senders are told; the e-mail names no title (the content stays on the platform).
     told = {a.addr_spec for message in smtp_server.messages for a in message["To"].addresses}
     assert hub.email in told
@@ -80,6 +82,7 @@ def test_grant_sends_the_relay_as_asked_with_its_lineage(
             reverse("alerts:relay_approval_decide", args=[request.pk]), {"decision": "grant", "reason": ""}
         )
     assert response.status_code == 302
+    run_notification_tasks()
     request.refresh_from_db()
     child = request.relay
     assert (request.status, request.decided_by) == (RelayApprovalStatus.GRANTED, hub)

@@ -17,6 +17,7 @@ from ceptoar.alerts.models import Alert
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.channels.email import EmailChannel
+from ceptoar.notifications.models import Notification
 from ceptoar.registry import queries
 from ceptoar.registry.models import HandlingRules, Organisation, RulesAcceptance
 from ceptoar.registry.services.rules_acceptance import do_accept_rules
@@ -24,11 +25,25 @@ from ceptoar.registry.services.rules_publication import RulesDraft, do_publish_r
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 from tests.channels import conftest as channel_fixtures
+from tests.notifications.helpers import run_notification_tasks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # The real SMTP server on loopback of the delivery tests.
 smtp_port, smtp_server = channel_fixtures.smtp_port, channel_fixtures.smtp_server
+
+
+def people_mailed(rules: HandlingRules) -> set[str]:
+    """The people (accounts) told of this version by their own notification e-mail."""
+    return set(
+        Notification.objects.filter(key=f"rules:{rules.pk}", mail__isnull=False).values_list(
+            "mail__address", flat=True
+        )
+    )
+
+
+def mailed_to(smtp_server) -> list[str]:
+    return [message["To"].addresses[0].addr_spec for message in smtp_server.messages]
 
 
 def new_version(**overrides) -> RulesDraft:
@@ -67,9 +82,14 @@ def test_member_reads_and_accepts_the_new_version_and_amber_reaches_it_again(
 
     with django_capture_on_commit_callbacks(execute=True):
         rules, addresses = do_publish_rules(secretariat, banks, new_version())
+    run_notification_tasks()
     assert rules.version == before.version + 1 and rules.published_by == secretariat
-    # Every member's emergency POC with an e-mail address was told, one message each, after the commit.
-    assert addresses and len(smtp_server.messages) == len(addresses)
+    # Every member's emergency POC with an e-mail address was told, one message each, after the commit, and
+    # so was each person who may accept for a member (their own notification, `tests/notifications`).
+    people = people_mailed(rules)
+    assert member_poc.email in people
+    assert addresses and len(smtp_server.messages) == len(set(addresses) | people)
+    assert set(mailed_to(smtp_server)) == set(addresses) | people
     assert set(addresses) == set(queries.poc_email_addresses(queries.organisations_bound_by_rules_of(banks)))
     text = smtp_server.messages[0].get_body(preferencelist=("plain",)).get_content()
     assert f"v{rules.version}" in text and "/registry/rules/" in text and "第1条を TLP 2.0" in text
@@ -211,10 +231,11 @@ def test_council_rules_are_read_and_accepted_by_the_seated_ceptoars(
                 title="金融CEPTOAR連絡協議会 情報取扱いルール", change_summary="オブザーバーの投稿範囲を明記"
             ),
         )
+    run_notification_tasks()
     assert rules.version == 2 and rules.ceptoar == council  # the demo holds version 1
     seated = Organisation.objects.filter(councils__council=council)
     assert set(addresses) == set(queries.poc_email_addresses(seated)) and len(smtp_server.messages) == len(
-        addresses
+        set(addresses) | people_mailed(rules)
     )
 
     banks = Organisation.objects.get(code="banks")

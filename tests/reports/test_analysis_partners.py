@@ -9,12 +9,13 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
-from django_tasks_db.models import DBTaskResult
 
 from ceptoar.agreements.categories import CATEGORY_VALUES
 from ceptoar.agreements.models import Agreement, FlowKind
 from ceptoar.agreements.services import lifecycle
 from ceptoar.alerts.models import Alert, Status
+from ceptoar.notifications.events import poc_addresses
+from ceptoar.notifications.models import NotificationMail
 from ceptoar.reports import tracking
 from ceptoar.reports.models import (
     ANALYSIS_CATEGORY,
@@ -31,7 +32,6 @@ from ceptoar.reports.services.analysis import (
 )
 from ceptoar.reports.services.comments import add_comment
 from ceptoar.reports.services.drafts import DraftContent, save_draft, start_follow_up
-from ceptoar.reports.services.notices import poc_addresses
 from ceptoar.sharing import policy
 from tests.agreements.helpers import in_force, staff_of
 from tests.reports.analysis_support import (
@@ -56,8 +56,15 @@ def _english():
 
 
 def _notices() -> list[dict]:
-    rows = DBTaskResult.objects.filter(task_path__endswith="notices.send_notice").order_by("enqueued_at")
-    return [row.args_kwargs for row in rows]
+    """The link-only e-mails to organisations' points of contact (not accounts), one entry per event as the
+    former notice task carried them: {"args": [addresses, subject, body]}. They are notification e-mails now
+    (`notifications.events`), one row per address."""
+    events: dict[str, dict] = {}
+    for mail in NotificationMail.objects.filter(user__isnull=True).order_by("pk"):
+        event = mail.key.rpartition(":")[0]
+        entry = events.setdefault(event, {"args": [[], mail.subject, mail.body]})
+        entry["args"][0].append(mail.address)
+    return list(events.values())
 
 
 def test_every_event_type_maps_to_an_agreement_category():
@@ -180,7 +187,7 @@ def test_the_partner_sees_exactly_what_was_forwarded_and_returns_an_analysis_sha
     assert not policy.may_see(w.reporter, analysis)  # members read it as the alert
     # The CEPTOAR's POCs are told that it came back (by a link).
     returned_notice = _notices()[-1]["args"]
-    assert returned_notice[0] == poc_addresses(w.ceptoar) != []
+    assert sorted(returned_notice[0]) == sorted(poc_addresses(w.ceptoar)) != []
     assert (
         f"/reports/analysis/{analysis.pk}/" in returned_notice[2] and "電源ユニット" not in returned_notice[2]
     )

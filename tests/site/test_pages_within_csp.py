@@ -37,6 +37,7 @@ from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
 from ceptoar.exercises.services import running as exercise_running
+from ceptoar.notifications.models import Notification
 from ceptoar.registry.models import Contact, Organisation, OrganisationKind
 from ceptoar.reports.services.analysis import do_forward_for_analysis, do_submit_analysis
 from ceptoar.reports.services.cases import approve_case, create_case, publish_case, send_for_approval
@@ -428,6 +429,8 @@ PAGES = {
     "api:openapi-view": {},  # Swagger UI: its page may show data: images (its stylesheet's icons)
     "demo:mailbox": {},
     "demo:mailbox_message": lambda w: {"key": w.mail},
+    "notifications:list": {},
+    "notifications:settings": {},
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -467,6 +470,7 @@ ACTIONS = [
     "escalation:clear_broken_channel",
     "api_tokens:revoke",
     "api:acknowledge",
+    "notifications:mark_read",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.
@@ -495,6 +499,10 @@ DOWNLOADS = {
     "api:receipt_state": lambda w: {"alert_id": w.alert},
     "api:api-root": {},
     "mfa_download_recovery_codes": {},
+    # A redirect to the item (its page asks the policy again), for the notification's own person only.
+    "notifications:open": lambda w: {
+        "pk": Notification.objects.order_by("pk").values_list("pk", flat=True).first()
+    },
 }
 
 # Reached only in the middle of a log-in, so opened by logging in (see `_second_factor_page`).

@@ -1,5 +1,6 @@
 """Periodic jobs of the worker: the sweeper, escalation follow-ups, the overdue auditor, and exercises
-(started, fed their injects and ended on their schedule), and agreements past their end date.
+(started, fed their injects and ended on their schedule), agreements past their end date, and notification
+e-mails (those a lost task left, and the daily digests).
 
 Each job is a function that takes no arguments and returns how many things it did. They run one after
 another in a single background thread of `ceptoar worker`, each in its own database connection, so a job
@@ -49,6 +50,7 @@ DEFAULT_JOBS = (
     PeriodicJob("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
     PeriodicJob("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),
     PeriodicJob("agreements", 3600, "ceptoar.agreements.services.lifecycle.expire_due"),
+    PeriodicJob("notifications", 300, "ceptoar.notifications.services.run_due"),
 )
 
 

@@ -31,6 +31,7 @@ from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.escalation import services as escalation
+from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.registry.queries import ceptoar_family
 from ceptoar.sharing import audit, policy
@@ -55,6 +56,7 @@ def submit(alert: Alert, user: User, *, confirm: str | None = None) -> Alert:
         require_reach(alert)
         alert.status = Status.AWAITING_APPROVAL
         alert.save(update_fields=["status", "updated_at"])
+        notify.alert_approval_requested(alert)
         return alert
     return _publish(alert)
 

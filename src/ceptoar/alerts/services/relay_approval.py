@@ -19,12 +19,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
@@ -33,10 +31,9 @@ from ceptoar.agreements import flows
 from ceptoar.alerts.models import Alert, RelayApproval, RelayApprovalStatus, Status
 from ceptoar.alerts.services import publication
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
+from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Membership, Organisation, OrganisationKind, Oversight
-from ceptoar.registry.queries import poc_email_addresses
 from ceptoar.sharing import policy
-from ceptoar.utilities.notices import absolute_url, send_on_commit
 
 # How long a reason may be: it is read on a page and in an e-mail, not a report.
 REASON_MAX = 2000
@@ -260,55 +257,12 @@ def our_requests(alert: Alert, user) -> QuerySet[RelayApproval]:
     )
 
 
-# -- notices ---------------------------------------------------------------------------------------
-
-
-def _alert_url(alert: Alert) -> str:
-    return absolute_url(reverse("alerts:detail", args=[alert.pk]))
+# -- notices: the notifications area writes them (portal and e-mail, once this commits) ----------------
 
 
 def _notify_originator(approval: RelayApproval) -> list[str]:
-    originator = originator_of(approval.parent)
-    root = approval.parent.root or approval.parent
-    addresses = poc_email_addresses(Organisation.objects.filter(pk=originator.pk))
-    addresses += [u.email for u in access.alert_senders_of(originator) if u.email]
-    # No title: the alert may be AMBER+STRICT or RED, whose content does not leave the platform. In the
-    # installation's language: the recipients' own choice is not known here.
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[CEPTOAR] %(asker)s asks to relay your alert #%(number)s") % {
-            "asker": approval.asking_organisation.name,
-            "number": root.pk,
-        }
-        body = "\n".join(
-            [
-                _("%(asker)s (%(person)s) asks for your approval to relay alert #%(number)s (%(tlp)s).")
-                % {
-                    "asker": approval.asking_organisation.name,
-                    "person": approval.asked_by,
-                    "number": root.pk,
-                    "tlp": approval.parent.get_tlp_display(),
-                },
-                _("The relay waits until your organisation grants or refuses it on the alert's page:"),
-                "",
-                _alert_url(root),
-            ]
-        )
-    return send_on_commit(addresses, subject, body)
+    return notify.relay_approval_asked(approval)
 
 
 def _notify_asker(approval: RelayApproval) -> list[str]:
-    addresses = [approval.asked_by.email] if approval.asked_by.email else []
-    with translation.override(settings.LANGUAGE_CODE):
-        if approval.status == RelayApprovalStatus.GRANTED:
-            subject = _("[CEPTOAR] Relay of alert #%(number)s approved and sent") % {
-                "number": approval.parent.pk
-            }
-            first = _("%(originator)s approved your relay; it has been sent in your organisation's name.")
-        else:
-            subject = _("[CEPTOAR] Relay of alert #%(number)s refused") % {"number": approval.parent.pk}
-            first = _("%(originator)s refused your relay. Their reason:")
-        lines = [first % {"originator": originator_of(approval.parent).name}]
-        if approval.reason:
-            lines += ["", approval.reason]
-        lines += ["", _alert_url(approval.relay or approval.parent)]
-    return send_on_commit(addresses, subject, "\n".join(lines))
+    return notify.relay_approval_answered(approval)

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts import access
 from ceptoar.registry.models import HandlingRules, Organisation
 from ceptoar.registry.queries import latest_rules, organisations_bound_by_rules_of, poc_email_addresses
-from ceptoar.utilities.notices import absolute_url, send_on_commit
+from ceptoar.registry.signals import rules_published
 
 
 @dataclass(frozen=True)
@@ -87,19 +86,15 @@ def do_publish_rules(user, owner: Organisation, draft: RulesDraft, today: dateti
         rules.highest_tlp_shared = previous.highest_tlp_shared
     rules.full_clean()
     rules.save()
-    addresses = send_on_commit(
-        poc_email_addresses(organisations_bound_by_rules_of(owner)), *_notice(owner, rules)
-    )
-    return rules, addresses
+    # The notifications area listens (it sits above the registry): the people who accept are told, and the
+    # points of contact are e-mailed, once this transaction commits.
+    rules_published.send(sender=HandlingRules, rules=rules, owner=owner, lead=_notice(owner, rules))
+    return rules, poc_email_addresses(organisations_bound_by_rules_of(owner))
 
 
-def _notice(owner: Organisation, rules: HandlingRules) -> tuple[str, str]:
+def _notice(owner: Organisation, rules: HandlingRules) -> str:
     # In the installation's language: the recipients' own choice is not known here.
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("[CEPTOAR] %(owner)s: handling rules version %(version)s to accept") % {
-            "owner": owner.name,
-            "version": rules.version,
-        }
         lines = [
             _("%(owner)s has published version %(version)s of its information handling rules:")
             % {"owner": owner.name, "version": rules.version},
@@ -116,7 +111,5 @@ def _notice(owner: Organisation, rules: HandlingRules) -> tuple[str, str]:
                 "the day it takes effect until your organisation accepts it, AMBER information is not sent "
                 "to you."
             ),
-            "",
-            absolute_url(reverse("registry:my_rules")),
         ]
-    return subject, "\n".join(lines)
+    return "\n".join(lines)

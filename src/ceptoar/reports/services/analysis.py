@@ -14,8 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
@@ -25,6 +24,7 @@ from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, Category, Severity
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
+from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Organisation
 from ceptoar.reports import access
 from ceptoar.reports.models import (
@@ -36,7 +36,6 @@ from ceptoar.reports.models import (
     TriageStatus,
 )
 from ceptoar.reports.partners import ANALYSIS_TLPS, report_category
-from ceptoar.reports.services.notices import enqueue_notice
 from ceptoar.reports.versions import latest_submitted
 from ceptoar.sharing import policy
 from ceptoar.sharing.models import TLP_RANK, Tlp
@@ -127,14 +126,7 @@ def do_forward_for_analysis(
         forwarded_by=user,
     )
     forward.agreements.set(found.agreements)
-    with translation.override("ja"):
-        enqueue_notice(
-            partner,
-            _("[CEPTOAR] A report was forwarded to you for analysis"),
-            reverse("reports:analysis_forward", args=[forward.pk]),
-            _("%(ceptoar)s has forwarded an incident report to you for analysis. Sign in to read it:")
-            % {"ceptoar": report.ceptoar.name},
-        )
+    notify.report_forwarded_for_analysis(forward)
     return forward
 
 
@@ -217,14 +209,7 @@ def do_submit_analysis(
             size=info.size,
             sha256=info.sha256,
         )
-    with translation.override("ja"):
-        enqueue_notice(
-            ceptoar,
-            _("[CEPTOAR] An analysis partner returned an analysis"),
-            reverse("reports:analysis_detail", args=[analysis.pk]),
-            _("%(partner)s has returned its analysis of reports you forwarded. Sign in to read it:")
-            % {"partner": user.organisation.name},
-        )
+    notify.analysis_returned(analysis)
     return analysis
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
 from ceptoar.alerts.services.audience import build_audience
+from ceptoar.notifications import events as notify
 from ceptoar.reports import access
 from ceptoar.reports.anonymisation import anonymise
 from ceptoar.reports.anonymisation.lexicon import person_identity
@@ -199,6 +200,7 @@ def send_for_approval(user: User, case: Case) -> Case:
     case.reporter_approved_at = None
     case.reporter_approved_by = None
     case.save()
+    notify.case_approval_requested(case)
     return case
 
 
@@ -263,6 +265,7 @@ def publish_case(user: User, case: Case) -> Case:
     case.published_at = timezone.now()
     case.save()
     _index(case)
+    notify.case_published(case)
     return case
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ceptoar.notifications import events as notify
 from ceptoar.reports.models import Report, ReportComment, TriageStatus
 from ceptoar.reports.tracking import COMMENT_MAX_LENGTH, can_comment, is_reporter
 
@@ -40,4 +41,5 @@ def add_comment(user, report: Report, body: str, internal: bool = False) -> Repo
     if reporter and report.status == TriageStatus.MORE_INFORMATION:
         report.status = TriageStatus.NEW
         report.save(update_fields=["status", "updated_at"])
+    notify.report_comment(comment)
     return comment

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Organisation
 from ceptoar.reports import access
 from ceptoar.reports.models import ConsentScope, HopLevel, Report, ReportHop, TriageStatus
@@ -88,4 +89,5 @@ def forward(user, report: Report, to_levels) -> list[ReportHop]:
         hop.save()
     report.status = TriageStatus.FORWARDED
     report.save(update_fields=["status", "updated_at"])
+    notify.report_forwarded(report, new_hops)
     return new_hops

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
+from ceptoar.notifications import events as notify
 from ceptoar.reports import access
 from ceptoar.reports.models import (
     Cause,
@@ -114,4 +115,5 @@ def submit(user: User, version: ReportVersion, stage: str | None = None) -> Repo
         ReportCause(report=report, cause=code, cause_class=Cause.class_of(code))
         for code in sorted(set(version.causes))
     )
+    notify.report_arrived(version)
     return version

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from ceptoar.notifications import events as notify
 from ceptoar.reports import access
 from ceptoar.reports.models import Report, ReportComment, TriageStatus
 from ceptoar.reports.tracking import ALLOWED_TRANSITIONS, COMMENT_MAX_LENGTH
@@ -50,7 +51,9 @@ def set_status(user, report: Report, status: str, comment: str = "") -> Report:
     report.status = wanted
     report.save(update_fields=["status", "updated_at"])
     if comment:
-        ReportComment.objects.create(
-            report=report, author=user, organisation_id=user.organisation_id, body=comment, internal=False
+        notify.report_comment(
+            ReportComment.objects.create(
+                report=report, author=user, organisation_id=user.organisation_id, body=comment, internal=False
+            )
         )
     return report
