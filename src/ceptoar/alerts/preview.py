@@ -127,6 +127,7 @@ def _content(alert: Alert, new: bool) -> list:
         alert.references,
         alert.corrects_id,
         alert.correction_note,
+        alert.relay_note,
         sorted(alert.attachments.values_list("sha256", "name")),
         [
             audience.community,

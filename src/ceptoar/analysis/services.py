@@ -160,4 +160,4 @@ def preview_publication(
     services refuse is refused here, and the edits are not saved then either."""
     summary = update_draft(user, summary, title=title, body=body, tlp=tlp)
     spec = default_audience(user) if audience_spec is None else audience_spec
-    return preview_new(lambda: _draft_alert(user, summary, spec, severity))
+    return preview_new(lambda: publication.check_publishable(_draft_alert(user, summary, spec, severity)))

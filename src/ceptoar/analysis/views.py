@@ -123,15 +123,6 @@ def summary_edit(request, pk):
     return _edit_page(request, summary, form, status=400)
 
 
-def _audience_hidden(spec: AudienceSpec) -> list[tuple[str, str]]:
-    """The audience the person chose, carried by the preview page to the confirmation as hidden fields."""
-    pairs = [("community", "on")] if spec.community else []
-    for name in ("sectors", "ceptoars", "subgroups"):
-        pairs += [(name, code) for code in getattr(spec, name)]
-    pairs += [("organisations", "\n".join(spec.organisations)), ("people", "\n".join(spec.people))]
-    return pairs
-
-
 def _preview_page(request, summary, preview, spec: AudienceSpec, *, stale=False, status=200):
     context = {
         "alert": preview.alert,
@@ -139,7 +130,7 @@ def _preview_page(request, summary, preview, spec: AudienceSpec, *, stale=False,
         "step": "submit",
         "stale": stale,
         "form_action": reverse("analysis:summary_publish", args=[summary.pk]),
-        "hidden_fields": _audience_hidden(spec),
+        "hidden_fields": AudienceForm.hidden_from_spec(spec),
         "back_url": reverse("analysis:summary_edit", args=[summary.pk]),
         "back_label": _("Situation summary"),
     }

@@ -293,7 +293,9 @@ def preview_share(
     """What sharing the analysis as given would send (`alerts.preview`), refused as sharing it would be.
     Writes nothing; `do_share_analysis_result` asks for its token."""
     analysis, title, body = _shareable(user, analysis, title, body, tlp, severity)
-    return preview_new(lambda: _result_draft(user, analysis, title, body, tlp, severity))
+    return preview_new(
+        lambda: publication.check_publishable(_result_draft(user, analysis, title, body, tlp, severity))
+    )
 
 
 @transaction.atomic
