@@ -51,6 +51,7 @@ def test_relay_shows_the_preview_and_only_its_confirmation_relays(client_as, dem
     response = ministry.post(url, FORM)
     content = response.content.decode()
     assert response.status_code == 200 and 'id="preview-counts"' in content
+    assert "Check before relaying" in content and "全会員へ<br>至急" in content
     token = response.context["preview"].token
     assert f'action="{url}"' in content and f'name="token" value="{token}"' in content
     assert '<input type="hidden" name="ceptoars" value="banks">' in content

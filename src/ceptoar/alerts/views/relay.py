@@ -97,7 +97,7 @@ def _relay_preview(request, parent, preview, fields: dict, *, stale=False, statu
     context = {
         "alert": preview.alert,
         "preview": preview,
-        "step": "submit",
+        "step": "relay",
         "stale": stale,
         "form_action": reverse("alerts:relay", args=[parent.pk]),
         "hidden_fields": hidden + AudienceForm.hidden_from_spec(fields["audience"]),
