@@ -148,3 +148,19 @@ def test_without_the_confirmation_nothing_is_sent(client_as, demo_user):
     assert Alert.objects.count() == alerts
     summary.refresh_from_db()
     assert summary.status == SummaryStatus.DRAFT and summary.published_alert_id is None
+
+
+def test_an_amber_strict_summary_is_previewed_with_its_title_and_published(client_as, demo_user):
+    # AMBER+STRICT: the preview asks the policy whether the sender reads the (not yet written) alert.
+    client = client_as("demo-ministry")
+    summary = draft(demo_user("demo-ministry"), title="金融分野の限定情報", tlp=Tlp.AMBER_STRICT)
+    audience = {"ceptoars": ["banks", "securities"]}
+    response = client.post(publish_url(summary), fields(summary, **audience))
+    assert response.status_code == 200 and "【情勢判断】金融分野の限定情報" in response.content.decode()
+    token = response.context["preview"].token
+    # Stale (another audience): the new preview, after the rollback, still shows the sender its title.
+    stale = client.post(publish_url(summary), {"token": token, "ceptoars": ["banks"]})
+    assert stale.status_code == 409 and "【情勢判断】金融分野の限定情報" in stale.content.decode()
+    response = client.post(publish_url(summary), {"token": token, **audience})
+    summary.refresh_from_db()
+    assert response.status_code == 302 and summary.published_alert.tlp == Tlp.AMBER_STRICT

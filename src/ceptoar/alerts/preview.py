@@ -31,6 +31,7 @@ from ceptoar.alerts.models import Alert
 from ceptoar.alerts.reach import Reach, reach_of
 from ceptoar.channels import registry as channel_registry
 from ceptoar.registry.models import POC_ROLES, ContactChannel, Organisation, OrganisationKind
+from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 
 STALE_PREVIEW = "stale_preview"
@@ -187,16 +188,20 @@ def preview_send(alert: Alert, *, new: bool = False) -> SendPreview:
     return preview
 
 
-def preview_new(build: Callable[[], Alert]) -> SendPreview:
+def preview_new(build: Callable[[], Alert], reader) -> SendPreview:
     """The preview of an alert that a one-click sender (a situation summary, a shared analysis) creates and
     publishes in the same step. `build()` writes the draft as the confirmation will; it is rolled back here,
     so looking writes nothing, and the confirmation recomputes the token on the draft it writes then
-    (`require_preview(..., new=True)`). Refusals of `build` (a bad audience, ...) propagate unchanged."""
+    (`require_preview(..., new=True)`). Refusals of `build` (a bad audience, ...) propagate unchanged.
+    `reader` is the person who will confirm."""
     with transaction.atomic():
         point = transaction.savepoint()
         try:
             alert = build()
             preview = preview_send(alert, new=True)
+            # Asked while the alert exists: the page shows `reader` its title or, where `reader` only
+            # passes an envelope on (an AMBER+STRICT relay by an intermediate hop), the envelope's words.
+            alert.content_readable = policy.may_read_content(reader, alert)
         finally:
             transaction.savepoint_rollback(point)
     return preview
@@ -218,12 +223,15 @@ class StalePreview(ValidationError):
         self.preview = preview
 
 
-def require_preview(alert: Alert, token: str | None, *, new: bool = False) -> None:
+def require_preview(alert: Alert, token: str | None, *, new: bool = False, reader=None) -> None:
     """Refuse (StalePreview, before anything is written) unless `token` is the preview of `alert` as it
-    stands now; `new` as in `preview_send`. None skips the check: the services' other callers (an exercise
+    stands now; `new` as in `preview_send`, `reader` as in `preview_new`. None skips the check: the services' other callers (an exercise
     inject, the API) publish what their own step already showed."""
     if token is None:
         return
     preview = preview_send(alert, new=new)
     if not constant_time_compare(preview.token, token):
+        if reader is not None:
+            # A `new` alert is rolled back with the refusal: its new preview is read as `preview_new` reads.
+            alert.content_readable = policy.may_read_content(reader, alert)
         raise StalePreview(preview)

@@ -137,7 +137,7 @@ def publish_as_alert(
     _cleaned(summary.title, summary.body, summary.tlp)
     spec = default_audience(user) if audience_spec is None else audience_spec
     alert = _draft_alert(user, summary, spec, severity)
-    require_preview(alert, confirm, new=True)
+    require_preview(alert, confirm, new=True, reader=user)
     alert = publication.submit(alert, user)
     summary.status, summary.published_alert = SummaryStatus.PUBLISHED, alert
     summary.save(update_fields=["status", "published_alert", "updated_at"])
@@ -160,4 +160,6 @@ def preview_publication(
     services refuse is refused here, and the edits are not saved then either."""
     summary = update_draft(user, summary, title=title, body=body, tlp=tlp)
     spec = default_audience(user) if audience_spec is None else audience_spec
-    return preview_new(lambda: publication.check_publishable(_draft_alert(user, summary, spec, severity)))
+    return preview_new(
+        lambda: publication.check_publishable(_draft_alert(user, summary, spec, severity)), user
+    )

@@ -154,7 +154,7 @@ def relay(
     `confirm` is the token of the preview the relayer confirmed (`preview_relay`): refused with
     `alerts.preview.StalePreview`, nothing written, once the relay or whom it reaches has changed."""
     child = _relay_child(parent, user, note=note, audience=audience, tlp=tlp, automatic=automatic)
-    require_preview(child, confirm, new=True)
+    require_preview(child, confirm, new=True, reader=user)
     return _publish(child)
 
 
@@ -165,7 +165,7 @@ def preview_relay(
     """What relaying by hand as given would send (`alerts.preview`), refused as the relay would be. Writes
     nothing: the relay is built in a savepoint rolled back."""
     return preview_new(
-        lambda: check_publishable(_relay_child(parent, user, note=note, audience=audience, tlp=tlp))
+        lambda: check_publishable(_relay_child(parent, user, note=note, audience=audience, tlp=tlp)), user
     )
 
 

@@ -294,7 +294,8 @@ def preview_share(
     Writes nothing; `do_share_analysis_result` asks for its token."""
     analysis, title, body = _shareable(user, analysis, title, body, tlp, severity)
     return preview_new(
-        lambda: publication.check_publishable(_result_draft(user, analysis, title, body, tlp, severity))
+        lambda: publication.check_publishable(_result_draft(user, analysis, title, body, tlp, severity)),
+        user,
     )
 
 
@@ -317,7 +318,7 @@ def do_share_analysis_result(
     reach changed since raises `alerts.preview.StalePreview` and nothing is written."""
     analysis, title, body = _shareable(user, analysis, title, body, tlp, severity)
     alert = _result_draft(user, analysis, title, body, tlp, severity)
-    require_preview(alert, confirm, new=True)
+    require_preview(alert, confirm, new=True, reader=user)
     files = []
     for attachment in analysis.attachments.all():
         with attachment.file.open("rb") as handle:
