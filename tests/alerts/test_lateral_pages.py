@@ -146,10 +146,11 @@ def test_the_relay_page_offers_the_receivers_own_family_when_the_agreement_allow
     response = client.get(reverse("alerts:relay", args=[alert.pk]))
     assert response.status_code == 200
     assert response.context["form"].initial["ceptoars"] == ["electricity"]
-    response = client.post(
-        reverse("alerts:relay", args=[alert.pk]),
-        {"tlp": Tlp.AMBER, "ceptoars": ["electricity"], "organisations": "", "people": ""},
-    )
+    data = {"tlp": Tlp.AMBER, "ceptoars": ["electricity"], "organisations": "", "people": ""}
+    preview = client.post(reverse("alerts:relay", args=[alert.pk]), data)
+    assert preview.status_code == 200 and not Alert.objects.filter(parent=alert).exists()
+    token = preview.context["preview"].token
+    response = client.post(reverse("alerts:relay", args=[alert.pk]), {**data, "token": token})
     assert response.status_code == 302
     assert Alert.objects.get(parent=alert).origin_organisation.code == "electricity"
 

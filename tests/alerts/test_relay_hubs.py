@@ -163,6 +163,9 @@ def test_a_hubs_person_relays_by_hand_from_the_portal(client_as, demo_user):
     assert page.status_code == 200
     assert page.context["form"].initial.get("subgroups") == ["water-hub-kanto"]
     data = {"note": "関東地方の会員へ", "tlp": water.tlp, "subgroups": ["water-hub-kanto"]}
+    preview = client.post(reverse("alerts:relay", args=[water.pk]), data)
+    assert preview.status_code == 200 and preview.context["preview"].delivered == 330
+    data["token"] = preview.context["preview"].token
     response = client.post(reverse("alerts:relay", args=[water.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     relay = Alert.objects.get(parent=water, origin_organisation__code="water-hub-kanto")

@@ -33,8 +33,12 @@ def _default_relay(client, parent: Alert, **overrides) -> dict:
 
 
 def _relay(client, parent: Alert, **overrides) -> Alert:
+    """Relay as a person does: the form, its send preview, the preview's confirmation."""
+    data = _default_relay(client, parent, **overrides)
+    preview = client.post(reverse("alerts:relay", args=[parent.pk]), data)
+    assert preview.status_code == 200 and "preview" in preview.context, preview.content.decode()[:2000]
     response = client.post(
-        reverse("alerts:relay", args=[parent.pk]), _default_relay(client, parent, **overrides)
+        reverse("alerts:relay", args=[parent.pk]), {**data, "token": preview.context["preview"].token}
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     child = Alert.objects.get(pk=resolve(response.url).kwargs["pk"])

@@ -145,7 +145,7 @@ def test_an_empty_or_unknown_audience_changes_nothing(demo_user):
     before, alerts = snapshot(summary), Alert.objects.count()
     for spec in (AudienceSpec(), AudienceSpec(organisations=["no-such-org"])):
         with pytest.raises(ValidationError) as raised:
-            services.update_and_publish(
+            services.preview_publication(
                 secretariat, summary, title="edited", body="edited", tlp=Tlp.GREEN, audience_spec=spec
             )
         assert "audience" in raised.value.message_dict
@@ -194,6 +194,10 @@ def test_write_edit_and_publish_through_the_pages(client_as, english, demo_user)
         publish_url(summary),
         {"title": "第3報", "body": "最終判断", "tlp": Tlp.GREEN, "ceptoars": ["banks"]},
     )
+    # First the send preview (the edits saved, nothing sent), then its confirmation publishes.
+    assert response.status_code == 200 and summary.published_alert_id is None
+    token = response.context["preview"].token
+    response = client.post(publish_url(summary), {"token": token, "ceptoars": ["banks"]})
     summary.refresh_from_db()
     alert = summary.published_alert
     assert response.status_code == 302 and response["Location"] == reverse("alerts:detail", args=[alert.pk])

@@ -164,6 +164,8 @@ def test_lateral_alert_from_banks_to_securities_relayed_to_its_members_acknowled
     securities.locator("a", has_text="自組織の送付先へ転送").click()
     securities.wait_for_url(f"**/alerts/{alert_id}/relay/")
     securities.locator("form.alert-form button[type=submit].primary").click()
+    # The relay's send preview (nothing sent yet); its button relays.
+    securities.locator("#confirm-send").click()
     securities.wait_for_url(re.compile(r"/alerts/\d+/$"))
     relay_id = re.search(r"/alerts/(\d+)/$", securities.url).group(1)
     assert relay_id != alert_id

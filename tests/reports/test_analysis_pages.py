@@ -155,10 +155,13 @@ def test_the_partner_returns_an_analysis_and_the_secretariat_shares_it(client):
     assert lower.status_code == 400 and "share it as that or higher" in lower.content.decode()
     assert not Alert.objects.filter(title__startswith="【分析結果】").exists()
 
-    shared = client.post(
-        reverse("reports:analysis_share", args=[analysis.pk]),
-        {"title": "分析結果の要旨", "body": "本文（会員向け）", "tlp": "amber", "severity": "medium"},
-    )
+    share = {"title": "分析結果の要旨", "body": "本文（会員向け）", "tlp": "amber", "severity": "medium"}
+    preview = client.post(reverse("reports:analysis_share", args=[analysis.pk]), share)
+    # First the send preview: the members of the CEPTOAR, nothing sent yet.
+    assert preview.status_code == 200 and "Check before publishing" in preview.content.decode()
+    assert not Alert.objects.filter(title__startswith="【分析結果】").exists()
+    token = preview.context["preview"].token
+    shared = client.post(reverse("reports:analysis_share", args=[analysis.pk]), {**share, "token": token})
     analysis.refresh_from_db()
     assert analysis.status == AnalysisStatus.SHARED
     assert shared.status_code == 302 and shared["Location"] == reverse(

@@ -16,9 +16,11 @@ never a send of something nobody looked at.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from ceptoar.alerts.models import Alert
 from ceptoar.alerts.reach import Reach, reach_of
 from ceptoar.channels import registry as channel_registry
 from ceptoar.registry.models import POC_ROLES, ContactChannel, Organisation, OrganisationKind
+from ceptoar.sharing import policy
 from ceptoar.sharing.models import Tlp
 
 STALE_PREVIEW = "stale_preview"
@@ -103,15 +106,16 @@ def _messages(alert: Alert, delivered: set[int]) -> int:
     return count
 
 
-def _content(alert: Alert) -> list:
-    """What the sender reads on the preview and confirms: a change to any of it asks again."""
+def _content(alert: Alert, new: bool) -> list:
+    """What the sender reads on the preview and confirms: a change to any of it asks again. A `new` alert's
+    id is left out: it is written only when the confirmation publishes it (`preview_new`)."""
     audience = alert.audience
 
     def ids(relation) -> list[int]:
         return sorted(relation.values_list("pk", flat=True))
 
     return [
-        alert.pk,
+        None if new else alert.pk,
         alert.status,
         alert.title,
         alert.body,
@@ -124,6 +128,7 @@ def _content(alert: Alert) -> list:
         alert.references,
         alert.corrects_id,
         alert.correction_note,
+        alert.relay_note,
         sorted(alert.attachments.values_list("sha256", "name")),
         [
             audience.community,
@@ -136,7 +141,7 @@ def _content(alert: Alert) -> list:
     ]
 
 
-def _token(alert: Alert, reach: Reach, messages: int) -> str:
+def _token(alert: Alert, reach: Reach, messages: int, new: bool) -> str:
     counted = [
         sorted(reach.delivered_ids),
         sorted(reach.relayed_ids),
@@ -146,12 +151,13 @@ def _token(alert: Alert, reach: Reach, messages: int) -> str:
         messages,
         reach.refused,
     ]
-    text = json.dumps([_content(alert), counted], default=str, ensure_ascii=False)
+    text = json.dumps([_content(alert, new), counted], default=str, ensure_ascii=False)
     return salted_hmac("ceptoar.alerts.preview", text, algorithm="sha256").hexdigest()[:40]
 
 
-def preview_send(alert: Alert) -> SendPreview:
-    """What publishing `alert` (a draft, or one awaiting approval) will do now. Writes nothing."""
+def preview_send(alert: Alert, *, new: bool = False) -> SendPreview:
+    """What publishing `alert` (a draft, or one awaiting approval) will do now. Writes nothing. `new`: the
+    draft exists only for this preview (`preview_new`), and its token does not depend on its id."""
     reach = reach_of(
         alert.origin_organisation,
         alert.audience,
@@ -178,7 +184,26 @@ def preview_send(alert: Alert) -> SendPreview:
             _("Named people"), delivered=reach.people_notified, visible_only=reach.visible_only_people
         )
     preview.messages = _messages(alert, reach.delivered_ids)
-    preview.token = _token(alert, reach, preview.messages)
+    preview.token = _token(alert, reach, preview.messages, new)
+    return preview
+
+
+def preview_new(build: Callable[[], Alert], reader) -> SendPreview:
+    """The preview of an alert that a one-click sender (a situation summary, a shared analysis) creates and
+    publishes in the same step. `build()` writes the draft as the confirmation will; it is rolled back here,
+    so looking writes nothing, and the confirmation recomputes the token on the draft it writes then
+    (`require_preview(..., new=True)`). Refusals of `build` (a bad audience, ...) propagate unchanged.
+    `reader` is the person who will confirm."""
+    with transaction.atomic():
+        point = transaction.savepoint()
+        try:
+            alert = build()
+            preview = preview_send(alert, new=True)
+            # Asked while the alert exists: the page shows `reader` its title or, where `reader` only
+            # passes an envelope on (an AMBER+STRICT relay by an intermediate hop), the envelope's words.
+            alert.content_readable = policy.may_read_content(reader, alert)
+        finally:
+            transaction.savepoint_rollback(point)
     return preview
 
 
@@ -198,12 +223,15 @@ class StalePreview(ValidationError):
         self.preview = preview
 
 
-def require_preview(alert: Alert, token: str | None) -> None:
+def require_preview(alert: Alert, token: str | None, *, new: bool = False, reader=None) -> None:
     """Refuse (StalePreview, before anything is written) unless `token` is the preview of `alert` as it
-    stands now. None skips the check: the services' other callers (an analysis result, an exercise inject,
-    the API) publish what their own step already showed."""
+    stands now; `new` as in `preview_send`, `reader` as in `preview_new`. None skips the check: the services' other callers (an exercise
+    inject, the API) publish what their own step already showed."""
     if token is None:
         return
-    preview = preview_send(alert)
+    preview = preview_send(alert, new=new)
     if not constant_time_compare(preview.token, token):
+        if reader is not None:
+            # A `new` alert is rolled back with the refusal: its new preview is read as `preview_new` reads.
+            alert.content_readable = policy.may_read_content(reader, alert)
         raise StalePreview(preview)

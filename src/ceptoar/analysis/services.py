@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts.access import ceptoars_overseen_by, ceptoars_served_by
 from ceptoar.accounts.models import User
 from ceptoar.alerts.models import Alert, Category, Severity
+from ceptoar.alerts.preview import SendPreview, preview_new, require_preview
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import access
@@ -107,20 +108,8 @@ def alert_title(summary: SituationSummary) -> str:
     return f"{TITLE_PREFIX}{summary.title}"
 
 
-@transaction.atomic
-def publish_as_alert(
-    user: User,
-    summary: SituationSummary,
-    audience_spec: AudienceSpec | None = None,
-    *,
-    severity: str = Severity.MEDIUM,
-) -> Alert:
-    """Publish the summary as an alert of category "other" titled 【情勢判断】<title>, with its body and TLP,
-    to `audience_spec` (by default `default_audience(user)`), and link it to the summary."""
-    summary = _locked_draft(user, summary)
-    _cleaned(summary.title, summary.body, summary.tlp)
-    spec = default_audience(user) if audience_spec is None else audience_spec
-    alert = drafts.create_draft(
+def _draft_alert(user: User, summary: SituationSummary, spec: AudienceSpec, severity: str) -> Alert:
+    return drafts.create_draft(
         user,
         title=alert_title(summary),
         body=summary.body,
@@ -129,6 +118,26 @@ def publish_as_alert(
         tlp=summary.tlp,
         audience=spec,
     )
+
+
+@transaction.atomic
+def publish_as_alert(
+    user: User,
+    summary: SituationSummary,
+    audience_spec: AudienceSpec | None = None,
+    *,
+    severity: str = Severity.MEDIUM,
+    confirm: str | None = None,
+) -> Alert:
+    """Publish the summary as an alert of category "other" titled 【情勢判断】<title>, with its body and TLP,
+    to `audience_spec` (by default `default_audience(user)`), and link it to the summary. `confirm` is the
+    token of the preview the person confirmed (`preview_publication`): a summary, audience or reach that
+    changed since raises `alerts.preview.StalePreview` (with the new preview) and nothing is written."""
+    summary = _locked_draft(user, summary)
+    _cleaned(summary.title, summary.body, summary.tlp)
+    spec = default_audience(user) if audience_spec is None else audience_spec
+    alert = _draft_alert(user, summary, spec, severity)
+    require_preview(alert, confirm, new=True, reader=user)
     alert = publication.submit(alert, user)
     summary.status, summary.published_alert = SummaryStatus.PUBLISHED, alert
     summary.save(update_fields=["status", "published_alert", "updated_at"])
@@ -136,7 +145,7 @@ def publish_as_alert(
 
 
 @transaction.atomic
-def update_and_publish(
+def preview_publication(
     user: User,
     summary: SituationSummary,
     *,
@@ -144,7 +153,13 @@ def update_and_publish(
     body: str,
     tlp: str,
     audience_spec: AudienceSpec | None = None,
-) -> Alert:
-    """Save the edits and publish them, both or neither (the publish button of the edit page)."""
+    severity: str = Severity.MEDIUM,
+) -> SendPreview:
+    """Save the edits (the summary stays a draft) and show what publishing it to `audience_spec` would do:
+    the alert's preview (`alerts.preview`), whose token `publish_as_alert` asks for. An audience the
+    services refuse is refused here, and the edits are not saved then either."""
     summary = update_draft(user, summary, title=title, body=body, tlp=tlp)
-    return publish_as_alert(user, summary, audience_spec)
+    spec = default_audience(user) if audience_spec is None else audience_spec
+    return preview_new(
+        lambda: publication.check_publishable(_draft_alert(user, summary, spec, severity)), user
+    )

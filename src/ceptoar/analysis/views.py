@@ -11,11 +11,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.alerts.forms.audience import AudienceForm
+from ceptoar.alerts.preview import StalePreview
 from ceptoar.alerts.rendering import render_markdown
+from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.analysis import access, services, situation
 from ceptoar.analysis.forms import PublishSummaryForm, SummaryForm
 from ceptoar.analysis.models import SituationSummary, SummaryStatus
@@ -120,24 +123,67 @@ def summary_edit(request, pk):
     return _edit_page(request, summary, form, status=400)
 
 
+def _preview_page(request, summary, preview, spec: AudienceSpec, *, stale=False, status=200):
+    context = {
+        "alert": preview.alert,
+        "preview": preview,
+        "step": "submit",
+        "stale": stale,
+        "form_action": reverse("analysis:summary_publish", args=[summary.pk]),
+        "hidden_fields": AudienceForm.hidden_from_spec(spec),
+        "back_url": reverse("analysis:summary_edit", args=[summary.pk]),
+        "back_label": _("Situation summary"),
+    }
+    return render(request, "alerts/send_preview.html", context, status=status)
+
+
 @require_POST
 def summary_publish(request, pk):
+    """“Publish as alert”: saves the edits and shows the send preview (`alerts.preview`); the preview's
+    button posts back here with its token and the audience, and only then is the summary published. A
+    summary, audience or reach changed in between sends nothing and shows the new preview (409)."""
     _require_writer(request.user)
     summary = _own_summary_or_404(request.user, pk)
+    token = request.POST.get("token")
+    if token:
+        return _confirm_publish(request, summary, token)
     form = PublishSummaryForm(request.POST)
     if form.is_valid():
-        alert = attempt(
+        spec = form.audience_spec()
+        preview = attempt(
             form,
-            lambda: services.update_and_publish(
-                request.user, summary, **form.summary_fields(), audience_spec=form.audience_spec()
+            lambda: services.preview_publication(
+                request.user, summary, **form.summary_fields(), audience_spec=spec
             ),
             elsewhere=form.refused_elsewhere,
         )
-        if alert is not REFUSED:
-            messages.success(
-                request,
-                _("Published: the situation summary is on its way as “%(title)s”.") % {"title": alert.title},
-            )
-            return redirect("alerts:detail", pk=alert.pk)
+        if preview is not REFUSED:
+            return _preview_page(request, summary, preview, spec)
     summary.refresh_from_db()
     return _edit_page(request, summary, form, status=400)
+
+
+def _confirm_publish(request, summary: SituationSummary, token: str):
+    form = AudienceForm(request.POST)
+    if not form.is_valid():
+        # Only a hand-made request gets here: the preview page carries the audience it was drawn for.
+        summary.refresh_from_db()
+        return _edit_page(request, summary, _initial_form(request.user, summary), status=400)
+    spec = form.audience_spec()
+
+    def publish():
+        try:
+            return services.publish_as_alert(request.user, summary, spec, confirm=token)
+        except StalePreview as error:
+            return error  # the new preview is shown, not a refusal
+
+    alert = attempt(request, publish)
+    if isinstance(alert, StalePreview):
+        return _preview_page(request, summary, alert.preview, spec, stale=True, status=409)
+    if alert is REFUSED:
+        return redirect("analysis:summary_edit", pk=summary.pk)
+    messages.success(
+        request,
+        _("Published: the situation summary is on its way as “%(title)s”.") % {"title": alert.title},
+    )
+    return redirect("alerts:detail", pk=alert.pk)

@@ -112,3 +112,12 @@ class AudienceForm(forms.Form):
             "organisations": "\n".join(spec.organisations),
             "people": "\n".join(spec.people),
         }
+
+    @staticmethod
+    def hidden_from_spec(spec: AudienceSpec) -> list[tuple[str, str]]:
+        """The audience as the (name, value) pairs of hidden fields: a preview page carries the audience it
+        was drawn for to its confirmation (`templates/alerts/send_preview.html`, `hidden_fields`)."""
+        pairs = [("community", "on")] if spec.community else []
+        for name in ("sectors", "ceptoars", "subgroups"):
+            pairs += [(name, code) for code in getattr(spec, name)]
+        return [*pairs, ("organisations", "\n".join(spec.organisations)), ("people", "\n".join(spec.people))]

@@ -56,6 +56,17 @@ def create_draft(
     )
     alert.full_clean()
     alert.save()
+    _store_attachments(alert, checked)
+    return alert
+
+
+def add_attachments(alert: Alert, files: list[tuple[str, bytes]]) -> None:
+    """Attach `files` to a draft just written: for a sender that previews its draft without them (a preview
+    is rolled back, and the files it stored would stay on disk) and attaches them once confirmed."""
+    _store_attachments(alert, [(check_attachment(name, content), content) for name, content in files])
+
+
+def _store_attachments(alert: Alert, checked) -> None:
     for info, content in checked:
         AlertAttachment.objects.create(
             alert=alert,
@@ -65,7 +76,6 @@ def create_draft(
             size=info.size,
             sha256=info.sha256,
         )
-    return alert
 
 
 def require_own_draft(alert: Alert, user: User) -> None:

@@ -24,7 +24,7 @@ from ceptoar.alerts.models import (
     Severity,
     Status,
 )
-from ceptoar.alerts.preview import require_preview
+from ceptoar.alerts.preview import SendPreview, preview_new, require_preview
 from ceptoar.alerts.reach import require_reach
 from ceptoar.alerts.services import councils
 from ceptoar.alerts.services.audience import AudienceSpec, build_audience
@@ -61,7 +61,9 @@ def submit(alert: Alert, user: User, *, confirm: str | None = None) -> Alert:
     return _publish(alert)
 
 
-def _publish(alert: Alert) -> Alert:
+def check_publishable(alert: Alert) -> Alert:
+    """Refuse (ValidationError) what publishing `alert` now would refuse; a preview asks it first, so the
+    refusal is shown on the form rather than after the confirmation."""
     if alert.parent_id is None or alert.origin_organisation.kind == OrganisationKind.COUNCIL:
         # Seats change: whether the sender may post to a council is asked again when the post goes out. A
         # council's relay (of a hub alert to the whole community) goes to its own seats alone, as its posts do.
@@ -69,6 +71,11 @@ def _publish(alert: Alert) -> Alert:
     # Nothing is accepted and then dropped: a send beyond the sender's chain without an agreement that
     # covers it, or a ministry naming a CEPTOAR it does not oversee, is refused before anything is written.
     require_reach(alert)
+    return alert
+
+
+def _publish(alert: Alert) -> Alert:
+    check_publishable(alert)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
     # An exercise reaches its participants and no one else, whatever a relay's audience says; a correction
@@ -143,8 +150,37 @@ def relay(
     audience: AudienceSpec | None = None,
     tlp: str | None = None,
     automatic: bool = False,
+    confirm: str | None = None,
 ) -> Alert:
-    """Send `parent` on to the relaying organisation's own audience, narrowed or raised, never widened."""
+    """Send `parent` on to the relaying organisation's own audience, narrowed or raised, never widened.
+    `confirm` is the token of the preview the relayer confirmed (`preview_relay`): refused with
+    `alerts.preview.StalePreview`, nothing written, once the relay or whom it reaches has changed."""
+    child = _relay_child(parent, user, note=note, audience=audience, tlp=tlp, automatic=automatic)
+    require_preview(child, confirm, new=True, reader=user)
+    return _publish(child)
+
+
+@transaction.atomic
+def preview_relay(
+    parent: Alert, user: User, *, note: str = "", audience: AudienceSpec | None = None, tlp: str | None = None
+) -> SendPreview:
+    """What relaying by hand as given would send (`alerts.preview`), refused as the relay would be. Writes
+    nothing: the relay is built in a savepoint rolled back."""
+    return preview_new(
+        lambda: check_publishable(_relay_child(parent, user, note=note, audience=audience, tlp=tlp)), user
+    )
+
+
+def _relay_child(
+    parent: Alert,
+    user: User,
+    *,
+    note: str,
+    audience: AudienceSpec | None,
+    tlp: str | None,
+    automatic: bool = False,
+) -> Alert:
+    """The relay, checked and written, not yet published."""
     access.require_sender(user)
     relayer = user.organisation
     if parent.status != Status.PUBLISHED:
@@ -194,7 +230,7 @@ def relay(
         # An intermediate hop passes an AMBER+STRICT or RED alert on without reading it: the audit log
         # keeps who relayed what they could not read, and as which relay.
         audit.record_read(user, parent, action="relay_unread", detail=f"relay #{child.pk}")
-    return _publish(child)
+    return child
 
 
 def _approved(parent: Alert, relayer: Organisation) -> bool:

@@ -22,6 +22,7 @@ from ceptoar.agreements import flows
 from ceptoar.agreements.models import FlowKind, OriginatorDisclosure
 from ceptoar.alerts.attachments import check_attachment
 from ceptoar.alerts.models import Alert, Category, Severity
+from ceptoar.alerts.preview import SendPreview, preview_new, require_preview
 from ceptoar.alerts.services import drafts, publication
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.notifications import events as notify
@@ -222,20 +223,10 @@ def result_category(analysis: PartnerAnalysis) -> str:
     return categories.pop() if len(categories) == 1 else Category.OTHER
 
 
-@transaction.atomic
-def do_share_analysis_result(
-    user: User,
-    analysis: PartnerAnalysis,
-    *,
-    title: str,
-    body: str,
-    tlp: str,
-    severity: str = Severity.MEDIUM,
-) -> Alert:
-    """Publish the analysis to the members of the CEPTOAR it was returned to, as an alert titled
-    【分析結果】<title> carrying its files, marked `tlp` (the partner's marking or higher), and link the
-    analysis to it (`result_alert`: the lineage from the alert to the analysis and the reports analysed).
-    The secretariat may reword the title and text first: it answers for what its members receive."""
+def _shareable(
+    user: User, analysis: PartnerAnalysis, title: str, body: str, tlp: str, severity: str
+) -> tuple[PartnerAnalysis, str, str]:
+    """The analysis locked, and the title and text cleaned; refused unless it may be shared as given."""
     analysis = PartnerAnalysis.objects.select_for_update().select_related("ceptoar").get(pk=analysis.pk)
     if not access.can_share_analysis(user, analysis):
         raise PermissionDenied(
@@ -257,11 +248,13 @@ def do_share_analysis_result(
         errors["severity"] = [_("Unknown choice: %(value)s") % {"value": severity}]
     if errors:
         raise ValidationError(errors)
-    files = []
-    for attachment in analysis.attachments.all():
-        with attachment.file.open("rb") as handle:
-            files.append((attachment.name, handle.read()))
-    alert = drafts.create_draft(
+    return analysis, title, body
+
+
+def _result_draft(user: User, analysis: PartnerAnalysis, title: str, body: str, tlp: str, severity: str):
+    # Without the partner's files: they are fixed with the returned analysis, and a preview (rolled back)
+    # must not store them.
+    return drafts.create_draft(
         user,
         title=f"{RESULT_TITLE_PREFIX}{title}",
         body=body,
@@ -269,8 +262,53 @@ def do_share_analysis_result(
         severity=severity,
         tlp=tlp,
         audience=AudienceSpec(ceptoars=[analysis.ceptoar.code]),
-        attachments=files,
     )
+
+
+@transaction.atomic
+def preview_share(
+    user: User,
+    analysis: PartnerAnalysis,
+    *,
+    title: str,
+    body: str,
+    tlp: str,
+    severity: str = Severity.MEDIUM,
+) -> SendPreview:
+    """What sharing the analysis as given would send (`alerts.preview`), refused as sharing it would be.
+    Writes nothing; `do_share_analysis_result` asks for its token."""
+    analysis, title, body = _shareable(user, analysis, title, body, tlp, severity)
+    return preview_new(
+        lambda: publication.check_publishable(_result_draft(user, analysis, title, body, tlp, severity)),
+        user,
+    )
+
+
+@transaction.atomic
+def do_share_analysis_result(
+    user: User,
+    analysis: PartnerAnalysis,
+    *,
+    title: str,
+    body: str,
+    tlp: str,
+    severity: str = Severity.MEDIUM,
+    confirm: str | None = None,
+) -> Alert:
+    """Publish the analysis to the members of the CEPTOAR it was returned to, as an alert titled
+    【分析結果】<title> carrying its files, marked `tlp` (the partner's marking or higher), and link the
+    analysis to it (`result_alert`: the lineage from the alert to the analysis and the reports analysed).
+    The secretariat may reword the title and text first: it answers for what its members receive.
+    `confirm` is the token of the preview the secretariat confirmed (`preview_share`): text, marking or
+    reach changed since raises `alerts.preview.StalePreview` and nothing is written."""
+    analysis, title, body = _shareable(user, analysis, title, body, tlp, severity)
+    alert = _result_draft(user, analysis, title, body, tlp, severity)
+    require_preview(alert, confirm, new=True, reader=user)
+    files = []
+    for attachment in analysis.attachments.all():
+        with attachment.file.open("rb") as handle:
+            files.append((attachment.name, handle.read()))
+    drafts.add_attachments(alert, files)
     alert = publication.submit(alert, user)
     analysis.status, analysis.result_alert = AnalysisStatus.SHARED, alert
     analysis.shared_by, analysis.shared_at = user, timezone.now()

@@ -13,11 +13,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.accounts.access import ceptoars_served_by
 from ceptoar.agreements.flows import category_label
+from ceptoar.alerts.preview import StalePreview
 from ceptoar.reports import access, partners
 from ceptoar.reports.forms.analysis import AnalysisForm, ForwardForm, ShareForm
 from ceptoar.reports.models import (
@@ -197,24 +199,52 @@ def analysis_detail(request, pk: int, share_form: ShareForm | None = None, statu
 
 @require_POST
 def share(request, pk: int):
+    """The share form first shows the send preview (`alerts.preview`) of the alert it would publish; the
+    preview's button posts the same fields back with its token, and only that publishes. Text, marking or
+    members changed in between send nothing and show the new preview (409)."""
     analysis = _analysis_or_404(request.user, pk)
     form = _share_form(analysis, request.POST)
-    if form.is_valid():
-        alert = attempt(
-            form,
-            lambda: service.do_share_analysis_result(
-                request.user,
-                analysis,
-                title=form.cleaned_data["title"],
-                body=form.cleaned_data["body"],
-                tlp=form.cleaned_data["tlp"],
-                severity=form.cleaned_data["severity"],
-            ),
-        )
-        if alert is not REFUSED:
-            messages.success(request, _("The analysis has been sent to your members as an alert."))
-            return redirect("alerts:detail", pk=alert.pk)
-    return analysis_detail(request, pk, share_form=form, status=400)
+    if not form.is_valid():
+        return analysis_detail(request, pk, share_form=form, status=400)
+    fields = {name: form.cleaned_data[name] for name in ("title", "body", "tlp", "severity")}
+    # A browser sends a textarea's line breaks as CRLF and may send a hidden field's either way: one form,
+    # so that the text confirmed on the preview page is the text its token covers.
+    fields["body"] = "\n".join(fields["body"].splitlines())
+    token = request.POST.get("token")
+    if not token:
+        preview = attempt(form, lambda: service.preview_share(request.user, analysis, **fields))
+        if preview is REFUSED:
+            return analysis_detail(request, pk, share_form=form, status=400)
+        return _share_preview(request, analysis, preview, fields)
+
+    def share_now():
+        try:
+            return service.do_share_analysis_result(request.user, analysis, **fields, confirm=token)
+        except StalePreview as error:
+            return error  # the new preview is shown, not a refusal
+
+    alert = attempt(form, share_now)
+    if isinstance(alert, StalePreview):
+        return _share_preview(request, analysis, alert.preview, fields, stale=True, status=409)
+    if alert is REFUSED:
+        return analysis_detail(request, pk, share_form=form, status=400)
+    messages.success(request, _("The analysis has been sent to your members as an alert."))
+    return redirect("alerts:detail", pk=alert.pk)
+
+
+def _share_preview(request, analysis, preview, fields: dict, *, stale=False, status=200):
+    context = {
+        "alert": preview.alert,
+        "preview": preview,
+        "step": "submit",
+        "stale": stale,
+        "form_action": reverse("reports:analysis_share", args=[analysis.pk]),
+        # What the secretariat wrote travels with the confirmation; the token covers it.
+        "hidden_fields": list(fields.items()),
+        "back_url": reverse("reports:analysis_detail", args=[analysis.pk]),
+        "back_label": analysis.title,
+    }
+    return render(request, "alerts/send_preview.html", context, status=status)
 
 
 def attachment(request, pk: int, attachment_pk: int):
