@@ -36,8 +36,9 @@ def add_channel(organisation_code: str, kind: str, value: str) -> ContactChannel
     return ContactChannel.objects.create(contact=contact, kind=kind, value=value, position=99)
 
 
-def run_due_tasks(limit: int = 50) -> int:
-    """Run what the worker would run now, through django-tasks-db's own Worker.run_task.
+def run_due_tasks(limit: int = 50, task_path: str | None = None) -> int:
+    """Run what the worker would run now (only the tasks of `task_path`, if given), through django-tasks-db's
+    own Worker.run_task.
 
     (Worker.run's loop closes the database connection, which the test's transaction cannot survive.)"""
     worker = Worker(
@@ -52,9 +53,10 @@ def run_due_tasks(limit: int = 50) -> int:
     )
     ran = 0
     while ran < limit:
-        task = (
-            DBTaskResult.objects.ready().select_for_update(skip_locked=True).order_by("enqueued_at").first()
-        )
+        ready = DBTaskResult.objects.ready().select_for_update(skip_locked=True)
+        if task_path is not None:
+            ready = ready.filter(task_path=task_path)
+        task = ready.order_by("enqueued_at").first()
         if task is None:
             return ran
         task.claim("test-worker")

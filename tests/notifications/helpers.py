@@ -6,34 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from ceptoar.notifications.models import NotificationMail
 from ceptoar.notifications.services import SEND_TASK
+from tests.channels.helpers import run_due_tasks
 
 
 def run_notification_tasks(limit: int = 50) -> int:
-    """Run the due send tasks of notification mails through django-tasks-db's own Worker.run_task."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
-    ran = 0
-    while ran < limit:
-        task = DBTaskResult.objects.ready().filter(task_path=SEND_TASK).order_by("enqueued_at").first()
-        if task is None:
-            return ran
-        task.claim("test-worker")
-        worker.run_task(task)
-        ran += 1
-    return ran
+    """Run the due send tasks of notification mails, as the worker would."""
+    return run_due_tasks(limit, task_path=SEND_TASK)
 
 
 def travel_past_backoff() -> None:
