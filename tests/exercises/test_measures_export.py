@@ -148,7 +148,7 @@ def test_the_xlsx_has_the_same_rows_with_numbers_and_times_typed(client_as, engl
 
 def test_in_japanese_by_default(client_as, drill):
     rows = read_csv(_get(client_as("demo-secretariat"), "measures_csv", drill).content)
-    assert rows[0][:2] == ["状況付与", "段階"]
+    assert rows[0][:2] == ["状況付与", "転送段階"]
 
 
 @pytest.mark.parametrize("username", ["demo-member", "demo-ministry", "demo-water", "demo-coordinator"])

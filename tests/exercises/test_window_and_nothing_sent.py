@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.exercises.models import Exercise
@@ -34,7 +34,7 @@ ALL_CONFIRMED = (
 
 def test_the_service_refuses_a_window_already_past_on_its_end(secretariat):  # noqa: F811
     now = timezone.now()
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         planning.create_exercise(
             secretariat,
             name="昨日の訓練",

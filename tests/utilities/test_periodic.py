@@ -77,13 +77,14 @@ def tick(runner: PeriodicRunner) -> float:
     return result[0]
 
 
-def test_the_default_jobs_are_the_sweeper_escalation_the_auditor_exercises_and_agreements():
+def test_the_default_jobs_are_the_sweeper_escalation_the_auditor_exercises_agreements_and_notifications():
     assert [(j.name, j.interval, j.target) for j in DEFAULT_JOBS] == [
         ("sweeper", 60, "ceptoar.channels.services.sweeper.sweep_stale"),
         ("escalation", 30, "ceptoar.escalation.services.run_due_follow_ups"),
         ("overdue-auditor", 300, "ceptoar.escalation.services.audit_overdue"),
         ("exercises", 30, "ceptoar.exercises.services.schedule.run_due"),
         ("agreements", 3600, "ceptoar.agreements.services.lifecycle.expire_due"),
+        ("notifications", 300, "ceptoar.notifications.services.run_due"),
     ]
 
 
