@@ -16,7 +16,7 @@ from ceptoar.accounts.models import Role, User
 from ceptoar.alerts.services import drafts, publication, relay_approval
 from ceptoar.alerts.services.audience import AudienceSpec
 from ceptoar.notifications.models import Event, Notification, NotificationMail
-from ceptoar.notifications.services import Notice, do_notify
+from ceptoar.notifications.services import Notice, do_notify, portal_only
 from ceptoar.registry.models import Organisation
 from ceptoar.registry.services.rules_publication import RulesDraft, do_publish_rules
 from ceptoar.reports.models import ConsentScope
@@ -203,6 +203,24 @@ def test_the_same_event_twice_tells_nobody_twice(demo_user):
         .count()
         == 1
     )
+
+
+def test_a_history_loaded_portal_only_is_told_in_the_portal_and_never_mailed(demo_user):
+    member = demo_user("demo-member")
+    report = submitted_report(member)
+    tasks_before = DBTaskResult.objects.count()
+    notice = Notice(Event.REPORT_COMMENT, "test:history", "テスト", f"/reports/{report.pk}/")
+    with portal_only():
+        assert do_notify(notice, [member], item=report, addresses=["poc@example.jp"]) == []
+    assert told(Event.REPORT_COMMENT, "test:history") == {"demo-member"}
+    row = Notification.objects.get(key="test:history")
+    assert row.mail_id is None and not row.in_digest
+    assert not NotificationMail.objects.filter(key__startswith="test:history").exists()
+    assert not NotificationMail.objects.filter(notifications__key="test:history").exists()
+    assert DBTaskResult.objects.count() == tasks_before
+    # Outside the block, the next event is mailed again.
+    later = Notice(Event.REPORT_COMMENT, "test:after-history", "テスト", f"/reports/{report.pk}/")
+    assert do_notify(later, [member], item=report) == [member.email]
 
 
 def test_a_follow_up_reaches_every_hop_and_a_forward_for_analysis_the_partners_people(demo_user):

@@ -15,11 +15,13 @@ returns rows of a worker that died while sending, and writes the daily digests.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import smtplib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -52,6 +54,25 @@ from ceptoar.sharing import policy
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "ceptoar.notifications.tasks.send_notification_mails"
+
+# Set while a history is loaded (`portal_only`): its events are told in the portal, never mailed.
+_PORTAL_ONLY = contextvars.ContextVar("notifications_portal_only", default=False)
+
+
+@contextmanager
+def portal_only() -> Iterator[None]:
+    """Within this block, notifications are written to the portal only: no mail, at once or in a digest.
+
+    For loading a history (the demo's invented past reports and cases): its events happened before
+    anyone could have been told, and mailing them at load time would fill every mailbox with news of
+    nothing new, and put mails in the queue ahead of the first real alert's."""
+    token = _PORTAL_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _PORTAL_ONLY.reset(token)
+
+
 # The digest of the days before goes out with the first run of the job from this hour (local time).
 DIGEST_HOUR = 7
 # A row left "sending" this long belongs to a worker that died mid-send: it is tried again.
@@ -130,6 +151,8 @@ def do_notify(
             ],
             ignore_conflicts=True,
         )
+    if _PORTAL_ONLY.get():
+        return []
     choices = mail_choices(told, notice.event)
     rows = {
         row.user_id: row
