@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "ceptoar.exercises",
     "ceptoar.agreements",
     "ceptoar.notifications",
+    "ceptoar.intel",
     "ceptoar.api",
     "ninja",
     "django_htmx",

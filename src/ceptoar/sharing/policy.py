@@ -45,6 +45,7 @@ from ceptoar.accounts.access import is_active_member, is_active_person
 from ceptoar.accounts.models import Role
 from ceptoar.agreements.flows import in_force_condition
 from ceptoar.alerts.models import Alert, Recipient, Status
+from ceptoar.intel.models import Incident, IndicatorSet, IndicatorSetStatus
 from ceptoar.registry import queries as registry_queries
 from ceptoar.registry.models import CouncilSeat, Membership, Organisation
 from ceptoar.reports.models import (
@@ -521,6 +522,34 @@ def visible_cases(user, queryset: QuerySet | None = None) -> QuerySet:
     reporter = Q(report__organisation_id=user.organisation_id, status__in=_CASE_STATUSES_SHOWN_TO_REPORTER)
     published = Q(status=CaseStatus.PUBLISHED) & visibility_condition(user)
     return queryset.filter(makers | reporter | published)
+
+
+# -- intel ----------------------------------------------------------------------------------------
+
+
+@_model_rule("intel.indicatorset")
+def visible_indicator_sets(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Indicator sets `user` may see: published ones under the sharing policy (TLP and audience); drafts and
+    withdrawn ones only where they were made (an import's set is its importing organisation's until shared)."""
+    if queryset is None:
+        queryset = IndicatorSet.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    makers = Q(author_id=user.pk) | at_users_organisation(user, "origin_organisation_id")
+    published = Q(status=IndicatorSetStatus.PUBLISHED) & visibility_condition(user)
+    return queryset.filter(makers | published)
+
+
+@_model_rule("intel.incident")
+def visible_incidents(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Incidents are the working records of the organisation that keeps them (and of the secretariat that
+    runs it): nobody else sees that reports were linked. Each linked report is still asked of
+    `visible_reports`."""
+    if queryset is None:
+        queryset = Incident.objects.all()
+    if not is_active_member(user):
+        return queryset.none()
+    return queryset.filter(at_users_organisation(user, "organisation_id"))
 
 
 # -- audiences ------------------------------------------------------------------------------------
