@@ -20,6 +20,7 @@ urlpatterns = [
     path("escalation/", include("ceptoar.escalation.urls")),
     path("agreements/", include("ceptoar.agreements.urls")),
     path("notifications/", include("ceptoar.notifications.urls")),
+    path("intel/", include("ceptoar.intel.urls")),
     path("api/", include("ceptoar.api.urls")),
     path("demo/", include("ceptoar.demo.urls")),
     # Before the admin's own URLs: its password-only log-in form is replaced by the site's log-in.
