@@ -401,3 +401,6 @@ class IncidentReport(models.Model):
         verbose_name_plural = _("reports in an incident")
         ordering = ["incident", "added_at"]
         constraints = [models.UniqueConstraint(fields=["incident", "report"], name="incident_report_once")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.report_id}"
