@@ -61,15 +61,16 @@ SCENARIOS = [
         [Cause.SUSPICIOUS_MAIL, Cause.OPERATOR_ERROR],
         "標的型メールの添付ファイル実行によるマルウェア感染",
         "{org}の職員が取引先を装ったメールの添付ファイルを開き、端末{host}（{ip}）がマルウェアに感染した。"
-        "不審な通信を{person}（{email}）が検知し、端末をネットワークから切り離した。",
+        "不審な通信を{person}（{email}）が検知し、端末をネットワークから切り離した。"
+        "添付ファイルは{file}（SHA-256: {hash}）、通信先は{c2}。",
         "全職員に注意喚起し、添付ファイルのマクロ実行を既定で禁止した。",
     ),
     (
         EventType.PRECURSOR,
         [Cause.VULNERABILITY_EXPLOITED],
         "VPN装置の脆弱性を狙った不審な通信の検知",
-        "{org}のVPN装置{host}に対し、公表済みの脆弱性を狙った通信が繰り返し観測された。"
-        "侵入の痕跡はない。{person}（{phone}）が確認した。",
+        "{org}のVPN装置{host}に対し、公表済みの脆弱性（{cve}）を狙った通信が繰り返し観測された。"
+        "送信元は{scanner}など。侵入の痕跡はない。{person}（{phone}）が確認した。",
         "修正版を適用し、管理画面へのアクセス元を限定した。",
     ),
     (
@@ -93,7 +94,7 @@ SCENARIOS = [
         [Cause.IMPERSONATION],
         "盗まれた認証情報によるクラウドサービスへの不正ログイン",
         "{org}の業務用クラウドサービスに、漏えいしたIDとパスワードで海外から不正ログインがあった。"
-        "{person}が監査ログで検知し、{ip}からのアクセスを遮断した。",
+        "{person}が監査ログで検知し、{ip}からのアクセスを遮断した。ログイン元は{scanner}。",
         "多要素認証を全利用者に適用した。",
     ),
     (
@@ -121,6 +122,24 @@ SCENARIOS = [
         "CMSを更新し、改ざん検知の仕組みを導入した。",
     ),
 ]
+# A campaign the demo's reporters see from several sectors, written as analysts write them (defanged), so
+# that the intel pages have something to correlate and a signal to show. The IP addresses are in the
+# documentation range (RFC 5737), so no real host is named: they show how a warning-listed value is marked
+# and never correlates. The hashes are of made-up files.
+CAMPAIGN = {
+    "file": ["請求書_2026.xlsm", "invoice_0423.zip", "update.exe"],
+    "c2": [
+        "hxxps://cdn-update-check[.]net/api/v2",
+        "update-check[.]jp-cdn[.]top",
+        "hxxp://185[.]174[.]101[.]27/gate.php",
+    ],
+    "cve": ["CVE-2024-21762", "CVE-2023-46805", "CVE-2024-3400"],
+    "scanner": ["198[.]51[.]100[.]27", "203.0.113.45", "192.0.2.61"],
+    "hash": [
+        "5f98b0bc139b8746c2a88f5c62c91a99efad5c8d60d2102125ac162cf90e4398",
+        "d34738586c33f80185f49ebd2af9103cc1afb9dbaae7d5a93f6cb1f08927d4a4",
+    ],
+}
 FAMILY_NAMES = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
 GIVEN_NAMES = ["太郎", "花子", "健一", "美咲", "大輔", "直子", "翔太", "由美"]
 
@@ -192,6 +211,9 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
         "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
         "host": f"srv-{rng.randint(10, 99)}.corp.local",
     }
+    # Drawn from a generator of their own, so the rest of the demo stays as it was.
+    campaign = random.Random(f"{SEED}:{member.code}:{title}")
+    fill.update({key: campaign.choice(values) for key, values in CAMPAIGN.items()})
     occurred = now - timedelta(days=rng.randint(3, 360), hours=rng.randint(0, 23))
     detected = occurred + timedelta(minutes=rng.randint(5, 240))
     scope = rng.choice([ConsentScope.SECRETARIAT, ConsentScope.MINISTRY, ConsentScope.HUB])
