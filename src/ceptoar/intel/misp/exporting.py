@@ -66,7 +66,9 @@ def export_event(obj, *, user=None) -> dict:
     else:
         raise ExportRefused(f"A {type(obj).__name__} cannot be exported as a MISP event.")
     if not allowed:
-        raise ExportRefused(f"{getattr(user, 'username', user)} may not see {kind} {obj.pk}: nothing exported.")
+        raise ExportRefused(
+            f"{getattr(user, 'username', user)} may not see {kind} {obj.pk}: nothing exported."
+        )
     if user is not None:
         audit.record_read(user, obj, "export", "MISP event")
     return {"Event": _event(obj, kind)}

@@ -64,9 +64,19 @@ _TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$", re.IGNORECASE)
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
-_FILE = re.compile(r"^[^\s/\\]+\.(exe|dll|js|vbs|ps1|bat|cmd|scr|zip|rar|7z|iso|lnk|docm|xlsm|pdf|hta|msi|jar|sh|elf|bin)$", re.IGNORECASE)
+_FILE = re.compile(
+    r"^[^\s/\\]+\.(exe|dll|js|vbs|ps1|bat|cmd|scr|zip|rar|7z|iso|lnk|docm|xlsm|pdf|hta|msi|jar|sh|elf|bin)$",
+    re.IGNORECASE,
+)
 # Defanged forms people paste from advisories.
-_REFANG = (("hxxps://", "https://"), ("hxxp://", "http://"), ("[.]", "."), ("(.)", "."), ("[@]", "@"), ("[:]", ":"))
+_REFANG = (
+    ("hxxps://", "https://"),
+    ("hxxp://", "http://"),
+    ("[.]", "."),
+    ("(.)", "."),
+    ("[@]", "@"),
+    ("[:]", ":"),
+)
 
 
 def refang(value: str) -> str:
@@ -138,7 +148,9 @@ def observables_for(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Obser
     wanted = {observable_key(kind, value): (kind, value) for kind, value in pairs}
     existing = {o.key: o for o in Observable.objects.filter(key__in=wanted)}
     missing = [
-        Observable(type=kind, value=value, key=key) for key, (kind, value) in wanted.items() if key not in existing
+        Observable(type=kind, value=value, key=key)
+        for key, (kind, value) in wanted.items()
+        if key not in existing
     ]
     if missing:
         # Another import may add the same value at the same moment: the unique key keeps one, and we read it.
@@ -161,7 +173,8 @@ def add_sightings(
         contexts.setdefault((kind, value), context)
     stored = observables_for(list(contexts))
     present = {
-        s.observable_id: s for s in Sighting.objects.filter(indicator_set=indicator_set, observable__in=stored.values())
+        s.observable_id: s
+        for s in Sighting.objects.filter(indicator_set=indicator_set, observable__in=stored.values())
     }
     organisation = indicator_set.origin_organisation
     now = timezone.now()
@@ -197,7 +210,9 @@ def _require_editor(user, indicator_set: IndicatorSet) -> None:
         raise IndicatorSetRefused("You may not change this indicator set.")
 
 
-def do_create_indicator_set(user, *, title: str, description: str = "", tlp: str = Tlp.AMBER, values: str = ""):
+def do_create_indicator_set(
+    user, *, title: str, description: str = "", tlp: str = Tlp.AMBER, values: str = ""
+):
     """A draft set of the user's organisation with the pasted values (one per line). Refused, storing
     nothing, if a line is not a value of a known type."""
     if not may_create_indicator_set(user):
@@ -217,7 +232,10 @@ def do_create_indicator_set(user, *, title: str, description: str = "", tlp: str
             author=user,
         )
         add_sightings(
-            indicator_set, [(k, v, "entered") for k, v in pasted.found], source=SightingSource.MANUAL, user=user
+            indicator_set,
+            [(k, v, "entered") for k, v in pasted.found],
+            source=SightingSource.MANUAL,
+            user=user,
         )
     return indicator_set
 
@@ -232,7 +250,10 @@ def do_add_values(user, indicator_set: IndicatorSet, values: str) -> int:
         raise IndicatorSetRefused("Paste at least one value.", "values")
     with transaction.atomic():
         added = add_sightings(
-            indicator_set, [(k, v, "entered") for k, v in pasted.found], source=SightingSource.MANUAL, user=user
+            indicator_set,
+            [(k, v, "entered") for k, v in pasted.found],
+            source=SightingSource.MANUAL,
+            user=user,
         )
         IndicatorSet.objects.filter(pk=indicator_set.pk).update(updated_at=timezone.now())
     return added
