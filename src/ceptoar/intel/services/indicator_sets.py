@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import is_active_member
 from ceptoar.accounts.models import Role
@@ -31,13 +33,9 @@ from ceptoar.sharing.policy import at_users_organisation
 EDITING_ROLES = (Role.SECRETARIAT, Role.HUB_STAFF, Role.MEMBER_ANALYST)
 
 
-class IndicatorSetRefused(Exception):
-    """The change was not made; `message` says why, `field` where (for the form)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        self.message = message
-        self.field = field
-        super().__init__(message)
+def _refuse(message: str, field: str | None = None) -> ValidationError:
+    """A refusal the pages show on the form's field (`utilities.refusals`); nothing was changed."""
+    return ValidationError({field: message} if field else message)
 
 
 def may_create_indicator_set(user) -> bool:
@@ -134,7 +132,7 @@ def read_pasted(text: str) -> PastedValues:
             continue
         guessed = guess_type(line)
         if guessed is None:
-            unknown.append(f"line {number}: {line[:80]}")
+            unknown.append(_("line %(number)s: %(text)s") % {"number": number, "text": line[:80]})
         elif guessed not in found:
             found.append(guessed)
     return PastedValues(found, unknown)
@@ -207,7 +205,7 @@ def add_sightings(
 
 def _require_editor(user, indicator_set: IndicatorSet) -> None:
     if not may_edit_indicator_set(user, indicator_set):
-        raise IndicatorSetRefused("You may not change this indicator set.")
+        raise _refuse(_("You may not change this indicator set."))
 
 
 def do_create_indicator_set(
@@ -216,12 +214,14 @@ def do_create_indicator_set(
     """A draft set of the user's organisation with the pasted values (one per line). Refused, storing
     nothing, if a line is not a value of a known type."""
     if not may_create_indicator_set(user):
-        raise IndicatorSetRefused("You may not make indicator sets.")
+        raise _refuse(_("You may not make indicator sets."))
     if not title.strip():
-        raise IndicatorSetRefused("Give the set a title.", "title")
+        raise _refuse(_("Give the set a title."), "title")
     pasted = read_pasted(values)
     if pasted.unknown:
-        raise IndicatorSetRefused("Not a value of a known type: " + "; ".join(pasted.unknown[:10]), "values")
+        raise _refuse(
+            _("Not a value of a known type: %(lines)s") % {"lines": "; ".join(pasted.unknown[:10])}, "values"
+        )
     with transaction.atomic():
         indicator_set = IndicatorSet.objects.create(
             title=title.strip(),
@@ -245,9 +245,11 @@ def do_add_values(user, indicator_set: IndicatorSet, values: str) -> int:
     _require_editor(user, indicator_set)
     pasted = read_pasted(values)
     if pasted.unknown:
-        raise IndicatorSetRefused("Not a value of a known type: " + "; ".join(pasted.unknown[:10]), "values")
+        raise _refuse(
+            _("Not a value of a known type: %(lines)s") % {"lines": "; ".join(pasted.unknown[:10])}, "values"
+        )
     if not pasted.found:
-        raise IndicatorSetRefused("Paste at least one value.", "values")
+        raise _refuse(_("Paste at least one value."), "values")
     with transaction.atomic():
         added = add_sightings(
             indicator_set,
@@ -267,7 +269,7 @@ def do_remove_value(user, indicator_set: IndicatorSet, sighting_id: int) -> Sigh
             Sighting.objects.select_for_update().filter(indicator_set=indicator_set, pk=sighting_id).first()
         )
         if sighting is None:
-            raise IndicatorSetRefused("This value is not on the set.")
+            raise _refuse(_("This value is not on the set."))
         sighting.removed = True
         sighting.added_by = user
         sighting.save(update_fields=["removed", "added_by", "updated_at"])
@@ -283,3 +285,27 @@ def do_withdraw(user, indicator_set: IndicatorSet) -> IndicatorSet:
         )
     indicator_set.refresh_from_db()
     return indicator_set
+
+
+def alert_initial(user, indicator_set_id) -> dict | None:
+    """What the alert compose page starts with when a set is shared as an alert (`?from_indicator_set=ID`):
+    its title, its TLP, and its values one per line in the body. None if there is no such set the user may
+    see (the page then starts empty, saying nothing of the set)."""
+    from ceptoar.sharing.policy import visible_indicator_sets
+
+    try:
+        pk = int(indicator_set_id)
+    except (TypeError, ValueError):
+        return None
+    indicator_set = visible_indicator_sets(user).filter(pk=pk).first()
+    if indicator_set is None:
+        return None
+    values = (
+        Sighting.objects.filter(indicator_set=indicator_set, removed=False)
+        .order_by("observable__type", "observable__value")
+        .values_list("observable__type", "observable__value")
+    )
+    labels = dict(ObservableType.choices)
+    lines = [f"- {labels.get(kind, kind)}: `{value}`" for kind, value in values]
+    body = "\n".join([indicator_set.description, "", *lines]).strip() + "\n"
+    return {"title": indicator_set.title, "tlp": indicator_set.tlp, "body": body}
