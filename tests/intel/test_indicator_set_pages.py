@@ -255,3 +255,16 @@ def test_share_as_an_alert_prefills_the_compose_page(client_as, demo_user):
     assert "title" not in other.context["form"].initial
     assert "Banking trojan C2" not in other.content.decode()
     assert json.dumps(other.context["form"].initial)  # plain data
+
+
+def test_alert_and_case_pages_offer_the_misp_download(client_as, demo_user):
+    from tests.reports.test_case_support import published_case
+
+    alert = published(demo_user("demo-hub"))
+    client = client_as("demo-hub")
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert reverse("intel:misp_download", args=["alert", alert.pk]) in page
+    case = published_case(demo_user("demo-secretariat"), demo_user("demo-member"), title="停電")
+    client_as("demo-secretariat")
+    page = client.get(reverse("reports:case_detail", args=[case.pk])).content.decode()
+    assert reverse("intel:misp_download", args=["case", case.pk]) in page
