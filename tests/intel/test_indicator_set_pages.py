@@ -268,3 +268,13 @@ def test_alert_and_case_pages_offer_the_misp_download(client_as, demo_user):
     client_as("demo-secretariat")
     page = client.get(reverse("reports:case_detail", args=[case.pk])).content.decode()
     assert reverse("intel:misp_download", args=["case", case.pk]) in page
+
+
+def test_misp_upload_above_the_limit_is_refused_by_its_size(client_as, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.CEPTOAR_EXCHANGE_MAX_BYTES = 1024
+    before = row_counts()
+    response = upload(client_as("demo-analyst"), event_path("ics_intrusion.json").read_bytes())
+    assert response.status_code == 400
+    assert "above the limit of 1,024 bytes (CEPTOAR_EXCHANGE_MAX_BYTES)" in response.content.decode()
+    assert row_counts() == before

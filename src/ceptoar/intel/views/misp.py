@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from ceptoar.alerts.models import Alert
 from ceptoar.intel.forms.indicator_sets import MispConfirmForm, MispUploadForm
 from ceptoar.intel.misp import ExportRefused, export_event, import_event_bytes
-from ceptoar.intel.misp.reading import read_bytes
+from ceptoar.intel.misp.reading import max_bytes, read_bytes
 from ceptoar.intel.models import ExchangeImport, IndicatorSet
 from ceptoar.intel.problems import ImportRefused
 from ceptoar.intel.services.indicator_sets import may_create_indicator_set
@@ -64,7 +64,7 @@ def misp_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             # Read no further than the limit: a larger file is refused by its size alone.
-            data = upload.read(settings.CEPTOAR_EXCHANGE_MAX_BYTES + 1)
+            data = upload.read(max_bytes() + 1)
             read = read_bytes(data)
             context.update(
                 read=read, file_name=upload.name, tlp_label=Tlp(read.tlp).label if read.tlp else ""
