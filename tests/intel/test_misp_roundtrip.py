@@ -8,9 +8,11 @@ import json
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pymisp import MISPEvent
 
-from ceptoar.intel.misp import ExportRefused, export_event, import_event_file
+from ceptoar.intel.misp import ExportRefused, export_event, import_event_bytes, import_event_file
 from ceptoar.intel.models import Observable, ObservableType, Sighting, SightingSource
 from ceptoar.intel.services.indicator_sets import do_create_indicator_set, do_remove_value
 from ceptoar.sharing.models import AuditEntry, Tlp
@@ -221,3 +223,60 @@ def test_an_export_is_inert_json(demo_user):
     text = json.dumps(export_event(indicator_set, user=analyst), ensure_ascii=False)
     # JSON text, for a file: the title is data, and nothing in it is more than a string.
     assert json.loads(text)["Event"]["info"] == "<script>alert(1)</script>"
+
+
+# -- any event of mapped and unmapped types, through and back -------------------------------------------
+
+_HEX = "0123456789abcdef"
+_VALUES = {
+    "ip-dst": st.tuples(*[st.integers(1, 254)] * 4).map(lambda p: ".".join(map(str, p))),
+    "domain": st.from_regex(r"[a-z]{3,10}\.example\.(jp|net)", fullmatch=True),
+    "md5": st.text(_HEX, min_size=32, max_size=32),
+    "sha256": st.text(_HEX, min_size=64, max_size=64),
+    "vulnerability": st.integers(1000, 99999).map(lambda n: f"CVE-2024-{n}"),
+    "text": st.text(min_size=1, max_size=40).filter(str.strip),
+    "btc": st.just("1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+}
+_ATTRIBUTES = st.sampled_from(sorted(_VALUES)).flatmap(
+    lambda misp_type: st.builds(
+        lambda value, identifier, to_ids: {
+            "uuid": str(identifier),
+            "type": misp_type,
+            "value": value,
+            "to_ids": to_ids,
+            "comment": "",
+        },
+        _VALUES[misp_type],
+        st.uuids(),
+        st.booleans(),
+    )
+)
+
+
+@given(
+    attributes=st.lists(_ATTRIBUTES, min_size=1, max_size=12, unique_by=lambda a: a["uuid"]),
+    tlp=st.sampled_from(["tlp:clear", "tlp:green", "tlp:amber", "tlp:amber+strict", "tlp:red"]),
+    identifier=st.uuids(),
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_event_comes_back_as_it_came(demo_user, attributes, tlp, identifier):
+    analyst = demo_user("demo-analyst")
+    document = {
+        "Event": {
+            "uuid": str(identifier),
+            "info": "生成イベント",
+            "Tag": [{"name": tlp}],
+            "Attribute": attributes,
+        }
+    }
+    exchange = import_event_bytes(json.dumps(document, ensure_ascii=False).encode(), user=analyst)
+    exported = export_event(exchange, user=analyst)
+    assert exported == document
+    event = loaded(exported)
+    assert [(a.uuid, a.type, a.value) for a in event.attributes] == [
+        (a["uuid"], a["type"], a["value"]) for a in attributes
+    ]
+    # And the set made from it exports as an event PyMISP loads, with one attribute per mapped value.
+    mapped = {(a["type"], a["value"].lower()) for a in attributes if a["type"] not in ("text", "btc")}
+    from_set = loaded(export_event(exchange.indicator_set, user=analyst))
+    assert {(a.type, a.value.lower()) for a in from_set.attributes} == {(t, v) for t, v in mapped}
