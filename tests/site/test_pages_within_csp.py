@@ -37,6 +37,9 @@ from ceptoar.analysis import services as analysis_services
 from ceptoar.api import services as api_services
 from ceptoar.channels.models import Delivery
 from ceptoar.exercises.services import running as exercise_running
+from ceptoar.intel.misp import import_event_file
+from ceptoar.intel.models import IndicatorSet
+from ceptoar.intel.services.indicator_sets import do_create_indicator_set
 from ceptoar.notifications.models import Notification
 from ceptoar.registry.models import Contact, Organisation, OrganisationKind
 from ceptoar.reports.services.analysis import do_forward_for_analysis, do_submit_analysis
@@ -47,6 +50,7 @@ from tests.agreements.helpers import spec as agreement_spec
 from tests.alerts.pages import published
 from tests.analysis.support import forward, send_report
 from tests.exercises.support import plan, run
+from tests.intel.misp_support import EVENTS as MISP_EVENTS
 from tests.reports.analysis_support import analysis_term, sent_report
 from tests.reports.test_case_support import submitted_report
 from tests.signin import sign_in
@@ -306,6 +310,12 @@ def world(demo_user, settings, tmp_path) -> World:
     suspended = in_force(["banks", "gas"], [term("gas", "banks")])
     lifecycle.do_suspend(suspended, secretariat, secretariat.organisation, "調査中")
     ids["suspended"] = suspended.pk
+    # Indicator sets of the banks CEPTOAR: one made by hand, one from a MISP event.
+    ids["indicator_set"] = do_create_indicator_set(
+        secretariat, title="指標セット", tlp="amber", values="203.0.113.5\nevil.example.net"
+    ).pk
+    imported = import_event_file(MISP_EVENTS / "ics_intrusion.json", user=secretariat)
+    ids["imported_set"] = imported.indicator_set.pk
     box = maildir.Maildir(tmp_path / "mailbox", create=True)
     ids["mail"] = box.add(b"From: ceptoar@localhost\nTo: poc@banks-0001.example.jp\nSubject: test\n\nbody\n")
     return World(ids)
@@ -431,6 +441,11 @@ PAGES = {
     "demo:mailbox_message": lambda w: {"key": w.mail},
     "notifications:list": {},
     "notifications:settings": {},
+    "intel:indicator_sets": {},
+    "intel:indicator_set_new": {},
+    "intel:indicator_set_detail": lambda w: [{"pk": w.indicator_set}, {"pk": w.imported_set}],
+    "intel:indicator_set_withdraw": lambda w: {"pk": w.indicator_set},  # asks for confirmation
+    "intel:misp_upload": {},
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -471,6 +486,8 @@ ACTIONS = [
     "api_tokens:revoke",
     "api:acknowledge",
     "notifications:mark_read",
+    "intel:indicator_set_add_values",
+    "intel:indicator_set_remove_value",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.
@@ -503,6 +520,12 @@ DOWNLOADS = {
     "notifications:open": lambda w: {
         "pk": Notification.objects.order_by("pk").values_list("pk", flat=True).first()
     },
+    # MISP event files (JSON, sandboxed): a set, an import as it came, an alert.
+    "intel:misp_download": lambda w: [
+        {"kind": "indicator-set", "pk": w.indicator_set},
+        {"kind": "import", "pk": IndicatorSet.objects.get(pk=w.imported_set).source_import_id},
+        {"kind": "alert", "pk": w.alert},
+    ],
 }
 
 # Reached only in the middle of a log-in, so opened by logging in (see `_second_factor_page`).

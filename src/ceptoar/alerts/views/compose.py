@@ -17,6 +17,7 @@ from ceptoar.alerts.forms.compose import AlertForm
 from ceptoar.alerts.reach import preview_reach
 from ceptoar.alerts.services import drafts
 from ceptoar.alerts.views.common import sent_message
+from ceptoar.intel.services import indicator_sets
 from ceptoar.utilities.refusals import REFUSED, attempt
 
 
@@ -64,7 +65,9 @@ def compose(request):
                 return redirect("alerts:detail", pk=alert.pk)
         status = 400
     else:
-        form = AlertForm(sender=sender)
+        # "Share as an alert" from an indicator set: its title, TLP and values, if the sender may see it.
+        initial = indicator_sets.alert_initial(request.user, request.GET.get("from_indicator_set"))
+        form = AlertForm(sender=sender, initial=initial or {})
     files_sent = request.method == "POST" and bool(request.FILES.getlist("attachments"))
     context = {"form": form, "files_sent": files_sent, "reach": reach}
     return render(request, "alerts/compose.html", context, status=status)
