@@ -45,6 +45,8 @@ docs/deployment.md explains each for a production installation):
                          registry as JSON is 6 MB)
   CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the most records a file may hold (default 100,000; the demo
                          registry has 25,000)
+  CEPTOAR_STIX_MAX_BYTES `ceptoar import stix` and the STIX upload page: the largest bundle, in bytes
+                         (default 104857600, 100 MiB; ATT&CK Enterprise is about 45 MB)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_SERVE_PROCESSES  `ceptoar serve`: server processes sharing the port (default: the CPU count)
   CEPTOAR_SERVE_THREADS  `ceptoar serve`: threads of each process (default 4)
@@ -237,6 +239,8 @@ CEPTOAR_PDF_FONT = env_str("CEPTOAR_PDF_FONT", "")
 # Registry imports: larger files, or files with more records, are refused with a message naming the limit.
 CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 CEPTOAR_IMPORT_MAX_RECORDS = env_int("CEPTOAR_IMPORT_MAX_RECORDS", 100_000, minimum=1)
+# STIX bundles (`intel.stix.importer`): a larger one is refused before it is parsed.
+CEPTOAR_STIX_MAX_BYTES = env_int("CEPTOAR_STIX_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 
 # Reporting deadlines (hours after detection) of a CEPTOAR that has not set its own: the first report and
 # the detailed (final) one.
