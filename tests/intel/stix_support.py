@@ -55,3 +55,28 @@ def row_counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (ExchangeImport, StixObject, Technique, Observable, Sighting, IndicatorSet, Audience)
     }
+
+
+def sight(item_field: str, item, observables: list[tuple[str, str]], *, removed=(), organisation=None):
+    """Sightings of (type, value) on an item, made here rather than by extraction (another part of the area):
+    the export reads only the rows."""
+    from django.utils import timezone
+
+    from ceptoar.intel.models import Sighting, SightingSource, observable_key
+
+    rows = []
+    for kind, value in observables:
+        observable, _created = Observable.objects.get_or_create(
+            key=observable_key(kind, value), defaults={"type": kind, "value": value}
+        )
+        rows.append(
+            Sighting.objects.create(
+                observable=observable,
+                organisation=organisation or getattr(item, "origin_organisation", None) or item.organisation,
+                seen_at=timezone.now(),
+                source=SightingSource.REPORTED,
+                removed=(kind, value) in removed,
+                **{item_field: item},
+            )
+        )
+    return rows

@@ -6,8 +6,8 @@ a pattern can test, an `indicator` with its STIX pattern and a `related-to` rela
 `vulnerability` per CVE, an `attack-pattern` per ATT&CK technique (the imported technique's own STIX id when
 we have it) with each indicator `indicates` it, and the TLP 2.0 marking-definition the objects carry.
 
-Ids are UUIDv5 of our records (SCOs: the STIX 2.1 deterministic ids, from the stix2 library), and times are
-the records' own, so exporting the same item again gives the same bundle.
+Ids are hashes of our records (`_id`; SCOs: the STIX 2.1 deterministic UUIDv5 ids, from the stix2 library),
+and times are the records' own, so exporting the same item again gives the same bundle.
 
 Who may export: whoever the sharing policy lets read the item — an alert's content (`may_read_content`: the
 hops that only pass an AMBER+STRICT or RED alert on get no export of it), a case or indicator set
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import quote as quote_uri
 from datetime import UTC, datetime
 
 import stix2
@@ -49,12 +50,17 @@ PATTERN_PATHS = {
 HASH_NAMES = {"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256"}
 
 
-class ExportRefused(Exception):
-    """The user may not export this item (the policy says no); nothing was produced."""
+class ExportRefused(PermissionError):
+    """The user may not export this item (the policy says no); nothing was produced. A PermissionError, so
+    that callers of either format (STIX, MISP) catch one kind of refusal."""
 
 
 def _id(stix_type: str, *parts) -> str:
-    return f"{stix_type}--{uuid.uuid5(NAMESPACE, '|'.join(str(part) for part in parts))}"
+    """A deterministic id from our records: the UUIDv5 hash of `parts` in our namespace, with the version
+    bits of a UUIDv4. STIX 2.1 says SDO and SRO ids should be UUIDv4 (stix2-validator warns otherwise, {103});
+    a hash in that form is as stable as a UUIDv5 and as unguessable as any other id to whoever receives it."""
+    digest = uuid.uuid5(NAMESPACE, "|".join(str(part) for part in parts))
+    return f"{stix_type}--{uuid.UUID(bytes=digest.bytes, version=4)}"
 
 
 def timestamp(moment: datetime | None) -> str:
@@ -75,6 +81,18 @@ def pattern(observable_type: str, value: str) -> str | None:
         return None
     sco_type, prop = path
     return f"[{sco_type}:{prop} = {quote(value)}]"
+
+
+# Characters a URI may hold as they are (RFC 3986 reserved and unreserved, and "%" of escapes already made).
+URI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+
+
+def stix_value(observable_type: str, value: str) -> str:
+    """The value as STIX holds it: a URL as a URI (the url SCO's value must be one), with what a URI may not
+    hold as it is (spaces, backslashes, Japanese) percent-encoded; other values as stored."""
+    if observable_type == "url":
+        return quote_uri(value, safe=URI_SAFE)
+    return value
 
 
 def _sco(observable_type: str, value: str, marking: str) -> dict | None:
@@ -203,7 +221,8 @@ def build_bundle(kind: str, item) -> dict:
                 _attack_pattern(observable.value, techniques.get(observable.value), common)
             )
             continue
-        sco = _sco(observable.type, observable.value, marking)
+        value = stix_value(observable.type, observable.value)
+        sco = _sco(observable.type, value, marking)
         if sco is None:
             continue
         referenced.append(sco)
@@ -213,8 +232,10 @@ def build_bundle(kind: str, item) -> dict:
             "id": _id("indicator", kind, item.pk, observable.key),
             "created": seen,
             "modified": seen,
-            "name": observable.value,
-            "pattern": pattern(observable.type, observable.value),
+            "name": value,
+            # Say where it comes from: the validator wants a description beside the name ({303}).
+            "description": f"{observable.type} from {KIND_NAMES[kind]} \"{source.name}\"",
+            "pattern": pattern(observable.type, value),
             "pattern_type": "stix",
             "pattern_version": "2.1",
             "valid_from": seen,
@@ -266,6 +287,7 @@ def _relationship(relationship_type: str, source: dict, target: dict, when: str,
 
 
 KINDS = ("alert", "case", "indicator_set")
+KIND_NAMES = {"alert": "alert", "case": "failure case", "indicator_set": "indicator set"}
 
 
 def may_export(user, kind: str, item) -> bool:
