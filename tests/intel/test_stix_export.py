@@ -56,7 +56,9 @@ def technique():
 @pytest.fixture
 def alert(demo_user, technique):
     alert = published(demo_user("demo-hub"), title="VPN装置の脆弱性を悪用した侵入")
-    sight("alert", alert, [*OBSERVABLES, ("ipv4-addr", "198.51.100.9")], removed={("ipv4-addr", "198.51.100.9")})
+    sight(
+        "alert", alert, [*OBSERVABLES, ("ipv4-addr", "198.51.100.9")], removed={("ipv4-addr", "198.51.100.9")}
+    )
     return alert
 
 

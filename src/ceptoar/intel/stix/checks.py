@@ -104,7 +104,9 @@ def parse(data: bytes) -> tuple[dict | None, list[str]]:
             % {"error": error.msg, "line": error.lineno, "column": error.colno}
         ]
     if not isinstance(bundle, dict) or bundle.get("type") != "bundle":
-        return None, [_('The file is not a STIX bundle: its top level must be an object with "type": "bundle".')]
+        return None, [
+            _('The file is not a STIX bundle: its top level must be an object with "type": "bundle".')
+        ]
     problems = []
     bundle_id = bundle.get("id")
     if not isinstance(bundle_id, str) or not re.match(rf"^bundle--{UUID}$", bundle_id):
@@ -153,7 +155,9 @@ def check_objects(objects: list) -> list[str]:
             seen.add(key)
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
-        problems.append(_("… and possibly more: the check stopped after %(count)s problems.") % {"count": MAX_PROBLEMS})
+        problems.append(
+            _("… and possibly more: the check stopped after %(count)s problems.") % {"count": MAX_PROBLEMS}
+        )
     return problems
 
 
@@ -162,10 +166,15 @@ def _object_problems(obj: dict) -> list[str]:
     stix_type = obj.get("type")
     if not isinstance(stix_type, str) or not stix_type:
         return [_('no "type".')]
+    known = (
+        stix_type in SDO_TYPES or stix_type in SRO_TYPES or stix_type in SCO_TYPES or stix_type in META_TYPES
+    )
     if not TYPE_FORMAT.match(stix_type):
-        problems.append(_('invalid type "%(type)s": lower-case letters, digits and hyphens only.') % {"type": stix_type[:60]})
-    known = stix_type in SDO_TYPES or stix_type in SRO_TYPES or stix_type in SCO_TYPES or stix_type in META_TYPES
-    if not known and not stix_type.startswith("x-") and not _declares_new_type(obj):
+        problems.append(
+            _('invalid type "%(type)s": lower-case letters, digits and hyphens only.')
+            % {"type": stix_type[:60]}
+        )
+    elif not known and not stix_type.startswith("x-") and not _declares_new_type(obj):
         problems.append(
             _('unknown type "%(type)s": neither STIX 2.1, nor custom ("x-…"), nor declared by an extension.')
             % {"type": stix_type[:60]}
@@ -178,13 +187,19 @@ def _object_problems(obj: dict) -> list[str]:
         if match is None:
             problems.append(_('invalid id "%(id)s": it must be "<type>--<UUID>".') % {"id": stix_id[:120]})
         elif match.group(1) != stix_type:
-            problems.append(_('the id "%(id)s" does not start with the object\'s type "%(type)s".') % {"id": stix_id[:120], "type": stix_type[:60]})
+            problems.append(
+                _('the id "%(id)s" does not start with the object\'s type "%(type)s".')
+                % {"id": stix_id[:120], "type": stix_type[:60]}
+            )
     is_sco = stix_type in SCO_TYPES
     spec_version = obj.get("spec_version")
     if spec_version is None and not is_sco:
         problems.append(_('no "spec_version": only STIX 2.1 objects are read.'))
     elif spec_version is not None and spec_version != "2.1":
-        problems.append(_('"spec_version" is "%(version)s": only STIX 2.1 objects are read.') % {"version": str(spec_version)[:20]})
+        problems.append(
+            _('"spec_version" is "%(version)s": only STIX 2.1 objects are read.')
+            % {"version": str(spec_version)[:20]}
+        )
     if not is_sco:
         # Every object but a cyber-observable has a version; a marking-definition never changes (no modified).
         required = ("created",) if stix_type == "marking-definition" else ("created", "modified")
@@ -193,7 +208,9 @@ def _object_problems(obj: dict) -> list[str]:
             if value is None:
                 problems.append(_('no "%(name)s" timestamp.') % {"name": name})
             elif not isinstance(value, str) or not TIMESTAMP.match(value):
-                problems.append(_('"%(name)s" is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.sss]Z).') % {"name": name})
+                problems.append(
+                    _('"%(name)s" is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.sss]Z).') % {"name": name}
+                )
     if stix_type == "indicator":
         problems.extend(_indicator_problems(obj))
     elif stix_type == "relationship":

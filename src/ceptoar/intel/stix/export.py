@@ -234,7 +234,7 @@ def build_bundle(kind: str, item) -> dict:
             "modified": seen,
             "name": value,
             # Say where it comes from: the validator wants a description beside the name ({303}).
-            "description": f"{observable.type} from {KIND_NAMES[kind]} \"{source.name}\"",
+            "description": f'{observable.type} from {KIND_NAMES[kind]} "{source.name}"',
             "pattern": pattern(observable.type, value),
             "pattern_type": "stix",
             "pattern_version": "2.1",
@@ -315,7 +315,9 @@ def export_import(source_import) -> dict:
     bundle = {"type": "bundle", "id": source_import.source_id or _id("bundle", "import", source_import.pk)}
     bundle.update({key: value for key, value in envelope.items() if key not in ("type", "id", "objects")})
     bundle["objects"] = list(
-        StixObject.objects.filter(source_import=source_import).order_by("position").values_list("data", flat=True)
+        StixObject.objects.filter(source_import=source_import)
+        .order_by("position")
+        .values_list("data", flat=True)
     )
     return bundle
 

@@ -150,7 +150,9 @@ def _technique(obj: dict, source_import: ExchangeImport) -> Technique | None:
 
 def _source_name(objects: list[dict]) -> str:
     identities = {obj["id"]: obj for obj in objects if obj["type"] == "identity"}
-    creators = Counter(obj.get("created_by_ref") for obj in objects if obj.get("created_by_ref") in identities)
+    creators = Counter(
+        obj.get("created_by_ref") for obj in objects if obj.get("created_by_ref") in identities
+    )
     if not creators:
         return ""
     return str(identities[creators.most_common(1)[0][0]].get("name", ""))[:300]

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("format", choices=FORMATS, help="stix (a STIX 2.1 bundle) or misp (a MISP event)")
         selector = parser.add_mutually_exclusive_group(required=True)
-        selector.add_argument("--source", type=int, metavar="IMPORT_ID", help="an import, given back verbatim")
+        selector.add_argument(
+            "--source", type=int, metavar="IMPORT_ID", help="an import, given back verbatim"
+        )
         selector.add_argument("--alert", type=int, metavar="ID", help="an alert")
         selector.add_argument("--case", type=int, metavar="ID", help="a failure case")
         selector.add_argument("--indicator-set", type=int, metavar="ID", help="an indicator set")
@@ -62,11 +64,14 @@ class Command(BaseCommand):
         try:
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         except OSError as error:
-            raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}) from None
+            raise CommandError(
+                _("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}
+            ) from None
         count = len(document.get("objects", ())) if format == "stix" else None
         if count is not None:
             self.stdout.write(
-                _("Wrote %(file)s: a STIX 2.1 bundle of %(count)s objects.") % {"file": output, "count": count}
+                _("Wrote %(file)s: a STIX 2.1 bundle of %(count)s objects.")
+                % {"file": output, "count": count}
             )
         else:
             self.stdout.write(_("Wrote %(file)s: a MISP event.") % {"file": output})
@@ -96,7 +101,12 @@ class Command(BaseCommand):
 
 
 def _label(kind: str) -> str:
-    return {"alert": _("alert"), "case": _("failure case"), "indicator_set": _("indicator set"), "source": _("import")}[kind]
+    return {
+        "alert": _("alert"),
+        "case": _("failure case"),
+        "indicator_set": _("indicator set"),
+        "source": _("import"),
+    }[kind]
 
 
 def _refused(kind: str, item, user) -> str:
