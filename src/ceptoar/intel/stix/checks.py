@@ -140,19 +140,19 @@ def check_objects(objects: list) -> list[str]:
     for position, obj in enumerate(objects):
         if len(problems) >= MAX_PROBLEMS:
             break
-        where = _where(position, obj)
         if not isinstance(obj, dict):
-            problems.append(_("%(where)s: not a JSON object.") % {"where": where})
+            problems.append(_("%(where)s: not a JSON object.") % {"where": _where(position, obj)})
             continue
-        problems.extend(f"{where}: {problem}" for problem in _object_problems(obj))
+        found = _object_problems(obj)
         key = (obj.get("id"), obj.get("modified", ""))
-        if all(isinstance(part, str) for part in key):
+        if isinstance(key[0], str) and isinstance(key[1], str):
             if key in seen:
-                problems.append(
-                    _("%(where)s: the same id and version (modified) appear earlier in the bundle.")
-                    % {"where": where}
-                )
+                found.append(_("the same id and version (modified) appear earlier in the bundle."))
             seen.add(key)
+        if found:
+            # Named only when wrong: the sound objects of a large bundle cost no translation lookups.
+            where = _where(position, obj)
+            problems.extend(f"{where}: {problem}" for problem in found)
     if len(problems) >= MAX_PROBLEMS:
         problems = problems[:MAX_PROBLEMS]
         problems.append(
