@@ -253,7 +253,7 @@ def test_something_else_than_a_bundle_is_refused():
     (problem,) = refused(data({"type": "indicator", "id": "indicator--00000000-0000-4000-8000-000000000001"}))
     assert "not a STIX bundle" in problem
     assert "not a STIX bundle" in refused(b"[1, 2, 3]")[0]
-    assert "UTF-8" in refused(b"{\"type\": \"bundle\", \"id\": \"\xe9\"}")[0]
+    assert "UTF-8" in refused(b'{"type": "bundle", "id": "\xe9"}')[0]
 
 
 def test_every_problem_is_named_by_its_object_and_nothing_is_stored():

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from urllib.parse import quote as quote_uri
 from datetime import UTC, datetime
+from urllib.parse import quote as quote_uri
 
 import stix2
 

@@ -300,3 +300,37 @@ def _store_indicator_set(source_import, bundle, objects, tlps, values, organisat
         batch_size=500,
     )
     return indicator_set
+
+
+def preview(data: bytes) -> dict:
+    """What importing `data` would store, for the page that asks before storing: objects by type, objects by
+    TLP, the values that would become observables, the ATT&CK techniques, the creating identity. Checked
+    whole first (`ImportRefused` otherwise); nothing is written."""
+    bundle = check_bundle(data)
+    objects = bundle["objects"]
+    reader = markings.MarkingReader(
+        {obj["id"]: obj for obj in objects if obj["type"] == "marking-definition"}
+    )
+    tlps = Counter(reader.tlp_of_refs(obj.get("object_marking_refs")) for obj in objects)
+    techniques = {
+        technique.external_id
+        for obj in objects
+        if obj["type"] == "attack-pattern" and (technique := _technique(obj, None)) is not None
+    }
+    return {
+        "bundle_id": bundle["id"],
+        "objects": len(objects),
+        "by_type": sorted(
+            Counter(obj["type"] for obj in objects).items(), key=lambda pair: (-pair[1], pair[0])
+        ),
+        "by_tlp": [(tlp, count) for tlp, count in sorted(tlps.items(), key=lambda pair: pair[0])],
+        "set_tlp": markings.most_restrictive(tlps) or markings.DEFAULT_TLP,
+        "observables": len(_observable_values(objects)),
+        "techniques": len(techniques),
+        "source_name": _source_name(objects),
+        "marking_definitions": [
+            (obj["id"], obj.get("name", ""), reader.by_id.get(obj["id"]) or "")
+            for obj in objects
+            if obj["type"] == "marking-definition"
+        ],
+    }
