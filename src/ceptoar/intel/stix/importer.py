@@ -17,11 +17,12 @@ Everything is written with bulk inserts, a fixed number of queries whatever the 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from stix2patterns.pattern import Pattern
 
@@ -184,25 +185,45 @@ def import_bundle(path_or_bytes, *, organisation=None, user=None, file_name: str
             object_count=len(objects),
             envelope={key: value for key, value in bundle.items() if key not in ("type", "id", "objects")},
         )
-        StixObject.objects.bulk_create(
+        _insert_objects(
             [
-                StixObject(
-                    source_import=source_import,
-                    position=position,
-                    stix_id=obj["id"],
-                    type=obj["type"],
-                    modified=str(obj.get("modified") or obj.get("created") or "")[:40],
-                    tlp=tlp,
-                    data=obj,
+                (
+                    source_import.pk,
+                    position,
+                    obj["id"],
+                    obj["type"],
+                    str(obj.get("modified") or obj.get("created") or "")[:40],
+                    tlp,
+                    obj,
                 )
                 for position, (obj, tlp) in enumerate(zip(objects, tlps, strict=True))
-            ],
-            batch_size=500,
+            ]
         )
         _store_techniques(objects, source_import)
         if organisation is not None and values:
             _store_indicator_set(source_import, bundle, objects, tlps, values, organisation, user)
     return source_import
+
+
+OBJECT_COLUMNS = ("source_import", "position", "stix_id", "type", "modified", "tlp", "data")
+
+
+def _insert_objects(rows: list[tuple]) -> None:
+    """The verbatim rows, in the import's transaction. On PostgreSQL through COPY: Django's bulk insert
+    sends each column as an array literal, and escaping 3.5 MB of JSON into one in Python took longer than
+    all the rest of the import (the ATT&CK bundle: 0.6 s of 1.0 s); COPY formats rows in psycopg's C code."""
+    meta = StixObject._meta
+    if connection.vendor != "postgresql":
+        names = [meta.get_field(name).attname for name in OBJECT_COLUMNS]
+        StixObject.objects.bulk_create(
+            [StixObject(**dict(zip(names, row, strict=True))) for row in rows], batch_size=500
+        )
+        return
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in OBJECT_COLUMNS)
+    statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for *fields, data in rows:
+            copy.write_row((*fields, json.dumps(data, ensure_ascii=False)))
 
 
 def _observable_values(objects: list[dict]) -> dict[str, tuple[str, str, str]]:
