@@ -107,3 +107,14 @@ def test_exporting_an_alert_asks_the_policy_as_the_person_named(demo_user, tmp_p
 def test_one_selector_is_required(tmp_path):
     with pytest.raises(CommandError):
         run("export", "stix", "--output", str(tmp_path / "x.json"))
+
+
+def test_a_dry_run_checks_the_bundle_and_stores_nothing(tmp_path):
+    source = tmp_path / "feed.json"
+    source.write_text(json.dumps(BUNDLE), encoding="utf-8")
+    before = row_counts()
+
+    out, _err = run("import", "stix", str(source), "--dry-run")
+
+    assert "is a valid STIX 2.1 bundle of 1 objects; nothing was stored." in out
+    assert row_counts() == before

@@ -345,3 +345,66 @@ def test_nothing_is_kept_of_an_import_that_fails_while_storing(monkeypatch, demo
     assert not ExchangeImport.objects.filter(
         source_id="bundle--11111111-2222-4333-8444-555555555555"
     ).exists()
+
+
+def attack_pattern(uuid_tail: str, external_id: str, name: str, **extra) -> dict:
+    return {
+        "type": "attack-pattern",
+        "spec_version": "2.1",
+        "id": f"attack-pattern--00000000-0000-4000-8000-{uuid_tail}",
+        "created": T,
+        "modified": T,
+        "name": name,
+        "external_references": [
+            {
+                "source_name": "mitre-attack",
+                "external_id": external_id,
+                "url": f"https://attack.mitre.org/techniques/{external_id}",
+            }
+        ],
+        "kill_chain_phases": [{"kill_chain_name": "mitre-ics-attack", "phase_name": "execution-ics"}],
+        "x_mitre_domains": ["ics-attack"],
+        **extra,
+    }
+
+
+def test_techniques_are_flagged_when_revoked_or_deprecated_and_updated_in_place():
+    from ceptoar.intel.models import Technique
+
+    first = importer.import_bundle(
+        data(
+            bundle(
+                attack_pattern("000000000001", "T0801", "Monitor Process State"),
+                attack_pattern("000000000002", "T0802", "Old name", revoked=True),
+                attack_pattern("000000000003", "T0802", "Automated Collection"),
+                attack_pattern("000000000004", "T0803", "Gone", x_mitre_deprecated=True),
+                {**attack_pattern("000000000005", "X1", "not ATT&CK"), "external_references": []},
+            )
+        )
+    )
+    assert dict(Technique.objects.values_list("external_id", "deprecated")) == {
+        "T0801": False,
+        "T0802": False,  # the live one of the two under T0802
+        "T0803": True,
+    }
+    assert Technique.objects.get(external_id="T0802").name == "Automated Collection"
+    assert Technique.objects.get(external_id="T0801").tactics == ["execution-ics"]
+    pk = Technique.objects.get(external_id="T0801").pk
+
+    second = importer.import_bundle(
+        data(
+            bundle(
+                attack_pattern(
+                    "000000000001",
+                    "T0801",
+                    "Monitor Process State",
+                    revoked=True,
+                    modified="2025-05-01T00:00:00.000Z",
+                ),
+                bundle_id="bundle--21111111-2222-4333-8444-555555555555",
+            )
+        )
+    )
+    technique = Technique.objects.get(external_id="T0801")
+    assert technique.pk == pk and technique.deprecated is True and technique.source_import == second
+    assert Technique.objects.get(external_id="T0803").source_import == first

@@ -92,7 +92,10 @@ class Command(BaseCommand):
             except export.ExportRefused:
                 raise CommandError(_refused(kind, item, user)) from None
         # MISP: written by the MISP part of the intel area, which asks the policy itself.
-        from ceptoar.intel import misp
+        try:
+            from ceptoar.intel import misp
+        except ImportError:
+            raise CommandError(_("MISP export is not available in this installation.")) from None
 
         try:
             return misp.export_event(item, user=user)

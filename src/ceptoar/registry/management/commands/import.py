@@ -61,7 +61,7 @@ class Command(BaseCommand):
     ):
         path = Path(file)
         if target in EXCHANGE_TARGETS:
-            return self.import_exchange(target, path, organisation)
+            return self.import_exchange(target, path, organisation, dry_run)
         try:
             file_format = format or importer.format_for(path)
             encoding = import_text.encoding_named(encoding) if encoding is not None else None
@@ -92,7 +92,7 @@ class Command(BaseCommand):
         for line in summary.lines():
             self.stdout.write(line)
 
-    def import_exchange(self, target: str, path: Path, organisation_code: str | None) -> None:
+    def import_exchange(self, target: str, path: Path, organisation_code: str | None, dry_run: bool) -> None:
         # Imported here: the intel area sits above the registry, and only these targets need it.
         from ceptoar.intel.problems import ImportRefused
         from ceptoar.registry.models import Organisation
@@ -104,12 +104,21 @@ class Command(BaseCommand):
                 raise CommandError(_("No organisation has the code %(code)s.") % {"code": organisation_code})
         try:
             if target == "stix":
-                from ceptoar.intel.stix.importer import import_bundle
+                from ceptoar.intel.stix import importer as stix_importer
 
-                source_import = import_bundle(path, organisation=organisation, user=None)
+                if dry_run:
+                    summary = stix_importer.preview(stix_importer.read_source(path)[0])
+                    self.stdout.write(
+                        _("%(file)s is a valid STIX 2.1 bundle of %(count)s objects; nothing was stored.")
+                        % {"file": path, "count": summary["objects"]}
+                    )
+                    return
+                source_import = stix_importer.import_bundle(path, organisation=organisation, user=None)
             else:
-                from ceptoar.intel.misp import import_event_file
-
+                try:
+                    from ceptoar.intel.misp import import_event_file
+                except ImportError:
+                    raise CommandError(_("MISP import is not available in this installation.")) from None
                 source_import = import_event_file(path, organisation=organisation, user=None)
         except OSError as error:
             raise CommandError(
