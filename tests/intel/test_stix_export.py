@@ -209,3 +209,24 @@ def test_an_indicator_set_exports_only_to_those_who_may_see_it(demo_user):
     with pytest.raises(export.ExportRefused):
         # A draft stays with the organisation that made it.
         export.export_item("indicator_set", indicator_set, user=demo_user("demo-hub"))
+
+
+def test_a_value_stix_refuses_is_left_out_and_one_object_is_listed_once(demo_user):
+    alert = published(demo_user("demo-hub"))
+    sight(
+        "alert",
+        alert,
+        [
+            ("md5", "not-a-hash"),
+            ("url", "http://evil.example.jp/a b"),
+            ("url", "http://evil.example.jp/a%20b"),
+        ],
+    )
+
+    bundle = export.export_item("alert", alert, user=demo_user("demo-member"))
+
+    errors, warnings = findings(json.dumps(bundle))
+    assert errors == [] and not warnings
+    assert "not-a-hash" not in json.dumps(bundle)
+    assert [o["value"] for o in by_type(bundle)["url"]] == ["http://evil.example.jp/a%20b"]
+    assert len(by_type(bundle)["indicator"]) == 2

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote as quote_uri
 
 import stix2
+import stix2.exceptions
 
 from ceptoar.accounts.access import is_active_member
 from ceptoar.intel.models import IndicatorSet, Sighting, StixObject, Technique
@@ -117,6 +118,15 @@ def _sco(observable_type: str, value: str, marking: str) -> dict | None:
     return json.loads(sco.serialize())
 
 
+def _sco_or_none(observable_type: str, value: str, marking: str) -> dict | None:
+    # A value STIX refuses (a hash of the wrong length typed by hand) is left out rather than failing the
+    # whole export: the rest of the item still goes.
+    try:
+        return _sco(observable_type, value, marking)
+    except stix2.exceptions.STIXError:
+        return None
+
+
 class _Item:
     """What the export needs of an alert, case or indicator set."""
 
@@ -199,6 +209,7 @@ def build_bundle(kind: str, item) -> dict:
     relationships: list[dict] = []
     indicators: list[dict] = []
     attack_patterns: list[dict] = []
+    sco_ids: set[str] = set()
     for sighting in sightings:
         observable = sighting.observable
         seen = timestamp(sighting.seen_at)
@@ -222,10 +233,13 @@ def build_bundle(kind: str, item) -> dict:
             )
             continue
         value = stix_value(observable.type, observable.value)
-        sco = _sco(observable.type, value, marking)
+        sco = _sco_or_none(observable.type, value, marking)
         if sco is None:
             continue
-        referenced.append(sco)
+        if sco["id"] not in sco_ids:
+            # Two values may be one object to STIX (a URL as typed and percent-encoded): listed once.
+            sco_ids.add(sco["id"])
+            referenced.append(sco)
         indicator = {
             "type": "indicator",
             "spec_version": "2.1",
