@@ -143,3 +143,21 @@ def test_the_secretariat_tags_a_report_from_its_page(client_as, client, demo_use
         ).status_code
         == 404
     )
+
+
+def test_an_upload_never_confirmed_is_removed_once_its_preview_expired(client_as, client, settings, tmp_path):
+    import os
+    import time
+
+    settings.VAR_DIR = tmp_path
+    waiting = tmp_path / "stix-uploads"
+    waiting.mkdir()
+    old = waiting / "forgotten.json"
+    old.write_text("{}")
+    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    client_as("demo-analyst")
+
+    client.post(reverse("intel:stix_imports"), upload(json.dumps(BUNDLE).encode()))
+
+    assert not old.exists()
+    assert len(list(waiting.glob("*.json"))) == 1  # the new one, waiting for its confirmation

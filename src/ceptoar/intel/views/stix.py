@@ -4,7 +4,9 @@ and tagging reports and cases with imported ATT&CK techniques."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -57,8 +59,14 @@ def download(request, kind: str, pk: int):
 
 
 def _uploads() -> Path:
+    """Where uploads wait for their confirmation; those never confirmed go once their preview expired."""
     directory = Path(settings.VAR_DIR) / "stix-uploads"
     directory.mkdir(parents=True, exist_ok=True)
+    expired = time.time() - UPLOAD_MAX_AGE_S
+    for waiting in directory.glob("*.json"):
+        with contextlib.suppress(OSError):
+            if waiting.stat().st_mtime < expired:
+                waiting.unlink()
     return directory
 
 
