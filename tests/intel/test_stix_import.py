@@ -145,6 +145,15 @@ def test_the_indicator_set_takes_the_most_restrictive_tlp_and_stays_a_draft(demo
                     "hashes": {"SHA-256": "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"},
                     "name": "invoice.exe",
                 },
+                {
+                    "type": "vulnerability",
+                    "spec_version": "2.1",
+                    "id": "vulnerability--7e1c2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a",
+                    "created": T,
+                    "modified": T,
+                    "name": "PAN-OS",
+                    "external_references": [{"source_name": "cve", "external_id": "cve-2024-3400"}],
+                },
             )
         ),
         user=member,
@@ -168,6 +177,7 @@ def test_the_indicator_set_takes_the_most_restrictive_tlp_and_stays_a_draft(demo
         ("domain-name", "evil.example.jp"),
         ("sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
         ("file-name", "invoice.exe"),
+        ("cve", "CVE-2024-3400"),
     }
     assert set(Sighting.objects.filter(indicator_set=indicator_set).values_list("source", flat=True)) == {
         SightingSource.IMPORTED

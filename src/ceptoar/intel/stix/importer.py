@@ -6,10 +6,12 @@ id, the name of the identity most objects say created them, who imported it). Be
 
 - `attack-pattern` objects with an ATT&CK id (T0886, T1059.001) become or update `Technique` rows, so that
   reports and cases can be tagged with them (`intel.services.techniques`);
-- the values of indicators' STIX patterns (simple comparisons `type:property = 'value'`) and of the SCOs we
-  have observable types for become observables, sighted on an `IndicatorSet` made for the import: a draft of
-  the importing organisation, with the most restrictive TLP of the objects (AMBER when none is marked) and an
-  empty audience until someone shares it. Without an importing organisation there is no set.
+- the values of indicators' STIX patterns (simple comparisons `type:property = 'value'`), of the SCOs we
+  have observable types for, and the CVE ids of vulnerabilities become observables, sighted on an
+  `IndicatorSet` made for the import: a draft of the importing organisation, with the most restrictive TLP
+  of the objects (AMBER when none is marked) and an empty audience until someone shares it. Without an
+  importing organisation there is no set. Warning lists are not applied here (the observables' own area
+  marks values when it indexes them).
 
 Everything is written with bulk inserts, a fixed number of queries whatever the bundle's size.
 """
@@ -124,6 +126,20 @@ def sco_values(obj: dict) -> list[tuple[str, str]]:
     return found
 
 
+CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
+
+
+def cve_values(obj: dict) -> list[tuple[str, str]]:
+    """A vulnerability's CVE id, from its external references (source "cve")."""
+    return [
+        (ObservableType.CVE, str(reference["external_id"]).upper())
+        for reference in obj.get("external_references") or ()
+        if isinstance(reference, dict)
+        and reference.get("source_name") == "cve"
+        and CVE_ID.match(str(reference.get("external_id", "")))
+    ]
+
+
 def _technique(obj: dict, source_import: ExchangeImport) -> Technique | None:
     for reference in obj.get("external_references") or ():
         if (
@@ -234,6 +250,8 @@ def _observable_values(objects: list[dict]) -> dict[str, tuple[str, str, str]]:
             pairs = pattern_values(obj["pattern"])
         elif obj["type"] in VALUE_SCOS or obj["type"] == "file":
             pairs = sco_values(obj)
+        elif obj["type"] == "vulnerability":
+            pairs = cve_values(obj)
         else:
             continue
         for kind, value in pairs:
