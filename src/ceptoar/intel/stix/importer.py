@@ -10,8 +10,8 @@ id, the name of the identity most objects say created them, who imported it). Be
   have observable types for, and the CVE ids of vulnerabilities become observables, sighted on an
   `IndicatorSet` made for the import: a draft of the importing organisation, with the most restrictive TLP
   of the objects (AMBER when none is marked) and an empty audience until someone shares it. Without an
-  importing organisation there is no set. Warning lists are not applied here (the observables' own area
-  marks values when it indexes them).
+  importing organisation there is no set. Warning lists are not applied here: the observables are stored
+  with an empty `warning_list`, for `intel.warninglists` to mark.
 
 Everything is written with bulk inserts, a fixed number of queries whatever the bundle's size.
 """
