@@ -4,6 +4,11 @@ ceptoar demo [--no-serve]     load the demo population (and serve it)
 ceptoar serve                 serve the platform on 127.0.0.1:8000
 ceptoar map --format csv      print the CEPTOAR characteristics map
 ceptoar import registry FILE  load registry records from JSON, all or nothing
+ceptoar import stix FILE [--organisation CODE]
+                              a STIX 2.1 bundle (or `import misp FILE`, a MISP event), all or nothing
+ceptoar export stix --source IMPORT_ID --output FILE
+                              an import given back verbatim; or --alert/--case/--indicator-set ID --as USER,
+                              as that person may read it (`export misp` likewise)
 ceptoar totp USER             current TOTP code of a demo account
 ceptoar anonymize FILE        a report's text with names, addresses and hosts replaced
 ceptoar exercise run --simulate [--ack-share 0.9] [--seed N]

@@ -47,6 +47,8 @@ docs/deployment.md explains each for a production installation):
                          registry has 25,000)
   CEPTOAR_EXCHANGE_MAX_BYTES  the largest MISP event file an import reads, from the command line or the
                          upload page (default 52428800, 50 MiB)
+  CEPTOAR_STIX_MAX_BYTES `ceptoar import stix` and the STIX upload page: the largest bundle, in bytes
+                         (default 104857600, 100 MiB; ATT&CK Enterprise is about 45 MB)
   CEPTOAR_DEMO_MAILBOX   1 = the /demo/mailbox/ page (set by `ceptoar demo`; never in production)
   CEPTOAR_SERVE_PROCESSES  `ceptoar serve`: server processes sharing the port (default: the CPU count)
   CEPTOAR_SERVE_THREADS  `ceptoar serve`: threads of each process (default 4)
@@ -239,6 +241,8 @@ CEPTOAR_PDF_FONT = env_str("CEPTOAR_PDF_FONT", "")
 # Registry imports: larger files, or files with more records, are refused with a message naming the limit.
 CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 CEPTOAR_IMPORT_MAX_RECORDS = env_int("CEPTOAR_IMPORT_MAX_RECORDS", 100_000, minimum=1)
+# STIX bundles (`intel.stix.importer`): a larger one is refused before it is parsed.
+CEPTOAR_STIX_MAX_BYTES = env_int("CEPTOAR_STIX_MAX_BYTES", 100 * 1024 * 1024, minimum=1024)
 
 # MISP events (and other exchange files) that come in: a larger file is refused before it is parsed.
 CEPTOAR_EXCHANGE_MAX_BYTES = env_int("CEPTOAR_EXCHANGE_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)

@@ -446,6 +446,7 @@ PAGES = {
     "intel:indicator_set_detail": lambda w: [{"pk": w.indicator_set}, {"pk": w.imported_set}],
     "intel:indicator_set_withdraw": lambda w: {"pk": w.indicator_set},  # asks for confirmation
     "intel:misp_upload": {},
+    "intel:stix_imports": {},
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -488,6 +489,9 @@ ACTIONS = [
     "notifications:mark_read",
     "intel:indicator_set_add_values",
     "intel:indicator_set_remove_value",
+    "intel:stix_import_confirm",
+    "intel:technique_tag",
+    "intel:technique_untag",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.
@@ -516,6 +520,11 @@ DOWNLOADS = {
     "api:receipt_state": lambda w: {"alert_id": w.alert},
     "api:api-root": {},
     "mfa_download_recovery_codes": {},
+    "intel:stix_download": lambda w: [
+        {"kind": "alert", "pk": w.alert},
+        {"kind": "case", "pk": w.published_case},
+    ],
+    "intel:stix_import_download": lambda w: {"pk": _stix_import().pk},
     # A redirect to the item (its page asks the policy again), for the notification's own person only.
     "notifications:open": lambda w: {
         "pk": Notification.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -527,6 +536,18 @@ DOWNLOADS = {
         {"kind": "alert", "pk": w.alert},
     ],
 }
+
+
+def _stix_import():
+    """A STIX import of the banks member (its verbatim download is the member's)."""
+    from ceptoar.intel.models import ExchangeImport
+
+    return ExchangeImport.objects.create(
+        format="stix",
+        source_id="bundle--6f1d7c3e-2b59-4c8a-9a57-3f0e8d2c41b7",
+        organisation=Organisation.objects.get(code="banks-0001"),
+    )
+
 
 # Reached only in the middle of a log-in, so opened by logging in (see `_second_factor_page`).
 LOG_IN_STEPS = {"mfa_authenticate", "account_confirm_login_code"}

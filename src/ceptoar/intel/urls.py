@@ -11,6 +11,16 @@ urlpatterns: list = []
 # -- correlation, signals and incidents (views/correlation.py, views/incidents.py) --
 
 # -- STIX: imports, downloads (views/stix.py) --
+from ceptoar.intel.views import stix as stix_views  # noqa: E402
+
+urlpatterns += [
+    path("stix/download/<str:kind>/<int:pk>/", stix_views.download, name="stix_download"),
+    path("stix/imports/", stix_views.imports, name="stix_imports"),
+    path("stix/imports/confirm/", stix_views.import_confirm, name="stix_import_confirm"),
+    path("stix/imports/<int:pk>/download/", stix_views.import_download, name="stix_import_download"),
+    path("techniques/<str:kind>/<int:pk>/tag/", stix_views.technique_tag, name="technique_tag"),
+    path("techniques/<str:kind>/<int:pk>/untag/", stix_views.technique_untag, name="technique_untag"),
+]
 
 # -- MISP and indicator sets (views/misp.py, views/indicator_sets.py) --
 from ceptoar.intel.views import indicator_sets, misp  # noqa: E402

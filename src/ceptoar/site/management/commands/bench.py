@@ -18,6 +18,7 @@ BENCHMARKS = {
     "demo": "benchmarks.demo_load",
     "fanout": "benchmarks.fanout",
     "acks": "benchmarks.acks",
+    "stix": "benchmarks.stix",
 }
 
 
