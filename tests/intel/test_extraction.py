@@ -143,7 +143,10 @@ def test_chat_with_full_width_text_and_japanese_punctuation():
 def test_small_cases(text, expected):
     found = values(text)
     if expected is None:
-        assert not any(type_ in ("url", "email-addr", "ipv4-addr", "cve", "attack-technique", "md5") for type_, _v in found), found
+        assert not any(
+            type_ in ("url", "email-addr", "ipv4-addr", "cve", "attack-technique", "md5")
+            for type_, _v in found
+        ), found
     else:
         assert expected in found
 

@@ -69,7 +69,7 @@ def test_a_text_attachment_is_read_and_a_pdf_is_not(demo_user):
         audience=AudienceSpec(sectors=["finance"], organisations=["fsa"]),
     )
     for name, content, content_type in (
-        ("iocs.csv", "value,type\n185.220.101.5,ip\nbad-domain.xyz,domain\n".encode(), "text/csv"),
+        ("iocs.csv", b"value,type\n185.220.101.5,ip\nbad-domain.xyz,domain\n", "text/csv"),
         ("advisory.pdf", b"%PDF-1.7 10.9.9.9 198.18.0.1", "application/pdf"),
     ):
         AlertAttachment.objects.create(
@@ -103,7 +103,10 @@ def test_submitting_a_report_records_text_structured_list_and_attachments(demo_u
         description="不審な通信先 update-check[.]jp-grid[.]com（45.77.12.9）を確認。",
         observables=[
             {"type": "ipv4-addr", "value": "203.0.113.5"},
-            {"type": "file:sha256", "value": "9F2B5C0E8D7A6B4C3E2F1A0B9C8D7E6F5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D"},
+            {
+                "type": "file:sha256",
+                "value": "9F2B5C0E8D7A6B4C3E2F1A0B9C8D7E6F5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D",
+            },
             {"type": "file:sha512", "value": "ab" * 64},
         ],
     )
@@ -122,7 +125,9 @@ def test_submitting_a_report_records_text_structured_list_and_attachments(demo_u
 
     # A follow-up with a log file: its values join; the first version's stay (the union of versions).
     follow_up = start_follow_up(member, report)
-    save_draft(member, follow_up, DraftContent(values=report_values(description="続報です。", observables=[])))
+    save_draft(
+        member, follow_up, DraftContent(values=report_values(description="続報です。", observables=[]))
+    )
     add_attachment(member, follow_up, "fw.txt", b"DENY src=185.220.101.5 dst=10.0.0.8\n")
     submit(member, draft_of(report))
     found = values_of(report=report)

@@ -64,7 +64,9 @@ def write(folder, file_name, **data):
 
 def test_installation_folder_adds_and_replaces(tmp_path, settings):
     write(tmp_path, "ours.json", name="our-scanners", description="", type="cidr", values=["45.77.12.0/24"])
-    write(tmp_path, "dns.json", name="public-resolvers", description="only one", type="cidr", values=["9.9.9.9"])
+    write(
+        tmp_path, "dns.json", name="public-resolvers", description="only one", type="cidr", values=["9.9.9.9"]
+    )
     settings.CEPTOAR_WARNING_LISTS_DIR = str(tmp_path)
     warninglists.reload()
     assert warninglists.match("ipv4-addr", "45.77.12.9") == "our-scanners"
