@@ -431,6 +431,11 @@ PAGES = {
     "demo:mailbox_message": lambda w: {"key": w.mail},
     "notifications:list": {},
     "notifications:settings": {},
+    "intel:item_observables": lambda w: [
+        {"kind": "alert", "pk": w.alert},
+        {"kind": "report", "pk": w.report},
+        {"kind": "case", "pk": w.case},
+    ],
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -471,6 +476,8 @@ ACTIONS = [
     "api_tokens:revoke",
     "api:acknowledge",
     "notifications:mark_read",
+    "intel:observable_remove",
+    "intel:observable_retype",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.

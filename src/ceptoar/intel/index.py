@@ -193,6 +193,48 @@ def _sector_of(organisation) -> int | None:
     return getattr(organisation, "sector_id", None) if organisation is not None else None
 
 
+def item_field(item) -> str:
+    """The sighting's key naming the item's kind: alert, report, case or indicator_set."""
+    return {"alert": "alert", "report": "report", "case": "case", "indicatorset": "indicator_set"}[
+        item._meta.model_name
+    ]
+
+
+def attribution(item) -> dict:
+    """Who a sighting of `item` is from and when, by the rules of the module's docstring (for a sighting
+    an analyst adds by hand, as for the automatic ones)."""
+    kind = item_field(item)
+    if kind == "alert":
+        organisation = item.origin_organisation
+        seen_at = item.published_at
+    elif kind == "report":
+        organisation = item.organisation
+        seen_at = item.first_submitted_at
+    elif kind == "case":
+        return {
+            "organisation_id": item.origin_organisation_id,
+            "sector_id": item.sector_id,
+            "seen_at": item.published_at or item.created_at or timezone.now(),
+        }
+    else:
+        organisation = item.origin_organisation
+        seen_at = item.published_at or item.created_at
+    return {
+        "organisation_id": organisation.pk,
+        "sector_id": _sector_of(organisation),
+        "seen_at": seen_at or timezone.now(),
+    }
+
+
+def observable_for(type_: str, value: str) -> Observable:
+    """The stored observable of an already normalised value, made (and marked) if new."""
+    observable, _created = Observable.objects.get_or_create(
+        key=observable_key(type_, value),
+        defaults={"type": type_, "value": value, "warning_list": warninglists.match(type_, value)},
+    )
+    return observable
+
+
 def index_alert(alert) -> None:
     """An original alert's observables; nothing for a relay (its root's are its) or an exercise's alert."""
     if alert.parent_id is not None or alert.root_id is not None or alert.exercise_id is not None:
