@@ -167,3 +167,21 @@ def test_one_observable_for_the_same_value_written_two_ways(demo_user):
     assert Observable.objects.filter(type="url", value="http://evil-c2.com/x").count() == 1
     assert Sighting.objects.filter(observable__value="http://evil-c2.com/x").count() == 2
     assert first.pk != second.pk
+
+
+def test_a_published_correction_is_indexed_as_an_item_of_its_own(demo_user):
+    from ceptoar.alerts.services import corrections
+
+    hub = demo_user("demo-hub")
+    original = published(hub, body="C2: 45.77.12.9")
+    draft = corrections.create_correction(
+        original,
+        hub,
+        title=original.title,
+        body="C2 は 45.77.12.10 でした（訂正）。",
+        severity=original.severity,
+        correction_note="C2 のアドレスを訂正",
+    )
+    correction = publication.submit(draft, hub)
+    assert set(values_of(alert=correction)) == {("ipv4-addr", "45.77.12.10")}
+    assert set(values_of(alert=original)) == {("ipv4-addr", "45.77.12.9")}

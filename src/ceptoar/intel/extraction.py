@@ -27,6 +27,10 @@ The decisions, so that a reader can predict the result:
 - A file name ends in a known executable, script, document or archive extension; its stem may be Japanese
   (kanji, katakana) but never starts with hiragana, so `報告書は手順書.docx` gives `手順書.docx`… and the
   particle before it stays out. File names keep their case (Linux is case-sensitive).
+- Known false positives, accepted: a product name that is a real name with a real TLD (`ASP.NET` gives
+  the domain asp.net) and `node.js` as a file name; a dotted quad not announced as a version is an address.
+- The TLD list (`data/tlds.json`) is the last label of every rule of the Public Suffix List; to update it,
+  take each rule's last label (IDN labels encoded with the `idna` codec) from a newer list.
 - CIDR ranges are stored canonical (`ipaddress`, host bits cleared); a /32 or /128 is the bare address.
 """
 
