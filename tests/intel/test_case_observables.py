@@ -18,7 +18,7 @@ DESCRIPTION = (
     "当行のWebサーバ www.banks-0001.example.jp（社内 10.1.2.3）に対し、203.0.113.50 および 45.77.12.9 から"
     "不正アクセスがあった。攻撃者は hxxps://evil-bank-login[.]top/kit から不正ツール dropper.exe"
     "（MD5 5d41402abc4b2a76b9719d911017c592）を配布し、CVE-2024-3400 を悪用した。"
-    "担当 taro@banks-0001.example.jp。"
+    "担当 taro@banks-0001.example.jp、社内手順は https://portal.banks-0001.example.jp/manual/ir を参照。"
 )
 STRUCTURED = [
     {"type": "ipv4-addr", "value": "45.77.12.9"},
@@ -44,6 +44,8 @@ IDENTIFYING = {
     "192.168.5.5",
     "taro@banks-0001.example.jp",
     "https://portal.banks-0001.example.jp/login",
+    "https://portal.banks-0001.example.jp/manual/ir",
+    "portal.banks-0001.example.jp",
 }
 
 
@@ -78,7 +80,7 @@ def test_the_case_keeps_exactly_the_surviving_values(case, demo_user):
 
 
 def test_the_anonymiser_redacts_what_identifies_the_reporter(case):
-    for value in ("banks-0001.example.jp", "10.1.2.3", "taro@"):
+    for value in ("banks-0001.example.jp", "10.1.2.3", "taro@", "portal.banks"):
         assert value not in case.body
     assert "45.77.12.9" in case.body and "203.0.113.50" not in case.body
 
