@@ -166,6 +166,7 @@ def _sync(item_field: str, item, wanted: Values, *, organisation_id, sector_id, 
                 sighting.sector_id,
                 sighting.seen_at,
             ) = new
+            sighting.updated_at = timezone.now()  # bulk_update does not apply auto_now
             changed.append(sighting)
     if changed:
         Sighting.objects.bulk_update(
