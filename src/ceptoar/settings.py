@@ -41,6 +41,8 @@ docs/deployment.md explains each for a production installation):
                          and reserved addresses are refused (docs/deployment.md)
   CEPTOAR_DELIVERY_MAX_ATTEMPTS  tries before a delivery counts as failed for good (default 8)
   CEPTOAR_ACK_LINK_MAX_AGE_DAYS  days an e-mail's acknowledgement link stays valid (default 14)
+  CEPTOAR_WARNING_LISTS_DIR  a folder of further or updated warning lists (JSON, the format of
+                         ceptoar/intel/warninglists.py); unset = the lists shipped only
   CEPTOAR_IMPORT_MAX_BYTES  `ceptoar import`: the largest file, in bytes (default 20 MiB; the whole demo
                          registry as JSON is 6 MB)
   CEPTOAR_IMPORT_MAX_RECORDS  `ceptoar import`: the most records a file may hold (default 100,000; the demo
@@ -237,6 +239,9 @@ CEPTOAR_ATTACHMENT_MAX_BYTES = env_int("CEPTOAR_ATTACHMENT_MAX_BYTES", 10 * 1024
 # The Japanese font the exercise report's PDF embeds (exercises.fonts); empty = IPAexGothic where the
 # system's package puts it.
 CEPTOAR_PDF_FONT = env_str("CEPTOAR_PDF_FONT", "")
+
+# Warning lists an installation adds or updates without code (intel.warninglists); empty = shipped only.
+CEPTOAR_WARNING_LISTS_DIR = env_str("CEPTOAR_WARNING_LISTS_DIR", "")
 
 # Registry imports: larger files, or files with more records, are refused with a message naming the limit.
 CEPTOAR_IMPORT_MAX_BYTES = env_int("CEPTOAR_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -447,6 +447,11 @@ PAGES = {
     "intel:indicator_set_withdraw": lambda w: {"pk": w.indicator_set},  # asks for confirmation
     "intel:misp_upload": {},
     "intel:stix_imports": {},
+    "intel:item_observables": lambda w: [
+        {"kind": "alert", "pk": w.alert},
+        {"kind": "report", "pk": w.report},
+        {"kind": "case", "pk": w.case},
+    ],
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -492,6 +497,8 @@ ACTIONS = [
     "intel:stix_import_confirm",
     "intel:technique_tag",
     "intel:technique_untag",
+    "intel:observable_remove",
+    "intel:observable_retype",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.

@@ -31,6 +31,7 @@ from ceptoar.alerts.services.audience import AudienceSpec, build_audience
 from ceptoar.alerts.services.drafts import require_own_draft
 from ceptoar.channels.services.fanout import create_deliveries
 from ceptoar.escalation import services as escalation
+from ceptoar.intel import index as intel_index
 from ceptoar.notifications import events as notify
 from ceptoar.registry.models import Organisation, OrganisationKind
 from ceptoar.registry.queries import ceptoar_family
@@ -78,6 +79,7 @@ def _publish(alert: Alert) -> Alert:
     check_publishable(alert)
     alert.status, alert.published_at = Status.PUBLISHED, timezone.now()
     alert.save()
+    intel_index.index_alert(alert)
     # An exercise reaches its participants and no one else, whatever a relay's audience says; a correction
     # the organisations its corrected alert went to.
     recipients = publication_recipients(alert)

@@ -49,6 +49,7 @@ from ceptoar.reports.models import (
     Report,
     TriageStatus,
 )
+from ceptoar.reports.services.case_observables import index_case_observables
 from ceptoar.reports.versions import latest_submitted
 from ceptoar.search import services as search
 from ceptoar.sharing.models import Tlp
@@ -144,6 +145,7 @@ def create_case(user: User, report: Report) -> Case:
     title = apply_redactions(source.text, rows, source.title_start, source.title_end).strip()
     case.title = title[: Case._meta.get_field("title").max_length] or report.reference
     case.save(update_fields=["body", "title", "updated_at"])
+    index_case_observables(case, names)
     return case
 
 
@@ -186,6 +188,7 @@ def update_case(user: User, case: Case, *, title: str, lessons: str, tlp: str, a
     case.lessons = (lessons or "").strip()
     case.tlp = tlp
     case.save(update_fields=["title", "lessons", "tlp", "updated_at"])
+    index_case_observables(case)
     return case
 
 
@@ -265,6 +268,7 @@ def publish_case(user: User, case: Case) -> Case:
     case.published_at = timezone.now()
     case.save()
     _index(case)
+    index_case_observables(case)
     notify.case_published(case)
     return case
 

@@ -10,12 +10,14 @@ from django.utils.translation import gettext as _
 from ceptoar.accounts.models import User
 from ceptoar.reports.cases import sanitised_body, source_text_of
 from ceptoar.reports.models import Case, Redaction, RedactionKind
+from ceptoar.reports.services.case_observables import index_case_observables
 from ceptoar.reports.services.cases import locked_case, require_case_editor
 
 
 def _rebuild_body(case: Case, source: str | None = None) -> None:
     case.body = sanitised_body(case, source)
     case.save(update_fields=["body", "updated_at"])
+    index_case_observables(case)
 
 
 def _overlaps(start: int, end: int, other: Redaction) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.models import User
+from ceptoar.intel import index as intel_index
 from ceptoar.notifications import events as notify
 from ceptoar.reports import access
 from ceptoar.reports.models import (
@@ -115,5 +116,6 @@ def submit(user: User, version: ReportVersion, stage: str | None = None) -> Repo
         ReportCause(report=report, cause=code, cause_class=Cause.class_of(code))
         for code in sorted(set(version.causes))
     )
+    intel_index.index_report(report)
     notify.report_arrived(version)
     return version
