@@ -51,7 +51,7 @@ def test_only_imported_techniques_can_be_tagged(demo_user, imported):
     with pytest.raises(ValidationError):
         techniques.do_tag_technique(secretariat, report, "")
     assert Observable.objects.count() == observables
-    assert not Sighting.objects.filter(report=report).exists()
+    assert not Sighting.objects.filter(report=report, observable__type=ObservableType.TECHNIQUE).exists()
 
 
 def test_the_reporter_and_strangers_may_not_tag(demo_user, imported):
@@ -64,7 +64,7 @@ def test_the_reporter_and_strangers_may_not_tag(demo_user, imported):
         techniques.do_tag_technique(demo_user("demo-water"), report, "T0886")
     with pytest.raises(PermissionDenied):
         techniques.do_untag_technique(demo_user("demo-water"), report, "T0886")
-    assert not Sighting.objects.filter(report=report).exists()
+    assert not Sighting.objects.filter(report=report, observable__type=ObservableType.TECHNIQUE).exists()
 
 
 def test_a_case_is_tagged_by_its_makers_and_untagging_keeps_the_removal(demo_user, imported):

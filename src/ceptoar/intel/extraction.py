@@ -243,7 +243,12 @@ def _url(raw: str) -> str | None:
     if host.startswith("[") or ":" in host:
         if _ip(host.strip("[]"), 6) is None:
             return None
-    elif _ip(host, 4) is None and _domain_or_none(host, decided=True) is None and host != "localhost":
+    elif _ip(host, 4) is None and not all(
+        re.fullmatch(_LABEL, label) for label in host.rstrip(".").split(".")
+    ):
+        # With a scheme in front, any well-formed host name is a host: closed networks name theirs under
+        # `.local` or a single label, and advisories under `.example`; the TLD list only keeps running text's
+        # file names from reading as domains.
         return None
     netloc = parts.netloc
     userinfo, _sep, hostport = netloc.rpartition("@")
@@ -332,6 +337,17 @@ def validate(type: str, value: str) -> str:
     if normalised is None:
         raise ValueError(_PROBLEMS[type] % {"value": raw[:200]})
     return normalised
+
+
+def canonical(type: str, value: str) -> str:
+    """The value as every writer of observables stores it — extraction, values typed by hand, STIX and MISP
+    imports — so that one value always has one key and correlates wherever it came from. A value `validate`
+    does not accept (a domain under a TLD this installation does not know, such as `.local`) is kept as
+    given, stripped: an import must not lose what its source said."""
+    try:
+        return validate(type, value)
+    except ValueError:
+        return (value or "").strip()
 
 
 def _normalise(type: str, value: str) -> str | None:

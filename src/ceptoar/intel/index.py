@@ -114,26 +114,38 @@ def reported_values(entries: Iterable[dict]) -> list[tuple[str, str]]:
     return values
 
 
-def _sync(item_field: str, item, wanted: Values, *, organisation_id, sector_id, seen_at) -> None:
-    """Make the item's automatic sightings exactly `wanted`, within the rules of the module's docstring."""
-    keys = {observable_key(type_, value): (type_, value) for type_, value in wanted}
-    by_key = {obs.key: obs for obs in Observable.objects.filter(key__in=keys)}
-    missing = [key for key in keys if key not in by_key]
+def observable_ids(pairs: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """The stored observable of each (type, value) — already normalised — by its key, made where missing
+    and marked against the warning lists as it is made: one query to find, one to add. The one writer of
+    observables: the index, indicator sets, STIX and MISP imports and technique tags all come through here,
+    so no value is ever stored unmarked."""
+    wanted = {observable_key(type_, value): (type_, value) for type_, value in pairs}
+    ids = dict(Observable.objects.filter(key__in=wanted).values_list("key", "pk"))
+    missing = [key for key in wanted if key not in ids]
     if missing:
+        # Another transaction may add the same value at the same moment: the unique key keeps one.
         Observable.objects.bulk_create(
             [
                 Observable(
-                    type=keys[key][0],
-                    value=keys[key][1],
+                    type=wanted[key][0],
+                    value=wanted[key][1],
                     key=key,
-                    warning_list=warninglists.match(*keys[key]),
+                    warning_list=warninglists.match(*wanted[key]),
                 )
                 for key in missing
             ],
+            batch_size=500,
             ignore_conflicts=True,
         )
-        by_key.update({obs.key: obs for obs in Observable.objects.filter(key__in=missing)})
-    wanted_by_observable = {by_key[key].pk: wanted[keys[key]] for key in keys}
+        ids.update(Observable.objects.filter(key__in=missing).values_list("key", "pk"))
+    return ids
+
+
+def _sync(item_field: str, item, wanted: Values, *, organisation_id, sector_id, seen_at) -> None:
+    """Make the item's automatic sightings exactly `wanted`, within the rules of the module's docstring."""
+    keys = {observable_key(type_, value): (type_, value) for type_, value in wanted}
+    ids = observable_ids(keys.values())
+    wanted_by_observable = {ids[key]: wanted[keys[key]] for key in keys}
     existing = {
         sighting.observable_id: sighting for sighting in Sighting.objects.filter(**{item_field: item})
     }

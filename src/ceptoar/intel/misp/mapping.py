@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ceptoar.intel import extraction
 from ceptoar.intel.models import ObservableType
 from ceptoar.sharing.models import TLP_RANK, Tlp
 
@@ -117,8 +118,14 @@ class BadValue(ValueError):
 
 
 def normalise(type: str | None, value: str) -> tuple[str, str]:
-    """(observable type, stored value) for one value of a mapped type, or `BadValue` saying what is wrong.
-    `type` None means an IP address or network, v4 or v6."""
+    """(observable type, stored value) in the one form every writer stores (`extraction.canonical`), or
+    `BadValue` saying what is wrong."""
+    kind, checked = _checked(type, value)
+    return kind, extraction.canonical(kind, checked)
+
+
+def _checked(type: str | None, value: str) -> tuple[str, str]:
+    """`type` None means an IP address or network, v4 or v6."""
     value = value.strip()
     if not value:
         raise BadValue("empty value")

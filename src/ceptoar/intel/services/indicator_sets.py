@@ -1,14 +1,12 @@
 """Indicator sets (指標セット) made and changed by hand, and the one writer of a set's observables that the
 MISP import shares: who may change a set, creating one, adding and removing values, withdrawing it.
 
-Values pasted by a person get their type from `guess_type`, a small local guess kept here so that this
-module does not wait on `intel.extraction` (which finds values in running text, defanged forms included);
-once both are in, the guess may call it instead.
+Values pasted by a person get their type from `guess_type`, which asks `intel.extraction`: a pasted value is
+typed and normalised exactly as the same value found in a report would be, so the two correlate.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -18,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import is_active_member
 from ceptoar.accounts.models import Role
+from ceptoar.intel import extraction
+from ceptoar.intel.index import observable_ids
 from ceptoar.intel.models import (
     IndicatorSet,
     IndicatorSetStatus,
-    Observable,
     ObservableType,
     Sighting,
     SightingSource,
@@ -56,63 +55,35 @@ def may_edit_indicator_set(user, indicator_set: IndicatorSet) -> bool:
 
 # -- the type of a pasted value -------------------------------------------------------------------
 
-_HASHES = {32: ObservableType.MD5, 40: ObservableType.SHA1, 64: ObservableType.SHA256}
-_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$", re.IGNORECASE)
-_TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$", re.IGNORECASE)
-_URL = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$")
-_FILE = re.compile(
-    r"^[^\s/\\]+\.(exe|dll|js|vbs|ps1|bat|cmd|scr|zip|rar|7z|iso|lnk|docm|xlsm|pdf|hta|msi|jar|sh|elf|bin)$",
-    re.IGNORECASE,
+# The types a pasted value is tried as, most particular first: a hash is never a file name, a URL never a
+# domain, and a name like `invoice.zip` is a file before it is a domain (extraction decides the same way).
+_GUESS_ORDER = (
+    ObservableType.IPV4,
+    ObservableType.IPV6,
+    ObservableType.SHA256,
+    ObservableType.SHA1,
+    ObservableType.MD5,
+    ObservableType.CVE,
+    ObservableType.TECHNIQUE,
+    ObservableType.URL,
+    ObservableType.EMAIL,
 )
-# Defanged forms people paste from advisories.
-_REFANG = (
-    ("hxxps://", "https://"),
-    ("hxxp://", "http://"),
-    ("[.]", "."),
-    ("(.)", "."),
-    ("[@]", "@"),
-    ("[:]", ":"),
-)
-
-
-def refang(value: str) -> str:
-    for defanged, plain in _REFANG:
-        value = value.replace(defanged, plain).replace(defanged.upper(), plain)
-    return value
 
 
 def guess_type(value: str) -> tuple[str, str] | None:
-    """(type, normalised value) of one pasted value, or None if it is none of the observable types."""
-    import ipaddress
-
-    value = refang(value.strip())
+    """(type, normalised value) of one pasted value (defanged or not), or None if it is no observable:
+    what extraction finds spanning the whole value, else the first type whose check accepts it."""
+    value = value.strip()
     if not value:
         return None
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        pass
-    else:
-        text = str(network.network_address) if network.num_addresses == 1 else str(network)
-        return (ObservableType.IPV4 if network.version == 4 else ObservableType.IPV6), text
-    lowered = value.lower()
-    if len(lowered) in _HASHES and all(c in "0123456789abcdef" for c in lowered):
-        return _HASHES[len(lowered)], lowered
-    if _CVE.match(value):
-        return ObservableType.CVE, value.upper()
-    if _TECHNIQUE.match(value):
-        return ObservableType.TECHNIQUE, value.upper()
-    if _URL.match(value):
-        return ObservableType.URL, value
-    if _EMAIL.match(value):
-        local, _, domain = value.rpartition("@")
-        return ObservableType.EMAIL, f"{local}@{domain.lower()}"
-    if _FILE.match(value):
-        return ObservableType.FILE_NAME, value
-    if _DOMAIN.match(lowered.rstrip(".")):
-        return ObservableType.DOMAIN, lowered.rstrip(".")
+    for found in extraction.extract(value):
+        if any(start == 0 and end == len(value) for start, end in found.spans):
+            return found.type, found.value
+    for kind in _GUESS_ORDER:
+        try:
+            return kind, extraction.validate(kind, value)
+        except ValueError:
+            continue
     return None
 
 
@@ -141,22 +112,6 @@ def read_pasted(text: str) -> PastedValues:
 # -- the writer of a set's observables ------------------------------------------------------------
 
 
-def observables_for(pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Observable]:
-    """The stored observable of each (type, value), made where missing: one query to find, one to add."""
-    wanted = {observable_key(kind, value): (kind, value) for kind, value in pairs}
-    existing = {o.key: o for o in Observable.objects.filter(key__in=wanted)}
-    missing = [
-        Observable(type=kind, value=value, key=key)
-        for key, (kind, value) in wanted.items()
-        if key not in existing
-    ]
-    if missing:
-        # Another import may add the same value at the same moment: the unique key keeps one, and we read it.
-        Observable.objects.bulk_create(missing, ignore_conflicts=True)
-        existing.update({o.key: o for o in Observable.objects.filter(key__in=[m.key for m in missing])})
-    return {pair: existing[key] for key, pair in wanted.items()}
-
-
 def add_sightings(
     indicator_set: IndicatorSet,
     values: list[tuple[str, str, str]],
@@ -169,20 +124,21 @@ def add_sightings(
     contexts: dict[tuple[str, str], str] = {}
     for kind, value, context in values:
         contexts.setdefault((kind, value), context)
-    stored = observables_for(list(contexts))
+    keys = observable_ids(contexts)
+    stored = {pair: keys[observable_key(*pair)] for pair in contexts}
     present = {
         s.observable_id: s
-        for s in Sighting.objects.filter(indicator_set=indicator_set, observable__in=stored.values())
+        for s in Sighting.objects.filter(indicator_set=indicator_set, observable_id__in=stored.values())
     }
     organisation = indicator_set.origin_organisation
     now = timezone.now()
     new = []
-    for pair, observable in stored.items():
-        sighting = present.get(observable.pk)
+    for pair, observable_id in stored.items():
+        sighting = present.get(observable_id)
         if sighting is None:
             new.append(
                 Sighting(
-                    observable=observable,
+                    observable_id=observable_id,
                     indicator_set=indicator_set,
                     organisation=organisation,
                     sector_id=organisation.sector_id,

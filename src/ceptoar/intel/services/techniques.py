@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ceptoar.accounts.access import ceptoars_served_by
+from ceptoar.intel.index import observable_ids
 from ceptoar.intel.models import (
-    Observable,
     ObservableType,
     Sighting,
     SightingSource,
@@ -114,12 +114,11 @@ def do_tag_technique(user, item, external_id: str) -> Sighting:
     value = technique.external_id.upper()
     organisation_id, sector_id = _owner(item)
     with transaction.atomic():
-        observable, _created = Observable.objects.get_or_create(
-            key=observable_key(ObservableType.TECHNIQUE, value),
-            defaults={"type": ObservableType.TECHNIQUE, "value": value},
-        )
+        observable_id = observable_ids([(ObservableType.TECHNIQUE, value)])[
+            observable_key(ObservableType.TECHNIQUE, value)
+        ]
         sighting, created = Sighting.objects.select_for_update().get_or_create(
-            observable=observable,
+            observable_id=observable_id,
             **{field: item},
             defaults={
                 "organisation_id": organisation_id,

@@ -28,12 +28,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 from stix2patterns.pattern import Pattern
 
+from ceptoar.intel import extraction
+from ceptoar.intel.index import observable_ids
 from ceptoar.intel.models import (
     ExchangeFormat,
     ExchangeImport,
     IndicatorSet,
     IndicatorSetStatus,
-    Observable,
     ObservableType,
     Sighting,
     SightingSource,
@@ -255,9 +256,7 @@ def _observable_values(objects: list[dict]) -> dict[str, tuple[str, str, str]]:
         else:
             continue
         for kind, value in pairs:
-            value = value.strip()
-            if kind in LOWERED:
-                value = value.lower()
+            value = extraction.canonical(kind, value.strip().lower() if kind in LOWERED else value)
             if value:
                 values.setdefault(observable_key(kind, value), (kind, value, obj["id"]))
     return values
@@ -308,19 +307,7 @@ def _store_indicator_set(source_import, bundle, objects, tlps, values, organisat
         status=IndicatorSetStatus.DRAFT,
         source_import=source_import,
     )
-    keys = list(values)
-    known = dict(Observable.objects.filter(key__in=keys).values_list("key", "pk"))
-    Observable.objects.bulk_create(
-        [
-            Observable(type=kind, value=value, key=key)
-            for key, (kind, value, _origin) in values.items()
-            if key not in known
-        ],
-        batch_size=500,
-        ignore_conflicts=True,
-    )
-    if len(known) < len(keys):
-        known = dict(Observable.objects.filter(key__in=keys).values_list("key", "pk"))
+    known = observable_ids((kind, value) for kind, value, _origin in values.values())
     now = timezone.now()
     Sighting.objects.bulk_create(
         [
