@@ -14,18 +14,21 @@ import django
 FOLDER = Path(__file__).parent / "extraction_heldout"
 
 
-def score() -> dict:
+def score(folder: Path = FOLDER) -> dict:
     from ceptoar.intel.extraction import extract
 
     true_positives = found_total = expected_total = 0
     per_text = {}
-    for text_file in sorted(FOLDER.glob("*.txt")):
+    for text_file in sorted(folder.glob("*.txt")):
         expected = {tuple(pair) for pair in json.loads(text_file.with_suffix(".json").read_text("utf-8"))}
         found = {(item.type, item.value) for item in extract(text_file.read_text("utf-8"))}
-        true_positives += len(found & expected)
+        correct = len(found & expected)
+        true_positives += correct
         found_total += len(found)
         expected_total += len(expected)
         per_text[text_file.name] = {
+            "precision": correct / len(found) if found else 1.0,
+            "recall": correct / len(expected) if expected else 1.0,
             "missed": sorted(expected - found),
             "extra": sorted(found - expected),
         }
