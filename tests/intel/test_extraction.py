@@ -5,6 +5,7 @@ must leave alone (version numbers, file names that look like domains, hex too lo
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from ceptoar.intel import extraction
 from ceptoar.intel.extraction import extract, validate
@@ -194,7 +195,7 @@ def test_validate_normalises(type_, typed, stored):
     ],
 )
 def test_validate_names_the_problem(type_, typed, words):
-    with pytest.raises(ValueError, match=words):
+    with translation.override("en"), pytest.raises(ValueError, match=words):
         validate(type_, typed)
 
 

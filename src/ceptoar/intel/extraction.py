@@ -182,10 +182,12 @@ _URL = re.compile(
 )
 _HASH = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{32,64}(?![0-9A-Za-z])")
 _CVE = re.compile(r"(?<![A-Za-z0-9])CVE[-‐‑–—_ ]?(\d{4})[-‐‑–—_](\d{4,7})(?![0-9])", re.IGNORECASE)
-_TECHNIQUE = re.compile(r"(?<![A-Za-z0-9])T(08\d\d|1\d{3})(?:\.(\d{3}))?(?![0-9A-Za-z])")
-_STEM = r"[A-Za-z0-9_\-.\u30a0-\u30ff\u3400-\u9fff々]"
+# Analysts type ids in lower case in chat ("t1204.002"); stored upper-case.
+_TECHNIQUE = re.compile(r"(?<![A-Za-z0-9])T(08\d\d|1\d{3})(?:\.(\d{3}))?(?![0-9A-Za-z])", re.IGNORECASE)
+# Katakana letters and ー, not the middle dot ・ that bullets a list line.
+_STEM = r"[A-Za-z0-9_\-.\u30a1-\u30fa\u30fc-\u30ff\u3400-\u9fff々]"
 _FILE = re.compile(
-    rf"(?<!{_STEM})({_STEM}*[A-Za-z0-9_\u30a0-\u30ff\u3400-\u9fff々-])\.({'|'.join(sorted(FILE_EXTENSIONS, key=len, reverse=True))})(?![A-Za-z0-9_-])",
+    rf"(?<!{_STEM})({_STEM}*[A-Za-z0-9_\u30a1-\u30fa\u30fc-\u30ff\u3400-\u9fff々-])\.({'|'.join(sorted(FILE_EXTENSIONS, key=len, reverse=True))})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?'\"*_~、。，．"
