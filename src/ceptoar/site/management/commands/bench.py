@@ -18,6 +18,7 @@ BENCHMARKS = {
     "demo": "benchmarks.demo_load",
     "fanout": "benchmarks.fanout",
     "acks": "benchmarks.acks",
+    "correlate": "benchmarks.correlate",
 }
 
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             "--limit",
             help="fanout, acks: only these CEPTOARs (comma-separated codes), for a quick check of the harness",
         )
+        parser.add_argument(
+            "--sightings", type=int, help="correlate: stored sightings (default 1,000,000; SQLite: 20,000)"
+        )
         parser.add_argument("--timeout", type=float, help="fanout, acks: seconds before giving up")
         parser.add_argument(
             "--profile", metavar="DIR", help="fanout, acks: write cProfile files of the measured code to DIR"
@@ -74,6 +78,7 @@ class Command(BaseCommand):
             if options["limit"]
             else None,
             "timeout": options["timeout"],
+            "sightings": options["sightings"],
             "profile": options["profile"],
         }
         given = {key: value for key, value in given.items() if value is not None}
