@@ -25,7 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -153,7 +155,7 @@ def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
     if candidates.get(ALERT):
         ids = candidates[ALERT]
         rows = (
-            _shown_alerts(user, Alert.objects.filter(Q(pk__in=ids) | Q(root_id__in=ids)))
+            _shown_alerts(user, Alert.objects.filter(Q(pk__in=_ids(ids)) | Q(root_id__in=_ids(ids))))
             .order_by()
             .values_list("pk", "root_id", "title", "published_at", "created_at")
         )
@@ -181,7 +183,11 @@ def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
     for kind, model, visible, columns in readers:
         if not candidates.get(kind):
             continue
-        rows = visible(user, model.objects.filter(pk__in=candidates[kind])).order_by().values_list(*columns)
+        rows = (
+            visible(user, model.objects.filter(pk__in=_ids(candidates[kind])))
+            .order_by()
+            .values_list(*columns)
+        )
         for pk, title, fallback, when, created_at in rows:
             shown_for[(kind, pk)].append((kind, pk))
             items[(kind, pk)] = RelatedItem(kind, pk, title or fallback, when or created_at)
@@ -303,6 +309,36 @@ def related_items(user, item, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE
     return _correlate(user, sightings, values, {(kind, pk)}, page, per_page, len(values), flagged)
 
 
+def _sightings_of_keys(keys: list[str]) -> list[tuple]:
+    """(observable_id, alert_id, report_id, case_id, indicator_set_id, key, warning_list) of the sightings
+    (not removed) of the observables with these keys. On PostgreSQL the keys go as one array, joined from
+    `unnest`: the planner then looks each key up in its unique index, where `key IN (…1,000 values…)` makes it
+    scan the whole table (measured: 5 ms against 55 ms, `ceptoar bench correlate`)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.observable_id, s.alert_id, s.report_id, s.case_id, s.indicator_set_id, o.key, "
+                "o.warning_list FROM unnest(%s::varchar[]) AS k(key) "
+                "JOIN intel_observable o ON o.key = k.key "
+                "JOIN intel_sighting s ON s.observable_id = o.id WHERE NOT s.removed",
+                [keys],
+            )
+            return cursor.fetchall()
+    return list(
+        Sighting.objects.filter(observable__key__in=keys, removed=False)
+        .order_by()
+        .values_list(*_SIGHTING_COLUMNS, "observable__key", "observable__warning_list")
+    )
+
+
+def _ids(ids: set[int]):
+    """`ids` for a `pk__in` filter: on PostgreSQL one array parameter (a thousand ids compile and convert
+    as one), elsewhere the list."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::integer[])", (sorted(ids),))
+    return ids
+
+
 def correlate_values(
     user, pairs: Iterable[tuple[str, str]], *, page: int = 1, per_page: int = DEFAULT_PER_PAGE
 ) -> Correlation:
@@ -314,11 +350,7 @@ def correlate_values(
     keys = {observable_key(type_, value): (type_, value) for type_, value in pairs}
     if not is_active_member(user) or not keys:
         return empty(per_page)
-    rows = list(
-        Sighting.objects.filter(observable__key__in=list(keys), removed=False)
-        .order_by()
-        .values_list(*_SIGHTING_COLUMNS, "observable__key", "observable__warning_list")
-    )
+    rows = _sightings_of_keys(list(keys))
     values = {}
     sightings = []
     for *columns, key, warning in rows:
