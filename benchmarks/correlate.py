@@ -158,14 +158,16 @@ def populate(sightings: int, sets: int = BENCH_SETS, warning_every: int = 100) -
             )
             series = "(WITH RECURSIVE s(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM s WHERE g < %s) SELECT g FROM s) AS s"
             day = "datetime('now', '-' || (s.g %% 90) || ' days')"
-        cursor.execute(
-            "INSERT INTO intel_sighting (observable_id, alert_id, report_id, case_id, indicator_set_id, "
+        now = "now()" if postgres else "CURRENT_TIMESTAMP"
+        # Only this module's own fragments are put into the statement; every value is a parameter.
+        insert = (
+            "INSERT INTO intel_sighting (observable_id, alert_id, report_id, case_id, indicator_set_id, "  # noqa: S608
             "organisation_id, sector_id, seen_at, source, context, removed, added_by_id, updated_at) "
-            f"SELECT o.id, i.alert_id, i.report_id, i.case_id, i.set_id, i.org_id, i.sector_id, {day}, "  # noqa: S608
-            f"'extracted', 'body', false, NULL, {'now()' if postgres else 'CURRENT_TIMESTAMP'} "
-            f"FROM {series} JOIN bench_obs o ON o.g = s.g %% %s JOIN bench_item i ON i.n = s.g %% %s",
-            [sightings - 1, n_obs, n_items],
+            f"SELECT o.id, i.alert_id, i.report_id, i.case_id, i.set_id, i.org_id, i.sector_id, {day}, "
+            f"'extracted', 'body', false, NULL, {now} "
+            f"FROM {series} JOIN bench_obs o ON o.g = s.g %% %s JOIN bench_item i ON i.n = s.g %% %s"
         )
+        cursor.execute(insert, [sightings - 1, n_obs, n_items])
         cursor.execute("SELECT count(*) FROM intel_sighting")
         stored = cursor.fetchone()[0]
     if postgres:
@@ -180,12 +182,12 @@ def _bare(pairs: list[tuple[str, str]]) -> int:
     keys = [hashlib.sha256(f"{t}\0{v}".encode()).hexdigest() for t, v in pairs]
     placeholders = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.observable_id, s.alert_id, s.report_id, s.case_id, s.indicator_set_id, o.warning_list "
+        lookup = (
+            "SELECT s.observable_id, s.alert_id, s.report_id, s.case_id, s.indicator_set_id, o.warning_list "  # noqa: S608
             "FROM intel_sighting s JOIN intel_observable o ON o.id = s.observable_id "
-            f"WHERE o.key IN ({placeholders}) AND NOT s.removed",  # noqa: S608
-            keys,
+            f"WHERE o.key IN ({placeholders}) AND NOT s.removed"
         )
+        cursor.execute(lookup, keys)
         return len(cursor.fetchall())
 
 
