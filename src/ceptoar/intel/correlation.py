@@ -105,6 +105,8 @@ class Correlation:
     warning_listed: list[Value]
     limit: int
     values_checked: int
+    # False when the reader may not read the item itself (an alert seen as an envelope): nothing is shown.
+    shown: bool = True
 
     @property
     def has_next(self) -> bool:
@@ -279,8 +281,8 @@ def _may_read(user, kind: str, item) -> bool:
     return policy.may_see(user, item)
 
 
-def empty(per_page: int = DEFAULT_PER_PAGE) -> Correlation:
-    return Correlation([], 0, 1, per_page, [], [], correlation_limit(), 0)
+def empty(per_page: int = DEFAULT_PER_PAGE, shown: bool = True) -> Correlation:
+    return Correlation([], 0, 1, per_page, [], [], correlation_limit(), 0, shown)
 
 
 def related_items(user, item, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> Correlation:
@@ -288,7 +290,7 @@ def related_items(user, item, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE
     set), newest first, `per_page` to a page. Nothing for a reader who may not read the item itself."""
     kind = item_kind(item)
     if not is_active_member(user) or not _may_read(user, kind, item):
-        return empty(per_page)
+        return empty(per_page, shown=False)
     # An alert's observables are recorded on its original; a relay shows the original's.
     pk = (item.root_id or item.pk) if kind == ALERT else item.pk
     own_rows = (

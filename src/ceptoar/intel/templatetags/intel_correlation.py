@@ -15,7 +15,7 @@ def related_items(context, item):
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or item is None:
-        return {"result": correlation.empty()}
+        return {"result": correlation.empty(shown=False)}
     try:
         page = max(1, int(request.GET.get("related_page", 1)))
     except (TypeError, ValueError):
