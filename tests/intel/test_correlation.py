@@ -218,3 +218,22 @@ def test_queries_do_not_grow_with_items_or_values(people):
         lambda: correlation.correlate_values(member, [("md5", f"{i:032x}") for i in range(50)])
     ) <= (small_values + 4)
     assert _queries(lambda: correlation.signals(member)) == small_signals
+
+
+def test_an_alert_passed_on_unread_says_nothing_of_what_it_carries(people):
+    from ceptoar.alerts.models import Recipient
+    from ceptoar.sharing import policy
+
+    hub, secretariat, member = people["demo-hub"], people["demo-secretariat"], people["demo-member"]
+    # AMBER+STRICT for one bank, sent through the banks' CEPTOAR, which relays it unread (its envelope).
+    strict = make.alert(hub, tlp="amber_strict", organisations=["banks-0001"])
+    Recipient.objects.create(alert=strict, organisation=Organisation.objects.get(code="banks"))
+    make.sight(strict, *IP)
+    indicators = make.indicator_set(hub)
+    make.sight(indicators, *IP)
+    assert policy.may_see(secretariat, strict) and not policy.may_read_content(secretariat, strict)
+
+    assert correlation.related_items(secretariat, indicators).total == 0
+    assert shown(correlation.correlate_values(secretariat, [IP])) == [("indicator_set", indicators.pk)]
+    assert not correlation.related_items(secretariat, strict).shown
+    assert shown(correlation.related_items(member, indicators)) == [("alert", strict.pk)]
