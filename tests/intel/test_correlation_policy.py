@@ -9,7 +9,7 @@ afterwards it checks:
 (a) every item correlation shows is one the reader may see (`sharing.policy`; alerts: may read);
 (b) non-interference: adding items the reader may not see — new chains, relays of the items already there,
     reports, cases and sets carrying the same values — changes nothing in what the reader is shown: related
-    items and their values, totals, over-correlation flags (at a limit of 2, so that they occur), the values
+    items and their values, totals, over-correlation flags (at a limit of 1 to 3, so that they occur), the values
     correlated from a paste, and the signals with their counts.
 """
 
@@ -249,8 +249,8 @@ def outputs(user, items) -> tuple:
         for s in correlation.signals(user, days=30, min_organisations=1, min_sectors=0)
     )
     event(f"related items shown: {min(len(related), 3)}+" if related else "nothing related")
-    if any(r.over_correlating for _, _, r in [(0, 0, pasted)]):
-        event("over-correlating")
+    if pasted.over_correlating or any(entry[2][2] for entry in shown):
+        event("a value held back as over-correlating")
     return tuple(shown), frozen(pasted), found
 
 
@@ -270,9 +270,12 @@ def remove(item) -> None:
     base=st.lists(item_plans(), min_size=2, max_size=7),
     extra=st.lists(item_plans(kinds=("alert", "relay", "report", "case", "set")), min_size=1, max_size=6),
     reader=st.sampled_from(PEOPLE),
+    limit=st.sampled_from([1, 2, 3]),
 )
-def test_correlation_shows_only_what_the_reader_may_see_and_hidden_items_change_nothing(base, extra, reader):
-    with transaction.atomic(), override_settings(CEPTOAR_CORRELATION_LIMIT=2):
+def test_correlation_shows_only_what_the_reader_may_see_and_hidden_items_change_nothing(
+    base, extra, reader, limit
+):
+    with transaction.atomic(), override_settings(CEPTOAR_CORRELATION_LIMIT=limit):
         world = World()
         items = [world.build(plan) for plan in base]
         user = User.objects.get(username=reader)
