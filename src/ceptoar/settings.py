@@ -57,6 +57,8 @@ docs/deployment.md explains each for a production installation):
   CEPTOAR_ESCALATION_BACKUP_AFTER_MIN     default escalation plan: minutes without receipt before the
   CEPTOAR_ESCALATION_HEAD_AFTER_MIN       backup contacts, the head and the secretariat's call list are
   CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN  reached (default 30 / 60 / 120)
+  CEPTOAR_CORRELATION_LIMIT  an observable carried by more than this many items the reader may see is held
+                         back as over-correlating: shown as such, its items not listed (default 50)
 Benchmarks only (`ceptoar bench`, never in production):
   CEPTOAR_PDF_FONT       a Japanese TrueType (.ttf) file the exercise report's PDF embeds (default: Debian's
                          IPAexGothic, fonts-ipaexfont-gothic, installed by `make install`)
@@ -353,6 +355,9 @@ if not (
         "CEPTOAR_ESCALATION_CALL_LIST_AFTER_MIN must hold (backup contacts, then the head, then calls)."
     )
 CEPTOAR_ACK_LINK_MAX_AGE_DAYS = env_int("CEPTOAR_ACK_LINK_MAX_AGE_DAYS", 14, minimum=1)
+# Correlation (intel.correlation): a value matching more items than this, among those the reader may see,
+# is over-correlating (a shared resolver, a common file name) and is not expanded.
+CEPTOAR_CORRELATION_LIMIT = env_int("CEPTOAR_CORRELATION_LIMIT", 50, minimum=1)
 
 LOGGING = {
     "version": 1,

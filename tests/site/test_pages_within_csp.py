@@ -316,9 +316,30 @@ def world(demo_user, settings, tmp_path) -> World:
     ).pk
     imported = import_event_file(MISP_EVENTS / "ics_intrusion.json", user=secretariat)
     ids["imported_set"] = imported.indicator_set.pk
+    # Intel: two banks' reports sharing an address (a signal for the secretariat), and an incident of them.
+    ids.update(_intel_world(demo_user))
     box = maildir.Maildir(tmp_path / "mailbox", create=True)
     ids["mail"] = box.add(b"From: ceptoar@localhost\nTo: poc@banks-0001.example.jp\nSubject: test\n\nbody\n")
     return World(ids)
+
+
+def _intel_world(demo_user) -> dict:
+    from ceptoar.intel.services import incidents
+    from tests.intel import factories_corr as intel_make
+
+    banks = Organisation.objects.get(code="banks")
+    reports = []
+    for name in ("demo-member", "demo-member2"):
+        report = intel_make.report(demo_user(name), ceptoar=banks, hops=[(banks, "secretariat")])
+        intel_make.sight(report, "ipv4-addr", "198.51.100.7")
+        reports.append(report)
+    incident = incidents.do_create_incident(demo_user("demo-secretariat"), "同一アドレス", reports)
+    observable = intel_make.observable("ipv4-addr", "198.51.100.7")
+    return {
+        "intel_incident": incident.pk,
+        "intel_report": reports[0].pk,
+        "intel_observable": observable.pk,
+    }
 
 
 def _analysis_partner_world(secretariat, member) -> dict:
@@ -452,6 +473,16 @@ PAGES = {
         {"kind": "report", "pk": w.report},
         {"kind": "case", "pk": w.case},
     ],
+    "intel:home": {},
+    "intel:signals": {},
+    "intel:check": {},
+    "intel:incident_list": {},
+    "intel:incident_new": {},
+    "intel:incident_from_signal": lambda w: {"observable_pk": w.intel_observable},
+    "intel:incident_detail": lambda w: {"pk": w.intel_incident},
+    "intel:incident_timeline": lambda w: {"pk": w.intel_incident},
+    "intel:incident_unlink": lambda w: {"pk": w.intel_incident, "report_pk": w.intel_report},
+    "intel:incident_close": lambda w: {"pk": w.intel_incident},
 }
 
 # Parts of pages that htmx fetches: (method, arguments, POST data).
@@ -499,6 +530,7 @@ ACTIONS = [
     "intel:technique_untag",
     "intel:observable_remove",
     "intel:observable_retype",
+    "intel:incident_link",
 ]
 
 # Not HTML: files, data and the API, whose answers still carry the policy.

@@ -7,6 +7,7 @@ def navigation(request):
     from ceptoar.agreements import access as agreement_access
     from ceptoar.analysis.access import can_assess
     from ceptoar.exercises.access import can_organise
+    from ceptoar.intel.services.incident_access import incident_may_see_signals
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
@@ -26,6 +27,8 @@ def navigation(request):
         and not serves_a_ceptoar(user),
         "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),
         "nav_can_assess": signed_in and can_assess(user),
+        # Signals and incidents (intel): coordinators, secretariats and the hub's staff.
+        "nav_intel": signed_in and incident_may_see_signals(user),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
         "nav_can_organise_exercises": signed_in and can_organise(user),

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "fanout": "benchmarks.fanout",
     "acks": "benchmarks.acks",
     "stix": "benchmarks.stix",
+    "correlate": "benchmarks.correlate",
 }
 
 
@@ -61,6 +62,9 @@ class Command(BaseCommand):
             "--limit",
             help="fanout, acks: only these CEPTOARs (comma-separated codes), for a quick check of the harness",
         )
+        parser.add_argument(
+            "--sightings", type=int, help="correlate: stored sightings (default 1,000,000; SQLite: 20,000)"
+        )
         parser.add_argument("--timeout", type=float, help="fanout, acks: seconds before giving up")
         parser.add_argument(
             "--profile", metavar="DIR", help="fanout, acks: write cProfile files of the measured code to DIR"
@@ -75,6 +79,7 @@ class Command(BaseCommand):
             if options["limit"]
             else None,
             "timeout": options["timeout"],
+            "sightings": options["sightings"],
             "profile": options["profile"],
         }
         given = {key: value for key, value in given.items() if value is not None}
