@@ -132,3 +132,18 @@ def test_other_organisations_do_not_see_the_incident(as_user, signal, demo_user)
     client = as_user("demo-securities")
     assert client.get(reverse("intel:incident_detail", args=[incident.pk])).status_code == 404
     assert "Banks only" not in client.get(reverse("intel:incident_list")).content.decode()
+
+
+def test_check_values_reads_a_pasted_advisory_with_defanged_values(as_user, signal):
+    text = "【注意喚起】不審な通信先を確認しました。\n通信先: 198[.]51[.]100[.]7（ポート443）\n以上"
+    response = as_user("demo-secretariat").post(reverse("intel:check"), {"values": text})
+    page = response.content.decode()
+    assert signal[0].title in page and signal[1].title in page
+    assert response.context["form"].cleaned_data["pairs"] == [IP]
+    # The first and last lines hold no value; they are counted, not refused.
+    assert response.context["form"].cleaned_data["unrecognised"] == [1, 3]
+
+
+def test_check_values_refuses_text_without_any_value(as_user, english):
+    response = as_user("demo-secretariat").post(reverse("intel:check"), {"values": "特になし\nnothing here"})
+    assert "No value of a known type was found" in response.content.decode()

@@ -1,13 +1,17 @@
-"""Every route of the intel area. Each page group keeps its own block."""
+"""Every route of the intel area, by page group."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ceptoar.intel.views import correlation as correlation_views
+from ceptoar.intel.views import incidents as incident_views
+from ceptoar.intel.views import indicator_sets, misp, observables
+from ceptoar.intel.views import stix as stix_views
 
 app_name = "intel"
 
 urlpatterns: list = []
 
 # -- observables (views/observables.py) --
-from ceptoar.intel.views import observables  # noqa: E402
 
 urlpatterns += [
     path("observables/<str:kind>/<int:pk>/", observables.item_observables, name="item_observables"),
@@ -16,8 +20,6 @@ urlpatterns += [
 ]
 
 # -- correlation, signals and incidents (views/correlation.py, views/incidents.py) --
-from ceptoar.intel.views import correlation as correlation_views  # noqa: E402
-from ceptoar.intel.views import incidents as incident_views  # noqa: E402
 
 urlpatterns += [
     path("", correlation_views.home, name="home"),
@@ -40,7 +42,6 @@ urlpatterns += [
 ]
 
 # -- STIX: imports, downloads (views/stix.py) --
-from ceptoar.intel.views import stix as stix_views  # noqa: E402
 
 urlpatterns += [
     path("stix/download/<str:kind>/<int:pk>/", stix_views.download, name="stix_download"),
@@ -52,7 +53,6 @@ urlpatterns += [
 ]
 
 # -- MISP and indicator sets (views/misp.py, views/indicator_sets.py) --
-from ceptoar.intel.views import indicator_sets, misp  # noqa: E402
 
 urlpatterns += [
     path("sets/", indicator_sets.indicator_set_list, name="indicator_sets"),

@@ -8,6 +8,8 @@ def navigation(request):
     from ceptoar.analysis.access import can_assess
     from ceptoar.exercises.access import can_organise
     from ceptoar.intel.services.incident_access import incident_may_see_signals
+    from ceptoar.intel.services.indicator_sets import may_create_indicator_set
+    from ceptoar.intel.stix.access import may_import
     from ceptoar.registry.models import OrganisationKind
     from ceptoar.reports import access as report_access
     from ceptoar.sharing.policy import can_browse_audit
@@ -27,8 +29,10 @@ def navigation(request):
         and not serves_a_ceptoar(user),
         "nav_can_view_statistics": signed_in and report_access.can_view_statistics(user),
         "nav_can_assess": signed_in and can_assess(user),
-        # Signals and incidents (intel): coordinators, secretariats and the hub's staff.
-        "nav_intel": signed_in and incident_may_see_signals(user),
+        # Intel: signals and incidents (coordinators, secretariats, the hub's staff), indicator sets and
+        # imports (analysts too).
+        "nav_intel": signed_in
+        and (incident_may_see_signals(user) or may_create_indicator_set(user) or may_import(user)),
         "nav_can_browse_audit": signed_in and can_browse_audit(user),
         "nav_can_send_alerts": signed_in and can_send_alerts(user),
         "nav_can_organise_exercises": signed_in and can_organise(user),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ceptoar.intel import extraction
 from ceptoar.intel.models import ObservableType
+from ceptoar.intel.services.indicator_sets import guess_type
 
 CHECK_MAX_VALUES = 5000
 
@@ -19,41 +21,48 @@ class SignalFilterForm(forms.Form):
 
 
 class CheckValuesForm(forms.Form):
-    """Values pasted one a line: "type value" (ipv4-addr 198.51.100.7) or a value alone of `default_type`."""
+    """Indicators pasted as they come: one a line, or a whole advisory or mail, defanged or not. Each line is
+    read as "type value" (ipv4-addr 198.51.100.7), else as one value whose type is recognised, else as text
+    whose values extraction finds; values are normalised as the stored ones are, so they match."""
 
-    default_type = forms.ChoiceField(
-        label=_("Type of values given alone"), choices=ObservableType.choices, initial=ObservableType.DOMAIN
-    )
     values = forms.CharField(
-        label=_("Values, one a line"),
+        label=_("Values or text"),
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_('One value a line, alone or after its type: "ipv4-addr 198.51.100.7", "sha256 …".'),
+        help_text=_(
+            "One value a line, or paste a whole advisory or mail: addresses, domains, URLs, hashes, CVE ids "
+            "and ATT&CK ids are found in it, written defanged (hxxp, [.]) or not."
+        ),
     )
 
     def clean(self):
         cleaned = super().clean()
         text = cleaned.get("values") or ""
         types = set(ObservableType.values)
-        pairs = []
+        pairs: list[tuple[str, str]] = []
+        unrecognised: list[int] = []
         for number, line in enumerate(text.splitlines(), start=1):
             line = line.strip()
             if not line:
                 continue
             first, _space, rest = line.partition(" ")
+            first = first.removesuffix(":")
             if first in types and rest.strip():
-                pairs.append((first, rest.strip()))
-            elif first.endswith(":") and first[:-1] in types and rest.strip():
-                pairs.append((first[:-1], rest.strip()))
+                found = [(first, extraction.canonical(first, rest.strip()))]
             else:
-                pairs.append((cleaned.get("default_type") or ObservableType.DOMAIN, line))
+                guessed = guess_type(line)
+                found = [guessed] if guessed else [(f.type, f.value) for f in extraction.extract(line)]
+            if not found:
+                unrecognised.append(number)
+            pairs.extend(pair for pair in found if pair not in pairs)
             if len(pairs) > CHECK_MAX_VALUES:
                 raise forms.ValidationError(
                     _("At most %(max)d values at a time (line %(line)d is one too many).")
                     % {"max": CHECK_MAX_VALUES, "line": number}
                 )
         if not pairs:
-            self.add_error("values", _("Paste at least one value."))
+            self.add_error("values", _("No value of a known type was found in what you pasted."))
         cleaned["pairs"] = pairs
+        cleaned["unrecognised"] = unrecognised
         return cleaned
 
 

@@ -10,6 +10,8 @@ from ceptoar.intel import correlation
 from ceptoar.intel.forms.incidents import CheckValuesForm, SignalFilterForm
 from ceptoar.intel.models import IncidentStatus
 from ceptoar.intel.services.incident_access import incident_may_keep, incident_may_see_signals
+from ceptoar.intel.services.indicator_sets import may_create_indicator_set
+from ceptoar.intel.stix.access import may_import
 from ceptoar.sharing import policy
 
 HOME_SIGNALS = 10
@@ -18,7 +20,12 @@ HOME_SIGNALS = 10
 def home(request):
     user = request.user
     may_see_signals = incident_may_see_signals(user)
-    context = {"may_see_signals": may_see_signals, "may_keep": incident_may_keep(user)}
+    context = {
+        "may_see_signals": may_see_signals,
+        "may_keep": incident_may_keep(user),
+        "may_import": may_import(user),
+        "may_create_sets": may_create_indicator_set(user),
+    }
     if may_see_signals:
         context["signals"] = correlation.signals(
             user, days=7, min_organisations=2, min_sectors=1, limit=HOME_SIGNALS

@@ -1,6 +1,9 @@
 """`ceptoar import registry FILE`: load registry records from JSON or CSV, all or nothing.
 `ceptoar import stix FILE` and `ceptoar import misp FILE`: a STIX 2.1 bundle or a MISP event, all or nothing
-(`ceptoar.intel.stix.importer`, `ceptoar.intel.misp`)."""
+(`ceptoar.intel.stix.importer`, `ceptoar.intel.misp`).
+
+In the site shell because one command name serves several areas: each target hands the file to its own
+area's importer, so no area imports another's for it."""
 
 from __future__ import annotations
 
