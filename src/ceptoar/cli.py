@@ -9,6 +9,7 @@ ceptoar import stix FILE [--organisation CODE]
 ceptoar export stix --source IMPORT_ID --output FILE
                               an import given back verbatim; or --alert/--case/--indicator-set ID --as USER,
                               as that person may read it (`export misp` likewise)
+ceptoar intel warninglists    mark stored observables against the warning lists (after changing them)
 ceptoar totp USER             current TOTP code of a demo account
 ceptoar anonymize FILE        a report's text with names, addresses and hosts replaced
 ceptoar exercise run --simulate [--ack-share 0.9] [--seed N]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ceptoar.accounts.models import Role, RoleGrant, User
 from ceptoar.demo.relays import RELAY_ACCOUNT_PREFIX
+from ceptoar.intel.index import index_report
 from ceptoar.notifications.services import portal_only
 from ceptoar.registry.models import Contact, ContactKind, Membership, Organisation
 from ceptoar.reports.models import Cause, ConsentScope, EventType, HopLevel, Report, ReportVersion, Stage
@@ -250,6 +251,9 @@ def _write_report(rng, now, ceptoar, member, secretariat, publish: bool) -> None
             submitted_at=first_sent + timedelta(hours=rng.randint(20, 90))
         )
     report.refresh_from_db()
+    # Its observables were recorded when it was sent, dated now: dated again as sent, so the signals page
+    # counts the demo's past by when it happened.
+    index_report(report)
     # The secretariat forwards each report as far as its reporter allowed (where someone is registered there).
     levels = [
         level
