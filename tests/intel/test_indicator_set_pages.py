@@ -57,8 +57,8 @@ def test_a_set_the_reader_may_not_see_is_a_404_everywhere(client_as, bank_set):
         client.post(reverse("intel:indicator_set_add_values", args=[pk]), {"values": "1.2.3.4"}).status_code
         == 404
     )
-    assert client.get(reverse("intel:misp_download", args=["indicator-set", pk])).status_code == 404
-    assert client.get(reverse("intel:misp_download", args=["indicator-set", 999999])).status_code == 404
+    assert client.get(reverse("intel:misp_download", args=["indicator_set", pk])).status_code == 404
+    assert client.get(reverse("intel:misp_download", args=["indicator_set", 999999])).status_code == 404
     assert len(values_of(bank_set)) == 5
 
 
@@ -69,7 +69,7 @@ def test_the_set_page_shows_its_values_and_actions(client_as, bank_set):
     assert "https://evil.example.net/login" in page  # refanged
     assert "CVE-2024-3400" in page
     assert 'id="share-as-alert"' in page
-    assert reverse("intel:misp_download", args=["indicator-set", bank_set.pk]) in page
+    assert reverse("intel:misp_download", args=["indicator_set", bank_set.pk]) in page
     assert 'id="add-values"' in page
 
 
@@ -215,9 +215,9 @@ def test_a_preview_token_is_the_uploaders_own(client_as, settings, tmp_path):
 
 def test_misp_download_loads_in_pymisp(client_as, bank_set, demo_user):
     client = client_as("demo-analyst")
-    response = client.get(reverse("intel:misp_download", args=["indicator-set", bank_set.pk]))
+    response = client.get(reverse("intel:misp_download", args=["indicator_set", bank_set.pk]))
     assert response.status_code == 200
-    assert response["Content-Disposition"] == f'attachment; filename="misp-indicator-set-{bank_set.pk}.json"'
+    assert response["Content-Disposition"] == f'attachment; filename="misp-indicator_set-{bank_set.pk}.json"'
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     event = MISPEvent()
     event.load(response.content.decode())

@@ -12,11 +12,12 @@ Each service asks `sharing.policy.may_see` first: who may not see an item is tol
 
 from __future__ import annotations
 
-from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by
+from ceptoar.accounts.access import can_send_alerts, ceptoars_served_by, is_active_member
 from ceptoar.alerts.models import Alert
 from ceptoar.intel.models import IndicatorSet
 from ceptoar.reports import access as report_access
 from ceptoar.reports.models import Case, Report
+from ceptoar.sharing import policy
 
 
 def may_edit_observables(user, item) -> bool:
@@ -36,3 +37,27 @@ def may_edit_observables(user, item) -> bool:
     if isinstance(item, IndicatorSet):
         return item.origin_organisation_id == user.organisation_id and can_send_alerts(user)
     return False
+
+
+# -- exports ---------------------------------------------------------------------------------------
+
+
+def may_export(user, item) -> bool:
+    """Whether an export of `item` (STIX, MISP, their download buttons) may go to `user`: an alert's content
+    only to those who may read it — never to the hops that relay an AMBER+STRICT or RED envelope unread —,
+    a case or an indicator set to whoever may see it. Both formats ask this one rule."""
+    if user is None or not is_active_member(user):
+        return False
+    if isinstance(item, Alert):
+        return policy.may_read_content(user, item)
+    return policy.may_see(user, item)
+
+
+def may_export_import(user, source_import) -> bool:
+    """An import is its importing organisation's, and everyone's who may see the indicator set made of it."""
+    if user is None or not is_active_member(user):
+        return False
+    if source_import.organisation_id is not None and source_import.organisation_id == user.organisation_id:
+        return True
+    indicator_set = IndicatorSet.objects.filter(source_import=source_import).first()
+    return indicator_set is not None and policy.may_see(user, indicator_set)

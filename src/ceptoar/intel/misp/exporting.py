@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from ceptoar.alerts.models import Alert
+from ceptoar.intel import access
 from ceptoar.intel.misp import mapping
 from ceptoar.intel.models import (
     ExchangeFormat,
@@ -58,14 +59,13 @@ def export_event(obj, *, user=None) -> dict:
     if isinstance(obj, ExchangeImport):
         return _export_import(obj, user)
     if isinstance(obj, Alert):
-        allowed = user is None or policy.may_read_content(user, obj)
         kind = "alert"
     elif isinstance(obj, Case | IndicatorSet):
-        allowed = user is None or policy.may_see(user, obj)
         kind = "case" if isinstance(obj, Case) else "indicator-set"
     else:
         raise ExportRefused(f"A {type(obj).__name__} cannot be exported as a MISP event.")
-    if not allowed:
+    # `user` None is the operator at the command line, who holds the whole database anyway.
+    if user is not None and not access.may_export(user, obj):
         raise ExportRefused(
             f"{getattr(user, 'username', user)} may not see {kind} {obj.pk}: nothing exported."
         )
@@ -78,10 +78,9 @@ def _export_import(exchange: ExchangeImport, user) -> dict:
     if exchange.format != ExchangeFormat.MISP or "Event" not in exchange.envelope:
         raise ExportRefused(f"Import {exchange.pk} is not a MISP event; export it in its own format.")
     if user is not None:
-        indicator_set = IndicatorSet.objects.filter(source_import=exchange).first()
-        sees_set = indicator_set is not None and policy.may_see(user, indicator_set)
-        if not (sees_set or (user.organisation_id and user.organisation_id == exchange.organisation_id)):
+        if not access.may_export_import(user, exchange):
             raise ExportRefused(f"{user.username} may not see import {exchange.pk}: nothing exported.")
+        indicator_set = IndicatorSet.objects.filter(source_import=exchange).first()
         if indicator_set is not None:
             audit.record_read(user, indicator_set, "export", "MISP event")
     return {"Event": copy.deepcopy(exchange.envelope["Event"])}

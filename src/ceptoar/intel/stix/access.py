@@ -1,5 +1,5 @@
 """Who may use the STIX imports page: the analysts' and coordinators' roles. What they then see of an import
-or item is still the sharing policy's answer (`intel.stix.export.may_export*`)."""
+or item is still the sharing policy's answer (`intel.access.may_export`, `may_export_import`)."""
 
 from __future__ import annotations
 

@@ -26,10 +26,10 @@ from urllib.parse import quote as quote_uri
 import stix2
 import stix2.exceptions
 
-from ceptoar.accounts.access import is_active_member
-from ceptoar.intel.models import IndicatorSet, Sighting, StixObject, Technique
+from ceptoar.intel import access
+from ceptoar.intel.models import Sighting, StixObject, Technique
 from ceptoar.intel.stix import markings
-from ceptoar.sharing import audit, policy
+from ceptoar.sharing import audit
 
 # Our namespace for UUIDv5 ids (a fixed random UUID: never change it, or re-exports change ids).
 NAMESPACE = uuid.UUID("6f1d7c3e-2b59-4c8a-9a57-3f0e8d2c41b7")
@@ -304,18 +304,12 @@ KINDS = ("alert", "case", "indicator_set")
 KIND_NAMES = {"alert": "alert", "case": "failure case", "indicator_set": "indicator set"}
 
 
-def may_export(user, kind: str, item) -> bool:
-    if kind == "alert":
-        return policy.may_read_content(user, item)
-    return policy.may_see(user, item)
-
-
 def export_item(kind: str, item, *, user) -> dict:
     """The bundle of an alert, case or indicator set for `user`, if the policy lets `user` read it;
     `ExportRefused` otherwise. AMBER+STRICT and RED exports are audited like any read."""
     if kind not in KINDS:
         raise ValueError(f"cannot export a {kind} as STIX")
-    if user is None or not may_export(user, kind, item):
+    if not access.may_export(user, item):
         raise ExportRefused(f"{kind} #{item.pk}")
     bundle = build_bundle(kind, item)
     audit.record_read(user, item, action="export", detail="stix")
@@ -334,16 +328,6 @@ def export_import(source_import) -> dict:
         .values_list("data", flat=True)
     )
     return bundle
-
-
-def may_export_import(user, source_import) -> bool:
-    """An import is its importing organisation's, and everyone's who may see the indicator set made of it."""
-    if user is None or not is_active_member(user):
-        return False
-    if source_import.organisation_id is not None and source_import.organisation_id == user.organisation_id:
-        return True
-    indicator_set = IndicatorSet.objects.filter(source_import=source_import).first()
-    return indicator_set is not None and policy.may_see(user, indicator_set)
 
 
 def dumps(bundle: dict) -> str:

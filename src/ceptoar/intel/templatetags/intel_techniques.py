@@ -1,6 +1,5 @@
-"""On report and case pages, the item's ATT&CK techniques and the picker to tag it (`{% item_techniques item %}`);
-on alert, case and indicator-set pages, the STIX download button (`{% stix_download "alert" alert %}`). Each
-shows only what the policy lets the reader see or do."""
+"""On report and case pages, the item's ATT&CK techniques and the picker to tag it (`{% item_techniques item %}`):
+only what the policy lets the reader see or do."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from django import template
 
 from ceptoar.intel.forms.stix import TechniqueForm
 from ceptoar.intel.services import techniques
-from ceptoar.intel.stix import export
 from ceptoar.sharing import policy
 
 register = template.Library()
@@ -34,9 +32,3 @@ def item_techniques(context, item):
         "options": techniques.search("", limit=PICKER_LIMIT) if editable else [],
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.inclusion_tag("intel/_stix_download.html", takes_context=True)
-def stix_download(context, kind: str, item):
-    user = context["request"].user
-    return {"shown": export.may_export(user, kind, item), "kind": kind, "item": item}

@@ -36,7 +36,7 @@ from ceptoar.sharing.models import Tlp
 
 UPLOAD_SIGNING_SALT = "ceptoar.intel.misp.upload"
 TOKEN_MAX_AGE = 3600
-DOWNLOAD_KINDS = {"import": ExchangeImport, "alert": Alert, "case": Case, "indicator-set": IndicatorSet}
+DOWNLOAD_KINDS = {"import": ExchangeImport, "alert": Alert, "case": Case, "indicator_set": IndicatorSet}
 
 
 def _uploads():

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ceptoar.alerts.models import Alert
+from ceptoar.intel import access
 from ceptoar.intel.forms.stix import BundleUploadForm, TechniqueForm
 from ceptoar.intel.models import ExchangeFormat, ExchangeImport, IndicatorSet
 from ceptoar.intel.problems import ImportRefused
@@ -144,7 +145,7 @@ def import_confirm(request):
 def import_download(request, pk: int):
     """An import given back as it came in."""
     source_import = get_object_or_404(ExchangeImport, pk=pk, format=ExchangeFormat.STIX)
-    if not export.may_export_import(request.user, source_import):
+    if not access.may_export_import(request.user, source_import):
         raise Http404(_("No such import, or not one you may see."))
     return _json_download(export.export_import(source_import), f"ceptoar-import-{source_import.pk}.stix.json")
 
