@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ceptoar.intel.misp import import_event_bytes, import_event_file
+from ceptoar.intel.misp import export_event, import_event_bytes, import_event_file
 from ceptoar.intel.misp.mapping import observables_of
 from ceptoar.intel.models import (
     ExchangeFormat,
+    IndicatorSet,
     IndicatorSetStatus,
     ObservableType,
     Sighting,
@@ -244,14 +245,14 @@ def test_huge_input_is_refused_before_reading(demo_user, settings, tmp_path):
     assert "CEPTOAR_EXCHANGE_MAX_BYTES" in problems[0]
 
 
-def test_an_import_needs_an_organisation():
-    before = row_counts()
-    with pytest.raises(ImportRefused) as caught:
-        import_event_file(event_path("phishing_bare.json"))
-    assert row_counts() == before
-    assert caught.value.problems == [
-        "No importing organisation: name the organisation (or the person) that brings it in."
-    ]
+def test_an_import_without_an_organisation_keeps_the_event_but_makes_no_set():
+    """The operator at the command line (`ceptoar import misp FILE`): the event is kept, to export again as
+    it came, but no indicator set is made without an origin, as for a STIX bundle."""
+    sets = IndicatorSet.objects.count()
+    exchange = import_event_file(event_path("phishing_bare.json"))
+    assert exchange.organisation is None and exchange.object_count > 0
+    assert IndicatorSet.objects.count() == sets
+    assert export_event(exchange)["Event"] == exchange.envelope["Event"]
 
 
 def test_a_failure_while_storing_leaves_nothing(demo_user, monkeypatch):

@@ -118,3 +118,35 @@ def test_a_dry_run_checks_the_bundle_and_stores_nothing(tmp_path):
 
     assert "is a valid STIX 2.1 bundle of 1 objects; nothing was stored." in out
     assert row_counts() == before
+
+
+def test_misp_from_the_command_line_both_ways(tmp_path):
+    """`ceptoar import misp FILE` (no organisation: the event is kept, no set) and `ceptoar export misp
+    --source ID --output FILE` give the event back as it came, and it loads in PyMISP; a broken event is
+    refused with its attribute named and nothing stored."""
+    import pymisp
+
+    from tests.intel.misp_support import event_path
+
+    out, _err = run("import", "misp", str(event_path("ics_intrusion.json")))
+    exchange = ExchangeImport.objects.latest("pk")
+    assert f"as import {exchange.pk}" in out
+    target = tmp_path / "event.json"
+    run("export", "misp", "--source", str(exchange.pk), "--output", str(target))
+    written = json.loads(target.read_text(encoding="utf-8"))
+    assert written["Event"] == exchange.envelope["Event"]
+    event = pymisp.MISPEvent()
+    event.load(written)
+    assert event.attributes and event.objects
+
+    broken = json.loads(event_path("ics_intrusion.json").read_text(encoding="utf-8"))
+    broken["Event"]["Attribute"][0]["value"] = "not-a-hash"
+    broken["Event"]["Attribute"][0]["type"] = "md5"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(broken), encoding="utf-8")
+    before = row_counts()
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import", "misp", str(bad), stdout=io.StringIO(), stderr=err)
+    assert "attribute #1" in err.getvalue() and "not-a-hash" in err.getvalue()
+    assert row_counts() == before

@@ -44,8 +44,6 @@ def import_event_bytes(data: bytes, *, file_name: str = "", organisation=None, u
     read = read_bytes(data)
     if organisation is None and user is not None:
         organisation = user.organisation
-    if organisation is None:
-        read.problem("No importing organisation: name the organisation (or the person) that brings it in.")
     if read.problems:
         raise ImportRefused(read.problems)
     return store(read, data, file_name=file_name, organisation=organisation, user=user)
@@ -69,6 +67,10 @@ def store(read: ReadEvent, data: bytes, *, file_name: str, organisation, user) -
                 "tlp_from_tags": read.tlp is not None,
             },
         )
+        if organisation is None:
+            # The operator at the command line, for no organisation: the event is kept, to export again,
+            # but an indicator set needs an origin (as for a STIX bundle imported so).
+            return exchange
         indicator_set = IndicatorSet.objects.create(
             title=(read.info.strip() or read.uuid or file_name)[:300],
             tlp=read.tlp or DEFAULT_TLP,
