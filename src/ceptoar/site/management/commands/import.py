@@ -81,19 +81,23 @@ class Command(BaseCommand):
                 _("Cannot import %(file)s: %(error)s") % {"file": file, "error": error}
             ) from None
         except importer.RegistryImportError as error:
-            for problem in error.problems:
-                self.stderr.write(str(problem))
-            count = len(error.problems)
-            raise CommandError(
-                ngettext(
-                    "Nothing was imported from %(file)s: %(count)d problem.",
-                    "Nothing was imported from %(file)s: %(count)d problems.",
-                    count,
-                )
-                % {"file": file, "count": count}
-            ) from error
+            raise self.refused(file, error.problems) from error
         for line in summary.lines():
             self.stdout.write(line)
+
+    def refused(self, file, problems) -> CommandError:
+        """Every problem on standard error, then the error that says nothing was imported."""
+        for problem in problems:
+            self.stderr.write(str(problem))
+        count = len(problems)
+        return CommandError(
+            ngettext(
+                "Nothing was imported from %(file)s: %(count)d problem.",
+                "Nothing was imported from %(file)s: %(count)d problems.",
+                count,
+            )
+            % {"file": file, "count": count}
+        )
 
     def import_exchange(self, target: str, path: Path, organisation_code: str | None, dry_run: bool) -> None:
         # Imported here: the intel area sits above the registry, and only these targets need it.
@@ -128,17 +132,7 @@ class Command(BaseCommand):
                 _("Cannot import %(file)s: %(error)s") % {"file": path, "error": error}
             ) from None
         except ImportRefused as error:
-            for problem in error.problems:
-                self.stderr.write(str(problem))
-            count = len(error.problems)
-            raise CommandError(
-                ngettext(
-                    "Nothing was imported from %(file)s: %(count)d problem.",
-                    "Nothing was imported from %(file)s: %(count)d problems.",
-                    count,
-                )
-                % {"file": path, "count": count}
-            ) from error
+            raise self.refused(path, error.problems) from error
         self.stdout.write(
             ngettext(
                 "Imported %(file)s as import %(id)s: %(count)d object.",
