@@ -154,11 +154,11 @@ def visible_sightings_condition(user) -> Q:
 def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
     """For the candidate item ids of each kind (alerts: originals), the items the reader may see.
 
-    Returns ({(kind, id) of a sighting: [(kind, pk) shown]}, {(kind, pk) shown: RelatedItem}). One query: the
+    Returns ({(kind, id) of a sighting: [(kind, pk) shown]}, {(kind, pk) shown: (title, when)}). One query: the
     policy's query for each kind that has candidates, as one UNION ALL.
     """
     shown_for: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
-    items: dict[tuple[str, int], RelatedItem] = {}
+    items: dict[tuple[str, int], tuple[str, datetime.datetime | None]] = {}
     kinds = [kind for kind in KINDS if candidates.get(kind)]
     if not kinds or not is_active_member(user):
         return shown_for, items
@@ -187,7 +187,7 @@ def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
             shown_for[(ALERT, original)].append((ALERT, pk))
         else:
             shown_for[(kind, pk)].append((kind, pk))
-        items[(kind, pk)] = RelatedItem(kind, pk, title or fallback, _aware(when or created_at))
+        items[(kind, pk)] = (title or fallback, _aware(when or created_at))
     return shown_for, items
 
 
@@ -280,18 +280,26 @@ def _correlate(
     checked: int,
     flagged: list[Value],
 ) -> Correlation:
-    """`sightings`: (observable_id, alert_id, report_id, case_id, indicator_set_id) rows of the values
+    """`sightings`: (observable_id, alert_id, report_id, case_id, indicator_set_id, …) rows of the values
     correlated, not removed; `values`: the observables correlated by id; `own`: the sightings' items that
     are the item itself, never shown."""
     limit = correlation_limit()
     candidates: dict[str, set[int]] = defaultdict(set)
     carried: list[tuple[int, tuple[str, int]]] = []
-    for observable_id, *columns in sightings:
-        kind, pk = next((k, pk) for k, pk in zip(KINDS, columns, strict=True) if pk is not None)
-        if (kind, pk) in own:
+    for observable_id, alert_id, report_id, case_id, set_id, *_ in sightings:
+        # A sighting is on exactly one item: the first column set names it.
+        if alert_id is not None:
+            sighted = (ALERT, alert_id)
+        elif report_id is not None:
+            sighted = (REPORT, report_id)
+        elif case_id is not None:
+            sighted = (CASE, case_id)
+        else:
+            sighted = (INDICATOR_SET, set_id)
+        if sighted in own:
             continue
-        candidates[kind].add(pk)
-        carried.append((observable_id, (kind, pk)))
+        candidates[sighted[0]].add(sighted[1])
+        carried.append((observable_id, sighted))
     shown_for, items = _visible_items(user, candidates)
     # The items each value reaches, counted over what the reader is shown and nothing else.
     reached: dict[int, set[tuple[str, int]]] = defaultdict(set)
@@ -311,17 +319,27 @@ def _correlate(
         else:
             for key in shown:
                 by_item[key].add(observable_id)
-    related = []
-    for key, observable_ids in by_item.items():
-        item = items[key]
-        item.values = sorted((values[i] for i in observable_ids), key=lambda v: (v.type, v.value))
-        related.append(item)
-    related.sort(key=lambda item: item.sort_key, reverse=True)
+
+    # Newest first (as `RelatedItem.sort_key`); only the page's items are made and their values sorted.
+    def newest(key: tuple[str, int]) -> tuple:
+        when = items[key][1]
+        return (when.timestamp() if when else float("-inf"), KINDS.index(key[0]), key[1])
+
+    ordered = sorted(by_item, key=newest, reverse=True)
     page = max(1, page)
     start = (page - 1) * per_page
+    shown_page = [
+        RelatedItem(
+            kind,
+            pk,
+            *items[(kind, pk)],
+            values=sorted((values[i] for i in by_item[(kind, pk)]), key=lambda v: (v.type, v.value)),
+        )
+        for kind, pk in ordered[start : start + per_page]
+    ]
     return Correlation(
-        items=related[start : start + per_page],
-        total=len(related),
+        items=shown_page,
+        total=len(ordered),
         page=page,
         per_page=per_page,
         over_correlating=sorted(set(over), key=lambda v: (v.type, v.value)),
@@ -422,12 +440,11 @@ def correlate_values(
         return empty(per_page)
     rows = _sightings_of_keys(list(keys))
     values = {}
-    sightings = []
-    for *columns, key, warning in rows:
-        type_, value = keys[key]
-        values[columns[0]] = Value(type_, value, warning)
-        sightings.append(tuple(columns))
-    return _correlate(user, sightings, values, set(), page, per_page, len(keys), [])
+    for row in rows:
+        if row[0] not in values:
+            values[row[0]] = Value(*keys[row[5]], row[6])
+    # The rows go as they are: `_correlate` reads their first five columns.
+    return _correlate(user, rows, values, set(), page, per_page, len(keys), [])
 
 
 # -- signals --------------------------------------------------------------------------------------------
