@@ -162,10 +162,10 @@ def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
     kinds = [kind for kind in KINDS if candidates.get(kind)]
     if not kinds or not is_active_member(user):
         return shown_for, items
-    templates = _policy_sql(user)
+    templates = _policy_sql(user, kinds)
     parts, params = [], []
     for kind in kinds:
-        if kind not in templates:
+        if templates[kind] is None:
             continue
         sql, template_params = templates[kind]
         ids = _ids_parameter(candidates[kind])
@@ -193,12 +193,13 @@ def _visible_items(user, candidates: dict[str, set[int]]) -> tuple[dict, dict]:
 
 # Stands for the candidate ids in a compiled policy query, replaced by them at each call.
 _IDS = object()
-# Compiled policy queries by reader: (database alias, user, organisation, day) → {kind: (sql, params)}.
+# Compiled policy queries by reader: (database alias, user, organisation, day) → {kind: (sql, params) or
+# None where the policy shows nothing of the kind}.
 _POLICY_SQL: OrderedDict[tuple, dict[str, tuple[str, list]]] = OrderedDict()
 _POLICY_SQL_SIZE = 128
 
 
-def _policy_sql(user) -> dict[str, tuple[str, list]]:
+def _policy_sql(user, kinds: list[str]) -> dict[str, tuple[str, list] | None]:
     """The SQL of `sharing.policy`'s query for each kind, restricted to candidate ids still to come.
 
     Building and compiling those querysets (the policy's conditions are large trees of subqueries) costs
@@ -209,37 +210,41 @@ def _policy_sql(user) -> dict[str, tuple[str, list]]:
     current candidates. Were a compiled query ever to carry a moment (a datetime parameter), it would not be
     kept, so that no answer goes stale."""
     key = (connection.alias, user.pk, user.organisation_id, timezone.localdate())
-    cached = _POLICY_SQL.get(key)
-    if cached is not None:
-        _POLICY_SQL.move_to_end(key)
-        return cached
-    ids = _ids_placeholder()
-    querysets = {
-        ALERT: _shown_alerts(user, Alert.objects.filter(Q(pk__in=ids) | Q(root_id__in=ids))).values_list(
-            "pk", "title", "title", "published_at", "created_at", "root_id"
-        ),
-        REPORT: policy.visible_reports(user, Report.objects.filter(pk__in=ids)).values_list(
-            "pk", "title", "reference", "first_submitted_at", "created_at"
-        ),
-        CASE: policy.visible_cases(user, Case.objects.filter(pk__in=ids)).values_list(
-            "pk", "title", "title", "created_at", "created_at"
-        ),
-        INDICATOR_SET: policy.visible_indicator_sets(
-            user, IndicatorSet.objects.filter(pk__in=ids)
-        ).values_list("pk", "title", "title", "published_at", "created_at"),
-    }
-    compiled = {}
-    for kind, queryset in querysets.items():
+    compiled = dict(_POLICY_SQL.get(key, {}))
+    keep = True
+    # Only the kinds asked for are built: compiling all four costs more than one correlation.
+    for kind in kinds:
+        if kind in compiled:
+            continue
         try:
-            sql, params = queryset.order_by().query.sql_with_params()
+            sql, params = _policy_queryset(user, kind).order_by().query.sql_with_params()
         except EmptyResultSet:
-            continue  # the policy shows the reader nothing of this kind
+            compiled[kind] = None  # the policy shows the reader nothing of this kind
+            continue
         compiled[kind] = (sql, list(params))
-    if not any(isinstance(p, datetime.datetime) for _, params in compiled.values() for p in params):
+        keep = keep and not any(isinstance(p, datetime.datetime) for p in params)
+    if keep:
         _POLICY_SQL[key] = compiled
+        _POLICY_SQL.move_to_end(key)
         while len(_POLICY_SQL) > _POLICY_SQL_SIZE:
             _POLICY_SQL.popitem(last=False)
     return compiled
+
+
+def _policy_queryset(user, kind: str) -> QuerySet:
+    """`sharing.policy`'s query of what the reader is shown of this kind, among candidate ids to come."""
+    ids = _ids_placeholder()
+    if kind == ALERT:
+        alerts = _shown_alerts(user, Alert.objects.filter(Q(pk__in=ids) | Q(root_id__in=ids)))
+        return alerts.values_list("pk", "title", "title", "published_at", "created_at", "root_id")
+    if kind == REPORT:
+        reports = policy.visible_reports(user, Report.objects.filter(pk__in=ids))
+        return reports.values_list("pk", "title", "reference", "first_submitted_at", "created_at")
+    if kind == CASE:
+        cases = policy.visible_cases(user, Case.objects.filter(pk__in=ids))
+        return cases.values_list("pk", "title", "title", "created_at", "created_at")
+    sets = policy.visible_indicator_sets(user, IndicatorSet.objects.filter(pk__in=ids))
+    return sets.values_list("pk", "title", "title", "published_at", "created_at")
 
 
 def _ids_placeholder() -> RawSQL:
