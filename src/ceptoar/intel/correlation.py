@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -197,6 +198,7 @@ _IDS = object()
 # None where the policy shows nothing of the kind}.
 _POLICY_SQL: OrderedDict[tuple, dict[str, tuple[str, list] | None]] = OrderedDict()
 _POLICY_SQL_SIZE = 128
+_POLICY_SQL_LOCK = threading.Lock()
 
 
 def _policy_sql(user, kinds: list[str]) -> dict[str, tuple[str, list] | None]:
@@ -224,10 +226,12 @@ def _policy_sql(user, kinds: list[str]) -> dict[str, tuple[str, list] | None]:
         compiled[kind] = (sql, list(params))
         keep = keep and not any(isinstance(p, datetime.datetime) for p in params)
     if keep:
-        _POLICY_SQL[key] = compiled
-        _POLICY_SQL.move_to_end(key)
-        while len(_POLICY_SQL) > _POLICY_SQL_SIZE:
-            _POLICY_SQL.popitem(last=False)
+        # Requests served by threads share the cache: storing and evicting happen under one lock.
+        with _POLICY_SQL_LOCK:
+            _POLICY_SQL[key] = compiled
+            _POLICY_SQL.move_to_end(key)
+            while len(_POLICY_SQL) > _POLICY_SQL_SIZE:
+                _POLICY_SQL.popitem(last=False)
     return compiled
 
 
