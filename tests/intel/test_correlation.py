@@ -237,3 +237,19 @@ def test_an_alert_passed_on_unread_says_nothing_of_what_it_carries(people):
     assert shown(correlation.correlate_values(secretariat, [IP])) == [("indicator_set", indicators.pk)]
     assert not correlation.related_items(secretariat, strict).shown
     assert shown(correlation.related_items(member, indicators)) == [("alert", strict.pk)]
+
+
+def test_the_policy_kept_per_reader_follows_the_readers_organisation(people):
+    # `correlation` keeps the policy's compiled SQL per reader, organisation and day: a reader moved to
+    # another organisation is answered under the new one at once, never from what was kept for the old.
+    first = banks_report(people["demo-member"], IP)
+    mover = people["demo-member2"]
+    own_organisation = mover.organisation_id
+    assert correlation.correlate_values(mover, [IP]).total == 0
+    mover.organisation_id = people["demo-member"].organisation_id
+    mover.save(update_fields=["organisation"])
+    result = correlation.correlate_values(mover, [IP])
+    assert shown(result) == [("report", first.pk)]
+    mover.organisation_id = own_organisation
+    mover.save(update_fields=["organisation"])
+    assert correlation.correlate_values(mover, [IP]).total == 0
