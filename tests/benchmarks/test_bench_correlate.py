@@ -24,3 +24,23 @@ def test_the_phase_writes_its_sightings_and_measures_both_sides():
         # Whatever the reader may see, it is never more than the sightings matched.
         assert figures["related_items_visible"] <= figures["sightings_matched"]
         assert figures["queries"] <= 5
+
+
+def test_the_phase_leaves_the_planner_statistics_of_the_test_database_alone():
+    """Inside the test database the phase gathers no statistics: they outlive the test's rollback, and
+    tables analysed while empty mislead the planner for every later test."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "planner statistics are PostgreSQL's (the PostgreSQL suite, which CI always runs, checks it)"
+        )
+
+    def reltuples(table: str) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    before = {table: reltuples(table) for table in ("escalation_followup", "intel_sighting")}
+    correlate.measure(sightings=300, values=10, repeats=1, sets=20)
+    assert {table: reltuples(table) for table in before} == before
