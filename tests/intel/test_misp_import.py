@@ -274,3 +274,22 @@ def test_reimport_reuses_observables(demo_user):
     observables_after_first = row_counts()[2]
     import_event_file(event_path("phishing_bare.json"), user=analyst)
     assert row_counts()[2] == observables_after_first
+
+
+def test_a_nul_character_is_refused_by_where_it_is_and_nothing_is_stored(demo_user):
+    """JSON may carry U+0000; PostgreSQL's JSON cannot store it. Found by the round-trip property test on
+    PostgreSQL, where the import failed while storing instead of refusing."""
+    event = minimal_event(
+        {
+            "uuid": "5f1c1c3e-0000-4000-8000-0000000000a1",
+            "type": "text",
+            "value": "x",
+            "comment": "before\x00after",
+        }
+    )
+    before = row_counts()
+    problems = refused(as_bytes(event), demo_user("demo-analyst"))
+    assert problems == [
+        "Event.Attribute[0].comment: holds a NUL character (U+0000), which cannot be stored; remove it."
+    ]
+    assert row_counts() == before

@@ -418,3 +418,16 @@ def test_techniques_are_flagged_when_revoked_or_deprecated_and_updated_in_place(
     technique = Technique.objects.get(external_id="T0801")
     assert technique.pk == pk and technique.deprecated is True and technique.source_import == second
     assert Technique.objects.get(external_id="T0803").source_import == first
+
+
+def test_a_nul_character_is_refused_by_object_and_path():
+    """U+0000 is valid JSON but cannot be stored in PostgreSQL's JSON: refused by name, nothing stored."""
+    document = bundle(indicator(1, "[ipv4-addr:value = '203.0.113.1']", description="a\x00b"))
+    before = row_counts()
+    with pytest.raises(ImportRefused) as caught:
+        importer.import_bundle(json.dumps(document).encode())
+    assert [p for p in caught.value.problems if "NUL" in p] == [
+        "object 5 (indicator--00000000-0000-4000-8000-000000000001): description holds a NUL character "
+        "(U+0000), which cannot be stored; remove it."
+    ]
+    assert row_counts() == before

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ceptoar.intel.misp import mapping
+from ceptoar.intel.problems import may_hold_nul, nul_paths
 from ceptoar.sharing.models import Tlp
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -105,6 +106,9 @@ def read_bytes(data: bytes) -> ReadEvent:
     if event is not None:
         read.event = event
         _check_event(event, read)
+        if may_hold_nul(text):
+            for where in nul_paths(event, "Event"):
+                read.problem(f"{where}: holds a NUL character (U+0000), which cannot be stored; remove it.")
     return read
 
 

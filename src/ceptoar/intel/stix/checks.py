@@ -17,6 +17,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from stix2patterns.validator import run_validator
 
+from ceptoar.intel.problems import nul_paths
+
 SDO_TYPES = frozenset(
     {
         "attack-pattern",
@@ -133,8 +135,9 @@ def _declares_new_type(obj: dict) -> bool:
     )
 
 
-def check_objects(objects: list) -> list[str]:
-    """Every problem of the bundle's objects, each naming the object."""
+def check_objects(objects: list, nul: bool = True) -> list[str]:
+    """Every problem of the bundle's objects, each naming the object. `nul` False: the file was seen to hold
+    no U+0000 (`problems.may_hold_nul`), so the objects need not be walked for one."""
     problems: list[str] = []
     seen: set[tuple[str, str]] = set()
     for position, obj in enumerate(objects):
@@ -144,6 +147,10 @@ def check_objects(objects: list) -> list[str]:
             problems.append(_("%(where)s: not a JSON object.") % {"where": _where(position, obj)})
             continue
         found = _object_problems(obj)
+        found.extend(
+            _("%(path)s holds a NUL character (U+0000), which cannot be stored; remove it.") % {"path": path}
+            for path in (nul_paths(obj) if nul else ())
+        )
         key = (obj.get("id"), obj.get("modified", ""))
         if isinstance(key[0], str) and isinstance(key[1], str):
             if key in seen:

@@ -42,7 +42,7 @@ from ceptoar.intel.models import (
     Technique,
     observable_key,
 )
-from ceptoar.intel.problems import ImportRefused
+from ceptoar.intel.problems import ImportRefused, may_hold_nul
 from ceptoar.intel.stix import checks, markings
 from ceptoar.sharing.models import Audience
 
@@ -88,7 +88,7 @@ def check_bundle(data: bytes) -> dict:
     """The bundle, checked whole; `ImportRefused` with every problem found otherwise."""
     bundle, problems = checks.parse(data)
     if bundle is not None:
-        problems += checks.check_objects(bundle["objects"])
+        problems += checks.check_objects(bundle["objects"], nul=may_hold_nul(data))
     if problems:
         raise ImportRefused(problems)
     return bundle
